@@ -1,0 +1,181 @@
+"""The service layer: plain functions over a Scenario, used by the CLI, the Python API and the web app."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente.bargaining.inputs import BargainingInput, ModelResult
+from detente.bargaining.registry import ModelSpec, get_model, list_models
+from detente.scenario import io as scenario_io
+from detente.scenario.arrays import to_arrays
+from detente.scenario.errors import DetenteError
+from detente.scenario.schema import Scenario
+
+
+def load(path_or_name: str | None = None) -> Scenario:
+    """Load a scenario file (YAML, CSV, KTAB CSV/XML) or an embedded scenario by name."""
+    return scenario_io.load(path_or_name)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's canonical JSON: the same content gives the same hash."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_models(scenario: Scenario) -> list[str]:
+    """Every registered model that applies to the scenario."""
+    k = len(scenario.issues)
+    return [m.name for m in list_models() if m.multi_issue or k >= 2]
+
+
+@dataclass
+class Forecast:
+    """Each model's forecast for a scenario."""
+
+    scenario: Scenario
+    results: dict[str, ModelResult]
+    specs: dict[str, ModelSpec] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy view: one row per model and issue (batch element 0 = the central values)."""
+        rows = []
+        for name, res in self.results.items():
+            for k, issue in enumerate(self.scenario.issues):
+                value = float(res.forecast[0, k])
+                rows.append(
+                    {
+                        "model": name,
+                        "issue": issue.id,
+                        "forecast": value,
+                        "nearest_label": issue.scale.nearest_label(value),
+                        "rounds": None if res.rounds is None else int(res.rounds[0]),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def trajectory_frame(self, model: str) -> pd.DataFrame:
+        """Tidy trajectory of a dynamic model: round, actor, issue, position."""
+        res = self.results[model]
+        if res.trajectory is None:
+            raise DetenteError(f"model {model!r} has no trajectory (it is one-shot)")
+        traj = res.trajectory[0]
+        last = traj.shape[0] if res.rounds is None else int(res.rounds[0]) + 1
+        rounds, actors, issues = np.meshgrid(
+            np.arange(last), np.arange(traj.shape[1]), np.arange(traj.shape[2]), indexing="ij"
+        )
+        return pd.DataFrame(
+            {
+                "round": rounds.ravel(),
+                "actor": np.array(self.scenario.actor_ids)[actors.ravel()],
+                "issue": np.array(self.scenario.issue_ids)[issues.ravel()],
+                "position": traj[:last].ravel(),
+            }
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable result with stable keys (documented in the README)."""
+        sc = self.scenario
+        out: dict[str, Any] = {
+            "scenario": {"id": sc.meta.id, "title": sc.meta.title, "sha256": scenario_hash(sc)},
+            "issues": [
+                {
+                    "id": i.id, "name": i.name, "low": i.scale.low, "high": i.scale.high,
+                    "low_label": i.scale.low_label, "high_label": i.scale.high_label,
+                    "reference": None if i.reference is None else i.reference.value,
+                }
+                for i in sc.issues
+            ],
+            "forecasts": self.to_frame().drop(columns=["rounds"]).to_dict(orient="records"),
+            "models": {},
+        }
+        for name, res in self.results.items():
+            spec = self.specs.get(name) or get_model(name)
+            entry: dict[str, Any] = {
+                "title": spec.title,
+                "citation": spec.citation,
+                "params": _jsonable(res.params),
+                "rounds": None if res.rounds is None else int(res.rounds[0]),
+                "final_positions": None,
+                "trajectory": None,
+                "extras": _jsonable(_first(res.extras)),
+            }
+            if res.final_positions is not None:
+                entry["final_positions"] = {
+                    issue: {a: float(res.final_positions[0, n, k]) for n, a in enumerate(sc.actor_ids)}
+                    for k, issue in enumerate(sc.issue_ids)
+                }
+            if res.trajectory is not None:
+                last = res.trajectory.shape[1] if res.rounds is None else int(res.rounds[0]) + 1
+                entry["trajectory"] = {
+                    issue: {
+                        a: [float(v) for v in res.trajectory[0, :last, n, k]]
+                        for n, a in enumerate(sc.actor_ids)
+                    }
+                    for k, issue in enumerate(sc.issue_ids)
+                }
+            out["models"][name] = entry
+        return out
+
+
+def _first(extras: dict[str, Any]) -> dict[str, Any]:
+    # Extras hold batch arrays; the JSON view reports batch element 0 (the central values).
+    out: dict[str, Any] = {}
+    for key, value in extras.items():
+        if isinstance(value, np.ndarray) and value.ndim >= 1:
+            out[key] = value[0]
+        elif isinstance(value, list) and value and isinstance(value[0], list):
+            out[key] = value[0]
+        else:
+            out[key] = value
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def run_models(
+    inp: BargainingInput,
+    models: Sequence[str],
+    params: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, ModelResult]:
+    """Run each named model on a batch of inputs."""
+    params = params or {}
+    return {name: get_model(name)(inp, **params.get(name, {})) for name in models}
+
+
+def forecast(
+    scenario: Scenario | str | None = None,
+    model: str | Sequence[str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+) -> Forecast:
+    """Forecast each issue of ``scenario`` with one or more models (default: every model).
+
+    ``params`` maps a model's name to its parameter overrides, e.g. ``{"eum": {"q": 0.5}}``.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    names = default_models(scenario) if model is None else (
+        [model] if isinstance(model, str) else list(model)
+    )
+    specs = {n: get_model(n) for n in names}
+    results = run_models(to_arrays(scenario), names, params)
+    return Forecast(scenario=scenario, results=results, specs=specs)

@@ -1,0 +1,1 @@
+"""detente's command line (typer + rich). Each command lives in its own module."""

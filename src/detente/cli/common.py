@@ -1,0 +1,58 @@
+"""Helpers shared by the command modules: JSON output, consoles, scenario arguments."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+SCENARIO_HELP = "Scenario file (YAML, CSV, KTAB CSV/XML) or embedded name; default ukraine-2025."
+ScenarioArg = typer.Argument(None, help=SCENARIO_HELP, show_default=False)
+JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON (stable keys).")
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, NaN/inf as null."""
+    sys.stdout.write(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n")
+
+
+def _clean(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
+
+
+def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
+    """``--param eum.q=0.5`` -> {"eum": {"q": 0.5}}; values are parsed as YAML scalars."""
+    import yaml
+
+    from detente.scenario.errors import DetenteError
+
+    out: dict[str, dict[str, Any]] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        model, dot, name = key.partition(".")
+        if not sep or not dot or not model or not name:
+            raise DetenteError(f"--param {item!r}: write MODEL.NAME=VALUE, e.g. eum.q=0.5")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        out.setdefault(model, {})[name] = value
+    return out

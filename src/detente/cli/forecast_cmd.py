@@ -1,0 +1,90 @@
+"""``detente forecast``: each model's forecast per issue, side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from detente import api
+from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
+
+
+def forecast(
+    scenario: str | None = ScenarioArg,
+    model: list[str] | None = typer.Option(
+        None, "--model", "-m", help="Model name (repeat for several); default: every model."
+    ),
+    param: list[str] | None = typer.Option(
+        None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE (repeatable)."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Forecast the negotiated outcome of each issue with the field's bargaining models."""
+    sc = api.load(scenario)
+    result = api.forecast(sc, model=model or None, params=parse_params(param))
+    if as_json:
+        print_json(result.to_json())
+        return
+    print_forecast(result)
+
+
+def print_forecast(result: api.Forecast) -> None:
+    """Rich tables: one per issue, a row per model; then dynamic models' trajectories."""
+    sc = result.scenario
+    console.print(f"[bold]{sc.meta.title}[/bold]  ({len(sc.actors)} actors, {len(sc.issues)} issues)")
+    for k, issue in enumerate(sc.issues):
+        s = issue.scale
+        table = Table(
+            title=f"{issue.name}: {s.low:g} = {s.low_label} ... {s.high:g} = {s.high_label}",
+            title_justify="left",
+        )
+        table.add_column("model")
+        table.add_column("forecast", justify="right")
+        table.add_column("nearer to")
+        table.add_column("rounds", justify="right")
+        for name, res in result.results.items():
+            value = float(res.forecast[0, k])
+            rounds = "" if res.rounds is None else str(int(res.rounds[0]))
+            table.add_row(name, f"{value:.2f}", s.nearest_label(value), rounds)
+        if issue.reference is not None:
+            table.caption = f"reference point (status quo): {issue.reference.value:g}"
+        console.print(table)
+    for name, res in result.results.items():
+        if res.trajectory is None:
+            continue
+        print_trajectory(result, name)
+
+
+def print_trajectory(result: api.Forecast, name: str) -> None:
+    """Per round, the capability x salience weighted mean position on each issue, and the
+    model's own per-round forecast series where it reports one (e.g. EUM's median voter)."""
+    res = result.results[name]
+    sc = result.scenario
+    traj = res.trajectory[0]  # (T+1, N, K)
+    last = traj.shape[0] if res.rounds is None else int(res.rounds[0]) + 1
+    shown = list(range(last)) if last <= 12 else [*range(6), *range(last - 5, last)]
+    table = Table(title=f"{name}: trajectory (weighted mean position per round)",
+                  title_justify="left")
+    table.add_column("round", justify="right")
+    for issue in sc.issues:
+        table.add_column(issue.id, justify="right")
+    weights = sc_weights(result, name)
+    for t in shown:
+        row = [str(t)]
+        for k in range(len(sc.issues)):
+            w = weights[:, k]
+            row.append(f"{float(np.average(traj[t, :, k], weights=w if w.sum() > 0 else None)):.2f}")
+        table.add_row(*row)
+    console.print(table)
+
+
+def sc_weights(result: api.Forecast, name: str) -> np.ndarray:
+    from detente.scenario.arrays import to_arrays
+
+    inp = to_arrays(result.scenario)
+    return (inp.capabilities[0][:, None] * inp.saliences[0])
+
+
+def register(app: typer.Typer) -> None:
+    app.command("forecast")(forecast)

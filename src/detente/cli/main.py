@@ -1,0 +1,50 @@
+"""The ``detente`` command: one typer app; each command module registers itself.
+
+A user's mistake (a DetenteError) prints one line on stderr and exits with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="detente",
+    help="Make a negotiation or a war computable: who comes to the table, when, and on what terms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Each module defines ``register(app)``; add a new command module's name here.
+COMMAND_MODULES = [
+    "detente.cli.forecast_cmd",
+    "detente.cli.catalog_cmd",
+]
+
+
+def _register_commands() -> None:
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``detente`` script."""
+    from detente.bargaining.registry import ParameterError
+    from detente.scenario.errors import DetenteError
+
+    _register_commands()
+    try:
+        app(args=argv, prog_name="detente")
+    except (DetenteError, ParameterError) as exc:
+        print(f"detente: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("detente: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

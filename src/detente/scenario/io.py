@@ -1,0 +1,372 @@
+"""Reading and writing scenarios: YAML (native), plain CSV (one row per actor), KTAB CSV and XML.
+
+Everything a user's file can get wrong ends in a :class:`ScenarioError` naming the file, the field,
+the value and the rule; no other exception escapes :func:`load`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from detente.scenario.errors import NO_VALUE, DetenteError, ScenarioError
+from detente.scenario.schema import Scenario
+from detente.scenario.validate import check_scenario
+
+DEFAULT_SCENARIO = "ukraine-2025"
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario is small; refuse to parse anything huge
+
+
+def embedded_names() -> list[str]:
+    """Names of the scenarios shipped inside the package."""
+    root = resources.files("detente") / "scenarios"
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def embedded_text(name: str) -> str:
+    """The YAML text of an embedded scenario."""
+    return (resources.files("detente") / "scenarios" / f"{name}.yaml").read_text("utf-8")
+
+
+def load(source: str | os.PathLike[str] | None = None) -> Scenario:
+    """Load a scenario from a path, or by the name of an embedded one (default: ukraine-2025)."""
+    if source is None:
+        source = DEFAULT_SCENARIO
+    text_source = str(source)
+    path = Path(text_source)
+    if not path.exists() and text_source in embedded_names():
+        return loads(embedded_text(text_source), name=f"{text_source} (embedded)")
+    if not path.exists():
+        raise ScenarioError(
+            text_source, "", NO_VALUE,
+            "no such file, and no embedded scenario of that name "
+            f"(embedded: {', '.join(embedded_names())})",
+        )
+    if path.is_dir():
+        raise ScenarioError(text_source, "", NO_VALUE, "is a directory, not a scenario file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            text_source, "", NO_VALUE, f"is {size} bytes; scenario files are limited to "
+            f"{MAX_FILE_BYTES} bytes",
+        )
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        from detente.scenario import ktab
+
+        return ktab.load_ktab_xml(path)
+    text = decode(data, text_source)
+    if suffix == ".csv" and looks_like_ktab_csv(text):
+        from detente.scenario import ktab
+
+        return ktab.load_ktab_csv(path)
+    if suffix == ".csv":
+        return loads_csv(text, name=text_source)
+    return loads(text, name=text_source)
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text of a file (a BOM is dropped), or a ScenarioError naming the bad byte."""
+    if not data.strip():
+        raise ScenarioError(name, "", NO_VALUE, "the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            name, "", NO_VALUE,
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8",
+        ) from None
+    if "\x00" in text:
+        raise ScenarioError(name, "", NO_VALUE, "contains NUL bytes: not a text file")
+    return text
+
+
+def loads(text: str, name: str = "<text>") -> Scenario:
+    """Parse and validate a YAML scenario."""
+    if not text.strip():
+        raise ScenarioError(name, "", NO_VALUE, "the file is empty")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        tag = getattr(exc, "problem", "") or str(exc)
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ScenarioError(
+            name, f"line {line}", NO_VALUE,
+            f"YAML tags that construct objects are not allowed ({tag.strip()})",
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(name, where, NO_VALUE, f"is not valid YAML: {problem}") from None
+    except RecursionError:
+        raise ScenarioError(name, "", NO_VALUE, "is nested too deeply to be a scenario") from None
+    return from_data(data, name)
+
+
+def from_data(data: Any, name: str = "<data>") -> Scenario:
+    """Validate a parsed document (a dict) as a scenario."""
+    if data is None:
+        raise ScenarioError(name, "", NO_VALUE, "the file is empty")
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            name, "", type(data).__name__,
+            "the top level must be a mapping with meta, issues and actors",
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, name) from None
+    except RecursionError:
+        raise ScenarioError(name, "", NO_VALUE, "is nested too deeply to be a scenario") from None
+    return check_scenario(scenario, name)
+
+
+def from_validation_error(exc: ValidationError, name: str) -> ScenarioError:
+    """The first pydantic error as one ScenarioError line."""
+    err = exc.errors(include_url=False)[0]
+    path = format_loc(err.get("loc", ()))
+    value = err.get("input", NO_VALUE)
+    if err.get("type") == "missing":
+        value = NO_VALUE
+    if isinstance(value, dict | list) and err.get("type") != "missing":
+        value = NO_VALUE if len(repr(value)) > 60 else value
+    msg = err.get("msg", "is invalid")
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if err.get("type") == "missing":
+        msg = "is required but missing"
+    elif err.get("type") == "extra_forbidden":
+        msg = "is not a known field"
+        value = NO_VALUE
+    return ScenarioError(name, path, value, msg)
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """('actors', 3, 'positions', 'territory') -> 'actors[3].positions.territory'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part) in ("function-before[_from_number()]",):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+_ACTOR = ("actor", "stakeholder", "name")
+_CAPABILITY = ("capability", "resources", "influence", "power", "clout")
+
+
+def loads_csv(text: str, name: str = "<csv>") -> Scenario:
+    """Parse a CSV scenario: KTAB's format (sniffed), or one row per actor.
+
+    Plain CSV columns: ``Actor`` (or ``Stakeholder``), optional ``Description``, ``Capability`` (or
+    ``Resources``/``Influence``), then either ``Position`` and ``Salience`` (one issue) or, per issue
+    X, ``X Position`` and ``X Salience``. Saliences on 0-100 are divided by 100 when any exceeds 1.
+    A CSV has no scale row: each issue's scale runs from its lowest to its highest position (write
+    YAML to set scales, labels and sources).
+    """
+    if looks_like_ktab_csv(text):
+        return _load_ktab_csv_text(text, name)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ScenarioError(name, "", NO_VALUE, f"is not valid CSV: {exc}") from None
+    rows = [[c.strip() for c in r] for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise ScenarioError(name, "", NO_VALUE, "needs a header row and at least one actor row")
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    lower = [h.lower() for h in header]
+    actor_col = _find(lower, _ACTOR)
+    cap_col = _find(lower, _CAPABILITY)
+    if actor_col is None or cap_col is None:
+        missing = "Actor (or Stakeholder)" if actor_col is None else "Capability (or Resources)"
+        raise ScenarioError(name, "header", header, f"needs a column {missing}")
+    desc_col = _find(lower, ("description",))
+    issues: list[tuple[str, str, int, int]] = []  # (id, name, position col, salience col)
+    if "position" in lower and "salience" in lower:
+        issues.append(("issue", "Issue", lower.index("position"), lower.index("salience")))
+    else:
+        for c, h in enumerate(lower):
+            if h.endswith(" position"):
+                stem = header[c][: -len(" position")].strip()
+                sal = _find(lower, (f"{stem.lower()} salience",))
+                if sal is None:
+                    raise ScenarioError(
+                        name, "header", header[c], f"has no matching column '{stem} Salience'"
+                    )
+                issues.append((_slug(stem), stem, c, sal))
+    if not issues:
+        raise ScenarioError(
+            name, "header", header,
+            "needs Position and Salience columns (or 'X Position' and 'X Salience' per issue)",
+        )
+    table: list[dict[str, Any]] = []
+    for r, row in enumerate(rows[1:], start=1):
+        if len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))
+        cells = {
+            "name": row[actor_col],
+            "capability": _number(row[cap_col], name, f"rows[{r}].{header[cap_col]}"),
+            "description": row[desc_col] if desc_col is not None else None,
+            "positions": {},
+            "saliences": {},
+        }
+        for iid, _, pc, sc in issues:
+            cells["positions"][iid] = _number(row[pc], name, f"rows[{r}].{header[pc]}")
+            cells["saliences"][iid] = _number(row[sc], name, f"rows[{r}].{header[sc]}")
+        if not cells["name"]:
+            raise ScenarioError(name, f"rows[{r}].{header[actor_col]}", "", "must not be empty")
+        table.append(cells)
+    for iid, _, _, sc in issues:
+        if any(t["saliences"][iid] > 1 for t in table):
+            for t in table:
+                t["saliences"][iid] /= 100.0
+    issue_docs = []
+    for iid, iname, _, _ in issues:
+        values = [t["positions"][iid] for t in table]
+        lo, hi = min(values), max(values)
+        if hi == lo:  # all at one position: give the scale a unit width around it
+            lo, hi = lo - 0.5, hi + 0.5
+        issue_docs.append(
+            {"id": iid, "name": iname, "scale": {"low": lo, "high": hi}}
+        )
+    actors = []
+    used: set[str] = set()
+    for t in table:
+        ident = _unique_slug(t["name"], used)
+        doc = {
+            "id": ident, "name": t["name"], "capability": t["capability"],
+            "positions": t["positions"], "saliences": t["saliences"],
+        }
+        if t["description"]:
+            doc["description"] = t["description"]
+        actors.append(doc)
+    data = {
+        "meta": {"title": Path(name).stem, "sources": [f"CSV file {Path(name).name}"]},
+        "issues": issue_docs,
+        "actors": actors,
+    }
+    return _from_csv_data(data, name)
+
+
+def looks_like_ktab_csv(text: str) -> bool:
+    """KTAB's CSV starts with a scenario row, then a header row beginning with 'Actor'."""
+    lines = [ln for ln in text.splitlines() if ln.strip()][:2]
+    return (
+        len(lines) == 2
+        and not lines[0].strip().lower().startswith(_ACTOR)
+        and lines[1].strip().lower().startswith("actor")
+    )
+
+
+def _load_ktab_csv_text(text: str, name: str) -> Scenario:
+    # KTAB's reader works on files; hand it one, keeping the user's name in its errors.
+    from detente.scenario import ktab
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(name).name or "upload.csv")
+        path.write_text(text, encoding="utf-8")
+        try:
+            return ktab.load_ktab_csv(path)
+        except ScenarioError as exc:
+            raise ScenarioError(name, exc.field, exc.value, exc.rule) from None
+
+
+def _from_csv_data(data: dict[str, Any], name: str) -> Scenario:
+    try:
+        return from_data(data, name)
+    except ScenarioError as exc:
+        # Map schema paths back onto the CSV's rows for the user.
+        field = exc.field
+        if field.startswith("actors["):
+            field = "rows[" + str(int(field[7:].split("]")[0]) + 1) + "]" + field.split("]", 1)[1]
+        raise ScenarioError(name, field, exc.value, exc.rule) from None
+
+
+def _find(lower: list[str], names: tuple[str, ...]) -> int | None:
+    for n in names:
+        if n in lower:
+            return lower.index(n)
+    return None
+
+
+def _number(cell: str, name: str, field: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ScenarioError(name, field, cell, "must be a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ScenarioError(name, field, cell, "must be a finite number (not NaN or inf)")
+    return value
+
+
+def _slug(text: str) -> str:
+    out = "".join(ch if ch.isalnum() else "_" for ch in text.strip()).strip("_")
+    return (out or "x")[:60]
+
+
+def _unique_slug(text: str, used: set[str]) -> str:
+    base = _slug(text)
+    ident, n = base, 2
+    while ident in used:
+        ident, n = f"{base}_{n}", n + 1
+    used.add(ident)
+    return ident
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def to_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML text (round-trips through :func:`loads`)."""
+    data = scenario.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
+    """Write the scenario as YAML atomically (a temporary file renamed over the target)."""
+    target = Path(path)
+    atomic_write_text(target, to_yaml(scenario))
+    return target
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    """Write text so that readers see either the old file or the whole new one, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "DetenteError",
+    "ScenarioError",
+    "embedded_names",
+    "load",
+    "loads",
+    "loads_csv",
+    "from_data",
+    "save",
+    "to_yaml",
+]

@@ -1,0 +1,200 @@
+"""The scenario schema: actors, issues, positions, saliences, capabilities, with uncertainty and sources.
+
+Every number is an :class:`Estimate`: a value, optionally an uncertainty (``sd``, or ``low``/``high``)
+and a ``source`` note. A bare number in a file is an Estimate without uncertainty.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from detente.scenario.interventions_schema import InterventionSpec
+from detente.scenario.war_schema import ClaimSpec, WarSpec
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+]
+ShortText = Annotated[str, Field(max_length=500)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Estimate(_Strict):
+    """A number with its uncertainty and source.
+
+    Uncertainty, for Monte Carlo: ``sd`` gives a normal distribution around ``value``, truncated to
+    the allowed range (the issue's scale, [0, 1] for a salience, >= 0 for a capability, and
+    ``low``/``high`` when given too); ``low``/``high`` alone give a uniform distribution, or a
+    triangular one with its mode at ``value`` when ``dist: triangular``.
+    """
+
+    value: FiniteFloat
+    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    low: FiniteFloat | None = None
+    high: FiniteFloat | None = None
+    dist: Literal["normal", "uniform", "triangular"] | None = None
+    source: ShortText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, data: Any) -> Any:
+        # A bare number is an Estimate without uncertainty.
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"value": data}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Estimate:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("low and high must be given together")
+        if self.low is not None and self.high is not None:
+            if self.low > self.high:
+                raise ValueError(f"low ({self.low:g}) must not exceed high ({self.high:g})")
+            if not self.low <= self.value <= self.high:
+                raise ValueError(
+                    f"value ({self.value:g}) must lie within [low, high] = "
+                    f"[{self.low:g}, {self.high:g}]"
+                )
+        if self.dist == "normal" and self.sd is None:
+            raise ValueError("dist 'normal' needs an sd")
+        if self.dist in ("uniform", "triangular") and self.low is None:
+            raise ValueError(f"dist {self.dist!r} needs low and high")
+        return self
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.sd) or (self.low is not None and self.high is not None and self.low < self.high)
+
+    @property
+    def distribution(self) -> str:
+        """The distribution Monte Carlo draws from: none, normal, uniform or triangular."""
+        if not self.uncertain:
+            return "none"
+        if self.dist is not None:
+            return self.dist
+        return "normal" if self.sd else "uniform"
+
+
+class Source(_Strict):
+    """A cited source."""
+
+    title: ShortText
+    url: ShortText | None = None
+    date: ShortText | None = None
+    note: ShortText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return {"title": data} if isinstance(data, str) else data
+
+
+class Meta(_Strict):
+    """What the scenario is and where its numbers come from."""
+
+    id: Identifier | None = None
+    title: ShortText
+    date: ShortText | None = None
+    description: LongText | None = None
+    sources: list[Source] = Field(default_factory=list)
+
+
+class Scale(_Strict):
+    """An issue's scale: two numeric ends, each with a label."""
+
+    low: FiniteFloat = 0.0
+    high: FiniteFloat = 100.0
+    low_label: ShortText = "low"
+    high_label: ShortText = "high"
+
+    @model_validator(mode="after")
+    def _width(self) -> Scale:
+        if not self.high > self.low:
+            raise ValueError(
+                f"the scale's high end ({self.high:g}) must be greater than its low end "
+                f"({self.low:g}): a scale of zero or negative width has no positions"
+            )
+        return self
+
+    def nearest_label(self, x: float) -> str:
+        """The label of the end nearer to ``x`` (the midpoint counts as the low end's)."""
+        return self.high_label if x > (self.low + self.high) / 2 else self.low_label
+
+
+class Issue(_Strict):
+    """An issue on the table."""
+
+    id: Identifier
+    name: ShortText
+    description: LongText | None = None
+    scale: Scale = Field(default_factory=Scale)
+    reference: Estimate | None = Field(
+        default=None, description="the status quo / reference point (disagreement outcome)"
+    )
+    unit: ShortText | None = None
+
+
+class Actor(_Strict):
+    """An actor: its capability, and per issue its position and salience."""
+
+    id: Identifier
+    name: ShortText
+    description: LongText | None = None
+    capability: Estimate
+    positions: dict[Identifier, Estimate]
+    saliences: dict[Identifier, Estimate]
+    group: ShortText | None = None
+
+    @field_validator("capability")
+    @classmethod
+    def _non_negative(cls, v: Estimate) -> Estimate:
+        if v.value < 0:
+            raise ValueError("capability must be >= 0")
+        return v
+
+    @field_validator("saliences")
+    @classmethod
+    def _unit_interval(cls, v: dict[str, Estimate]) -> dict[str, Estimate]:
+        for issue, est in v.items():
+            if not 0.0 <= est.value <= 1.0:
+                raise ValueError(f"salience on {issue!r} must be in [0, 1]")
+        return v
+
+
+class Scenario(_Strict):
+    """A whole scenario: metadata, issues, actors, and optionally a war model and claims."""
+
+    meta: Meta
+    issues: list[Issue] = Field(min_length=1, max_length=1_000)
+    actors: list[Actor] = Field(min_length=1, max_length=10_000)
+    war: WarSpec | None = None
+    claims: list[ClaimSpec] = Field(default_factory=list)
+    interventions: list[InterventionSpec] = Field(default_factory=list)
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actors)
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.issues)
+
+    def issue(self, issue_id: str) -> Issue:
+        for issue in self.issues:
+            if issue.id == issue_id:
+                return issue
+        raise KeyError(issue_id)
+
+    def actor(self, actor_id: str) -> Actor:
+        for actor in self.actors:
+            if actor.id == actor_id:
+                return actor
+        raise KeyError(actor_id)
+

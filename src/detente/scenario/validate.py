@@ -1,0 +1,56 @@
+"""Rules that span fields: ids unique, every actor placed on every issue, positions on the scale."""
+
+from __future__ import annotations
+
+from detente.scenario.errors import NO_VALUE, ScenarioError
+from detente.scenario.schema import Scenario
+
+
+def check_scenario(scenario: Scenario, file: str = "") -> Scenario:
+    """Check the cross-field rules; raise ScenarioError naming the first broken one."""
+    _unique([i.id for i in scenario.issues], "issues", file)
+    _unique([a.id for a in scenario.actors], "actors", file)
+    issue_ids = [i.id for i in scenario.issues]
+    known = set(issue_ids)
+    for i, issue in enumerate(scenario.issues):
+        ref = issue.reference
+        if ref is not None and not issue.scale.low <= ref.value <= issue.scale.high:
+            raise ScenarioError(
+                file, f"issues[{i}].reference", ref.value,
+                f"must lie on the issue's scale [{issue.scale.low:g}, {issue.scale.high:g}]",
+            )
+    for a, actor in enumerate(scenario.actors):
+        for table in ("positions", "saliences"):
+            values = getattr(actor, table)
+            for issue_id in values:
+                if issue_id not in known:
+                    raise ScenarioError(
+                        file, f"actors[{a}].{table}.{issue_id}", NO_VALUE,
+                        f"names an unknown issue; the issues are: {', '.join(issue_ids)}",
+                    )
+            for issue_id in issue_ids:
+                if issue_id not in values:
+                    raise ScenarioError(
+                        file, f"actors[{a}].{table}.{issue_id}", NO_VALUE,
+                        f"is missing: actor {actor.id!r} needs a {table[:-1]} on every issue",
+                    )
+        for k, issue in enumerate(scenario.issues):
+            pos = actor.positions[issue.id]
+            lo, hi = issue.scale.low, issue.scale.high
+            if not lo <= pos.value <= hi:
+                raise ScenarioError(
+                    file, f"actors[{a}].positions.{issue.id}", pos.value,
+                    f"must lie on the issue's scale [{lo:g}, {hi:g}] (issues[{k}].scale)",
+                )
+    return scenario
+
+
+def _unique(ids: list[str], where: str, file: str) -> None:
+    seen: dict[str, int] = {}
+    for n, ident in enumerate(ids):
+        if ident in seen:
+            raise ScenarioError(
+                file, f"{where}[{n}].id", ident,
+                f"duplicates {where}[{seen[ident]}].id: ids must be unique",
+            )
+        seen[ident] = n
