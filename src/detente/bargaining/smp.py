@@ -1,0 +1,405 @@
+"""KTAB's Spatial Model of Politics (SMP), vectorised over actors and over a batch of draws.
+
+The SMP is the bargaining model of the KAPSARC Toolkit for Behavioral Analysis (KTAB, command-line
+solver ``smpc``): B. Wise, J. Lester and B. Efird, the KTAB SMP documentation and "China's
+state-owned enterprise reform" (Efird, Lester & Wise, KAPSARC 2016); its outcome probabilities
+come from "probabilistic Condorcet elections" (PCE; B. Wise, "Probabilistic Condorcet Elections",
+KAPSARC working papers, and Wise, Efird & Lester on PCE-based bargaining models). Actors sit at
+points of [0, 1]^K (one dimension per issue), value positions by a salience-weighted distance
+curved by a risk attitude inferred from a PCE, challenge the actor they gain most from, and resolve
+the bargains they take part in by a PCE among all actors. This module follows, turn by turn, the
+description in ``shared/reference/ktab-smp-spec.md`` (KTAB's defaults), and reproduces smpc's
+reference runs exactly (tests/oracles/test_smp_ktab.py).
+
+Cost per turn is O(B N^3 + B N^2 K): the N x N x N challenge evaluation (N initiators x N targets
+x N third parties), the two PCEs and the bargain valuations are numpy broadcasts over the whole
+batch; the only Python loop is over turns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from detente.bargaining.inputs import BargainingInput, ModelResult
+from detente.bargaining.registry import Param, register_model
+
+# Floors KTAB adds to coalition strengths so that empty coalitions give finite probabilities.
+_PCE_FLOOR = 1e-8
+_CHALLENGE_FLOOR = 1e-10
+# A challenge must be worth more than this to be made.
+_MIN_GAIN = 1e-5
+# Keeps the interpolated bargain defined when both weights vanish.
+_INTERP_EPS = 1e-6
+# Stopping rule denominator guard (the first step can be zero).
+_STEP_EPS = 1e-4
+# Positions closer than this (Euclidean, unit scale; 0.1 on 0-100) are one option when reporting
+# probabilities, as smpc does (its posTol); this reproduces its printed probabilities.
+_SAME_TOL = 1e-3
+# Batch elements are evaluated in chunks so that the N^3 temporaries stay around this many floats.
+_CHUNK_FLOATS = 6_000_000
+
+_R_RANGES = {"mid": (-0.5, 1.0), "wide": (-1.0, 1.0), "averse": (0.0, 1.0), "neutral": (0.0, 0.0)}
+_R_ADJUST = {"full": 1.0, "two_thirds": 2 / 3, "half": 0.5, "one_third": 1 / 3, "none": 0.0}
+_VPM_POWER = {"linear": 1.0, "square": 2.0, "quartic": 4.0, "octic": 8.0}
+
+PARAMS = (
+    Param("max_turns", 100, "stop after this many turns at the latest", kind="int", low=1),
+    Param("min_turns", 2, "never stop before this many turns", kind="int", low=1),
+    Param(
+        "stop_ratio",
+        0.02,
+        "stop when a turn's total movement falls below this fraction of the first turn's",
+        low=0.0,
+    ),
+    Param(
+        "transitions",
+        "deterministic",
+        "deterministic: each actor takes its most probable bargain (KTAB default); stochastic: "
+        "it draws one with the PCE probabilities (reproducible with seed)",
+        kind="choice",
+        choices=("deterministic", "stochastic"),
+    ),
+    Param("seed", None, "seed of the stochastic transitions", kind="int", low=0),
+    Param(
+        "voting_rule",
+        "proportional",
+        "vote as a function of the utility difference du: proportional w*du (KTAB default), "
+        "binary w*sign(du), cubic w*du^3",
+        kind="choice",
+        choices=("proportional", "binary", "cubic"),
+    ),
+    Param(
+        "victory_model",
+        "linear",
+        "P(a beats b) = C_ab^q / (C_ab^q + C_ba^q) with q = 1 (linear, default), 2, 4 or 8",
+        kind="choice",
+        choices=tuple(_VPM_POWER),
+    ),
+    Param(
+        "big_r_range",
+        "mid",
+        "range of the inferred risk attitudes: mid [-0.5, 1] (KTAB default), wide [-1, 1], "
+        "averse [0, 1], neutral (all 0)",
+        kind="choice",
+        choices=tuple(_R_RANGES),
+    ),
+    Param(
+        "big_r_adjust",
+        "one_third",
+        "how much of i's true risk attitude h sees: r^h_i = f R_i + (1-f) R_h with f = 1/3 "
+        "(one_third, default), 1, 2/3, 1/2 or 0",
+        kind="choice",
+        choices=tuple(_R_ADJUST),
+    ),
+    Param(
+        "third_party_commit",
+        "semi",
+        "semi: third parties weigh the expected result of joining either side (KTAB default); "
+        "full: they vote their plain preference between the two positions",
+        kind="choice",
+        choices=("semi", "full"),
+    ),
+)
+
+
+@register_model(
+    "smp",
+    title="KTAB Spatial Model of Politics (probabilistic Condorcet elections)",
+    citation=(
+        "KAPSARC Toolkit for Behavioral Analysis (KTAB), smpc; B. Efird, J. Lester & B. Wise, "
+        "China's state-owned enterprise reform, KAPSARC 2016; B. Wise, Probabilistic Condorcet "
+        "Elections, KAPSARC"
+    ),
+    params=PARAMS,
+    dynamic=True,
+    tags=("dynamic", "spatial", "pce"),
+)
+def smp(
+    inp: BargainingInput,
+    *,
+    max_turns: int = 100,
+    min_turns: int = 2,
+    stop_ratio: float = 0.02,
+    transitions: str = "deterministic",
+    seed: int | None = None,
+    voting_rule: str = "proportional",
+    victory_model: str = "linear",
+    big_r_range: str = "mid",
+    big_r_adjust: str = "one_third",
+    third_party_commit: str = "semi",
+) -> ModelResult:
+    """Run KTAB's Spatial Model of Politics until positions settle.
+
+    Each issue is one dimension, positions are mapped to [0, 1] from the issue's scale, saliences
+    are detente's per-issue saliences (KTAB requires an actor's saliences to sum to at most 1; an
+    actor whose saliences sum to more is divided by that sum) and capabilities are the raw power.
+
+    One turn (KTAB defaults, see ``ktab-smp-spec.md``): risk attitudes from a PCE among all
+    positions with risk-neutral utilities; every actor i picks the target j with the largest
+    expected gain from challenging it (third parties join by SemiCommit), and proposes the S2P2
+    interpolated bargain, rounded to 1e-4 of the unit scale, to itself and j (InitOnlyInterp);
+    every actor then takes the bargain of its queue (status quo, its own, those aimed at it) that
+    wins a PCE among all actors (deterministic) or draws one (stochastic). The run stops after
+    ``max_turns`` or, from ``min_turns`` on, when the summed Euclidean movement of a turn is below
+    ``stop_ratio`` times that of the first turn.
+
+    Non-default options (all Params): ``transitions="stochastic"`` with ``seed`` (numpy
+    Generator; same seed, same run - unlike smpc, whose threaded draws are not reproducible);
+    ``voting_rule`` binary or cubic (applied to every vote: both PCEs and the challenge
+    coalitions); ``victory_model`` square/quartic/octic; ``big_r_range`` wide/averse/neutral;
+    ``big_r_adjust`` full/two_thirds/half/none; ``third_party_commit="full"``. These follow KTAB's
+    option names but only the defaults are checked against smpc.
+
+    Forecast: KTAB reports the final state and each position's PCE "winning probability". The
+    forecast here is the mean of the final positions weighted by those probabilities (a PCE
+    among the final positions, capability-weighted votes with the actors' risk-aware utilities),
+    i.e. the expected outcome; ``extras["most_probable"]`` holds the single most probable final
+    position and ``extras["win_prob"]`` the probabilities (B, N).
+
+    Returns trajectory (B, T+1, N, K) on each issue's scale (finished batch elements repeat their
+    final state), rounds (B,), forecast (B, K).
+    """
+    vote = _vote_fn(voting_rule)
+    q = _VPM_POWER[victory_model]
+    r_lo, r_hi = _R_RANGES[big_r_range]
+    f_adj = _R_ADJUST[big_r_adjust]
+    semi = third_party_commit == "semi"
+    stochastic = transitions == "stochastic"
+    rng = np.random.default_rng(seed) if stochastic else None
+
+    x0 = np.asarray(inp.normalised_positions(), dtype=float)
+    sal = np.asarray(inp.saliences, dtype=float)
+    cap = np.asarray(inp.capabilities, dtype=float)
+    b, n, k = x0.shape
+    tot = sal.sum(-1, keepdims=True)
+    sal = np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
+
+    chunk = max(1, _CHUNK_FLOATS // max(1, n**3))
+    states = [x0.copy()]
+    x = x0.copy()
+    rounds = np.zeros(b, dtype=int)
+    active = np.ones(b, dtype=bool)
+    first_step = np.zeros(b)
+    t = 0
+    while active.any() and t < max_turns:
+        t += 1
+        idx = np.flatnonzero(active)
+        new = x.copy()
+        for lo in range(0, idx.size, chunk):
+            sel = idx[lo : lo + chunk]
+            new[sel] = _turn(
+                x[sel], sal[sel], cap[sel], vote, q, r_lo, r_hi, f_adj, semi, rng
+            )
+        step = np.linalg.norm(new - x, axis=-1).sum(-1)
+        if t == 1:
+            first_step = step.copy()
+        ratio = step / (first_step + _STEP_EPS)
+        x = np.where(active[:, None, None], new, x)
+        rounds[active] = t
+        stop = active & ((t >= max_turns) | ((t >= min_turns) & (ratio < stop_ratio)))
+        active &= ~stop
+        states.append(x.copy())
+
+    traj = np.stack(states, axis=1)
+    win, distinct = _win_prob(x, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL)
+    forecast_unit = np.einsum("bn,bnk->bk", distinct, x)
+    best = np.argmax(distinct, axis=1)
+    most_probable = x[np.arange(b), best]
+    return ModelResult(
+        model="smp",
+        forecast=inp.from_unit(forecast_unit),
+        final_positions=inp.from_unit(x),
+        trajectory=inp.from_unit(traj),
+        rounds=rounds,
+        extras={
+            "win_prob": win,
+            "most_probable": inp.from_unit(most_probable),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks (all take a leading batch axis)
+
+
+def _vote_fn(rule: str) -> Any:
+    if rule == "binary":
+        return np.sign
+    if rule == "cubic":
+        return lambda du: du * du * du
+    return lambda du: du
+
+
+def _round4(y: np.ndarray) -> np.ndarray:
+    # KTAB rounds bargain coordinates to 1e-4 of the unit scale (0.01 on 0-100); moved
+    # positions are therefore exactly reproducible.
+    return np.floor(1e4 * y + 0.5) / 1e4
+
+
+def _distances(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
+    """d[b, i, j]: salience-weighted distance from i's ideal to position j, in [0, 1]."""
+    s2 = sal * sal
+    s2sum = s2.sum(-1)
+    diff = ideal[:, :, None, :] - pos[:, None, :, :]
+    num = np.einsum("bid,bijd->bij", s2, diff * diff)
+    # An actor with no salience anywhere is indifferent: distance 0 to everything.
+    return np.sqrt(num / np.where(s2sum > 0, s2sum, 1.0)[:, :, None])
+
+
+def _util(d: np.ndarray, r: np.ndarray) -> np.ndarray:
+    # u(d, r) = (1-d)(1+d r) on [0, 1]: concave for r > 0 (risk averse), convex for r < 0.
+    return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
+
+
+def _pce_log(util: np.ndarray, w: np.ndarray, vote: Any, q: float) -> np.ndarray:
+    """Conditional PCE: log of p_a (up to a constant) for util (B, V, M), weights w (B, V).
+
+    Returns L (B, M, M) with L[b, a, c] = log P(a beats c); log p_a = sum_c L[b, a, c] + const.
+    """
+    du = util[:, :, :, None] - util[:, :, None, :]
+    v = w[:, :, None, None] * vote(du)
+    c_ab = _PCE_FLOOR + np.maximum(v, 0.0).sum(1)
+    c_ba = np.swapaxes(c_ab, 1, 2)
+    if q != 1.0:
+        c_ab, c_ba = c_ab**q, c_ba**q
+    return np.log(c_ab / (c_ab + c_ba))
+
+
+def _normalise_log(logp: np.ndarray) -> np.ndarray:
+    # Products of N probabilities underflow for large N; work in logs.
+    z = np.exp(logp - logp.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def _risk(d: np.ndarray, cap: np.ndarray, vote: Any, q: float, r_lo: float, r_hi: float):
+    """R (B, N): risk attitudes from a PCE over all positions with risk-neutral utilities."""
+    if r_lo == r_hi:
+        return np.full(cap.shape, r_lo)
+    p = _normalise_log(_pce_log(1.0 - d, cap, vote, q).sum(-1))
+    pmax = p.max(-1, keepdims=True)
+    pmin = p.min(-1, keepdims=True)
+    span = pmax - pmin
+    # All positions equally likely: nobody is more secure than anyone else -> risk neutral.
+    frac = np.where(span > 0, (p - pmin) / np.where(span > 0, span, 1.0), -r_lo / (r_hi - r_lo))
+    return r_lo + (r_hi - r_lo) * frac
+
+
+def _win_prob(x, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.ndarray]:
+    """KTAB's "winning probability" of each actor's position (B, N), and of each distinct one.
+
+    A PCE among the distinct positions (positions closer than ``tol`` count as one, the first
+    actor's standing for them), capability-weighted votes with the actors' risk-aware
+    utilities; each actor gets the probability of its position, so the values sum to 1 over
+    distinct positions, as smpc prints them.
+    """
+    n = x.shape[1]
+    d = _distances(x, x, sal)
+    r = _risk(d, cap, vote, q, r_lo, r_hi)
+    u_true = _util(d, r[:, :, None])
+    gap = np.linalg.norm(x[:, :, None, :] - x[:, None, :, :], axis=-1)
+    same = gap < tol
+    rep = np.argmax(same, axis=-1)  # first equivalent actor (itself at the latest)
+    distinct = rep == np.arange(n)[None, :]
+    logp = (_pce_log(u_true, cap, vote, q) * distinct[:, None, :]).sum(-1)
+    p = _normalise_log(np.where(distinct, logp, -np.inf))
+    return np.take_along_axis(p, rep, axis=-1), p
+
+
+def _turn(x, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
+    """One SMP turn for a chunk of the batch: new positions (B, N, K) on [0, 1]."""
+    b, n, k = x.shape
+    ar = np.arange(n)
+    d = _distances(x, x, sal)  # ideals = positions (identity accommodation)
+    r = _risk(d, cap, vote, q, r_lo, r_hi)
+    s_tot = sal.sum(-1)
+    sigma = s_tot * cap
+
+    # h's estimate of i's risk attitude and h's utility matrix: g[b, h, n, j] = U^h_nj.
+    r_est = f_adj * r[:, None, :] + (1.0 - f_adj) * r[:, :, None]
+    g = _util(d[:, None, :, :], r_est[:, :, :, None])
+
+    # --- challenge evaluation from the initiator's own view (h = i), axes (b, i, j, n) ---
+    u_ii = g[:, ar, ar, ar][:, :, None]  # U^i_ii
+    u_ij = g[:, ar, ar, :]  # U^i_ij  (b, i, j)
+    u_ji = np.swapaxes(g[:, ar, :, ar], 0, 1)  # U^i_ji  (b, i, j)
+    u_jj = np.einsum("bijj->bij", g)  # U^i_jj  (b, i, j)
+    v_i = sigma[:, :, None] * vote(u_ii - u_ij)
+    v_j = sigma[:, None, :] * vote(u_ji - u_jj)
+    a0 = _CHALLENGE_FLOOR + np.maximum(v_i, 0) + np.maximum(v_j, 0)
+    b0 = _CHALLENGE_FLOOR + np.maximum(-v_i, 0) + np.maximum(-v_j, 0)
+    u_ni = np.swapaxes(g[:, ar, :, ar], 0, 1)[:, :, None, :]  # U^i_ni  (b, i, 1, n)
+    u_nj = np.swapaxes(g, 2, 3)  # U^i_nj  (b, i, j, n)
+    u_nn = np.einsum("binn->bin", g)[:, :, None, :]  # U^i_nn  (b, i, 1, n)
+    sig_n = sigma[:, None, None, :]
+    if semi:
+        v0 = sig_n * vote(u_ni - u_nj)
+        a0e, b0e = a0[..., None], b0[..., None]
+        pa = a0e + np.maximum(v0, 0)
+        pi = pa / (pa + b0e + np.maximum(-v0, 0))
+        vn = sig_n * vote(pi * (u_nn - u_ni) + (1.0 - pi) * (u_nj - u_nn))
+    else:
+        vn = sig_n * vote(u_ni - u_nj)
+    third = (ar[None, :, None] != ar[:, None, None]) & (ar[None, None, :] != ar[None, :, None])
+    third &= ar[:, None, None] != ar[None, None, :]  # n differs from i and from j
+    vn = np.where(third, vn, 0.0)
+    a_tot = a0 + np.maximum(vn, 0).sum(-1)
+    b_tot = b0 + np.maximum(-vn, 0).sum(-1)
+    if q != 1.0:
+        a_tot, b_tot = a_tot**q, b_tot**q
+    p_win = a_tot / (a_tot + b_tot)  # P^i(i > j)
+    s_j = s_tot[:, None, :]
+    u_ii2 = u_ii[..., 0][:, :, None]
+    eu = (1 - s_j) * 2 * u_ii2 + s_j * (p_win * 2 * u_ii2 + (1 - p_win) * 2 * u_ij)
+    gain = eu - (u_ii2 + u_ij)
+    gain[:, ar, ar] = -np.inf
+    target = np.argmax(gain, axis=-1)  # first maximum = lowest j on ties
+    bi = np.arange(b)[:, None]
+    valid = gain[bi, ar[None, :], target] > _MIN_GAIN  # (b, i)
+
+    # --- S2P2 interpolated bargains, one per initiator ---
+    p_i = p_win[bi, ar[None, :], target][..., None]
+    p_j = 1.0 - p_i
+    s_tar = sal[bi, target]
+    x_tar = x[bi, target]
+    w_i = sal * sal * p_i * p_i
+    w_j = s_tar * s_tar * p_j * p_j
+    den = w_i + _INTERP_EPS + w_j
+    pos_i = _round4(((w_i + _INTERP_EPS) * x + w_j * x_tar) / den)
+    pos_j = _round4((w_i * x + (w_j + _INTERP_EPS) * x_tar) / den)
+
+    # --- valuation of each option by each actor a: SQ (index 0) and bargains 1..N ---
+    u_true = _util(d, r[:, :, None])  # U^a_an (b, a, n)
+    u_bi = _util(_distances(x, pos_i, sal), r[:, :, None])  # a's utility for bargain m's b_I
+    u_bj = _util(_distances(x, pos_j, sal), r[:, :, None])
+    is_i = np.eye(n, dtype=bool)[None, None]  # (1, 1, m, n)
+    is_j = (target[:, :, None] == ar[None, None, :])[:, None]  # (b, 1, m, n)
+    full = np.where(is_i, u_bi[..., None], np.where(is_j, u_bj[..., None], u_true[:, :, None, :]))
+    val = np.concatenate([u_true.sum(-1)[..., None], full.sum(-1)], axis=-1) / n  # (b, a, 1+m)
+
+    logp = _pce_log(val, cap, vote, q)  # (b, 1+m, 1+m)
+    member = np.zeros((b, n, n + 1), dtype=bool)
+    member[:, :, 0] = True
+    own = valid[:, :, None] & (ar[None, :, None] == ar[None, None, :])  # k initiated m
+    aimed = valid[:, None, :] & (target[:, None, :] == ar[None, :, None])  # m targets k
+    member[:, :, 1:] = own | aimed
+    score = np.einsum("bkc,bmc->bkm", member.astype(float), logp)
+    score = np.where(member, score, -np.inf)
+    if rng is None:
+        choice = np.argmax(score, axis=-1)
+    else:
+        prob = _normalise_log(score)
+        u = rng.random((b, n, 1))
+        choice = np.minimum((np.cumsum(prob, axis=-1) < u).sum(-1), n)
+        # Guard against rounding: never pick an option outside the queue.
+        choice = np.where(np.take_along_axis(member, choice[..., None], -1)[..., 0], choice, 0)
+
+    m = choice - 1  # initiator of the chosen bargain, -1 for SQ
+    mc = np.maximum(m, 0)
+    k_init = (m >= 0) & (mc == ar[None, :])
+    k_recv = (m >= 0) & ~k_init
+    new = x.copy()
+    new = np.where(k_init[..., None], pos_i[bi, mc], new)
+    new = np.where(k_recv[..., None], pos_j[bi, mc], new)
+    return new
