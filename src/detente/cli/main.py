@@ -22,6 +22,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "detente.cli.forecast_cmd",
     "detente.cli.catalog_cmd",
+    "detente.cli.ktab_cmd",
 ]
 
 
