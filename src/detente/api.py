@@ -1,4 +1,7 @@
-"""The service layer: plain functions over a Scenario, used by the CLI, the Python API and the web app."""
+"""The service layer: plain functions over a Scenario.
+
+They serve the CLI, the Python API and the web app alike.
+"""
 
 from __future__ import annotations
 
@@ -87,8 +90,12 @@ class Forecast:
             "scenario": {"id": sc.meta.id, "title": sc.meta.title, "sha256": scenario_hash(sc)},
             "issues": [
                 {
-                    "id": i.id, "name": i.name, "low": i.scale.low, "high": i.scale.high,
-                    "low_label": i.scale.low_label, "high_label": i.scale.high_label,
+                    "id": i.id,
+                    "name": i.name,
+                    "low": i.scale.low,
+                    "high": i.scale.high,
+                    "low_label": i.scale.low_label,
+                    "high_label": i.scale.high_label,
                     "reference": None if i.reference is None else i.reference.value,
                 }
                 for i in sc.issues
@@ -109,7 +116,9 @@ class Forecast:
             }
             if res.final_positions is not None:
                 entry["final_positions"] = {
-                    issue: {a: float(res.final_positions[0, n, k]) for n, a in enumerate(sc.actor_ids)}
+                    issue: {
+                        a: float(res.final_positions[0, n, k]) for n, a in enumerate(sc.actor_ids)
+                    }
                     for k, issue in enumerate(sc.issue_ids)
                 }
             if res.trajectory is not None:
@@ -173,8 +182,10 @@ def forecast(
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    names = default_models(scenario) if model is None else (
-        [model] if isinstance(model, str) else list(model)
+    names = (
+        default_models(scenario)
+        if model is None
+        else ([model] if isinstance(model, str) else list(model))
     )
     specs = {n: get_model(n) for n in names}
     results = run_models(to_arrays(scenario), names, params)

@@ -21,8 +21,11 @@ from detente.bargaining.weights import effective_weights
     citation="van den Bos (1991); Achen (2006) in Thomson et al., The European Union Decides",
     params=[
         Param(
-            "weighting", "capability_salience", "weights of the mean",
-            kind="choice", choices=("capability_salience", "capability", "equal"),
+            "weighting",
+            "capability_salience",
+            "weights of the mean",
+            kind="choice",
+            choices=("capability_salience", "capability", "equal"),
         )
     ],
 )

@@ -46,8 +46,11 @@ def weighted_median(values: np.ndarray, weights: np.ndarray, axis: int = -2) -> 
     citation="Black (1948), J. Political Economy 56(1):23-34",
     params=[
         Param(
-            "weighting", "capability_salience", "what weighs an actor's vote",
-            kind="choice", choices=("capability_salience", "capability", "equal"),
+            "weighting",
+            "capability_salience",
+            "what weighs an actor's vote",
+            kind="choice",
+            choices=("capability_salience", "capability", "equal"),
         )
     ],
 )

@@ -46,8 +46,9 @@ def nash_solution(
         mid = 0.5 * (a + b)
         gap = r2 - (mid[:, None, :] - positions) ** 2
         # Inactive actors contribute nothing; guard their (possibly negative) gap.
-        slope = np.where(active, -2.0 * w * (mid[:, None, :] - positions) / np.where(
-            gap > 0, gap, 1.0), 0.0).sum(axis=1)
+        slope = np.where(
+            active, -2.0 * w * (mid[:, None, :] - positions) / np.where(gap > 0, gap, 1.0), 0.0
+        ).sum(axis=1)
         a = np.where(slope > 0, mid, a)
         b = np.where(slope > 0, b, mid)
         if np.all(b - a <= 1e-13 * np.maximum(1.0, np.abs(a))):
@@ -61,10 +62,12 @@ def nash_solution(
     citation="Nash (1950), Econometrica 18(2); Achen (2006) in The European Union Decides",
     params=[
         Param(
-            "disagreement", "reference",
+            "disagreement",
+            "reference",
             "the disagreement point: the issue's reference point (each actor's worst scale end "
             "where an issue has none), or always the worst scale end",
-            kind="choice", choices=("reference", "worst"),
+            kind="choice",
+            choices=("reference", "worst"),
         )
     ],
 )
@@ -84,6 +87,4 @@ def nash(inp: BargainingInput, *, disagreement: str = "reference") -> ModelResul
     sol = nash_solution(x, weights, radius)
     # Empty feasible set: only possible around a reference point; the status quo stands.
     forecast = np.where(np.isnan(sol), np.broadcast_to(ref, sol.shape), sol)
-    return ModelResult(
-        "nash", forecast=forecast, extras={"status_quo_stands": np.isnan(sol)}
-    )
+    return ModelResult("nash", forecast=forecast, extras={"status_quo_stands": np.isnan(sol)})

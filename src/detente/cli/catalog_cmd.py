@@ -17,7 +17,10 @@ def models(as_json: bool = JsonOpt) -> None:
         print_json(
             [
                 {
-                    "name": m.name, "title": m.title, "citation": m.citation, "dynamic": m.dynamic,
+                    "name": m.name,
+                    "title": m.title,
+                    "citation": m.citation,
+                    "dynamic": m.dynamic,
                     "params": [
                         {"name": p.name, "default": p.default, "rule": p.rule(), "doc": p.doc}
                         for p in m.params
@@ -43,8 +46,15 @@ def scenarios(as_json: bool = JsonOpt) -> None:
     rows = []
     for name in scenario_io.embedded_names():
         sc = scenario_io.load(name)
-        rows.append({"name": name, "title": sc.meta.title, "date": sc.meta.date,
-                     "actors": len(sc.actors), "issues": len(sc.issues)})
+        rows.append(
+            {
+                "name": name,
+                "title": sc.meta.title,
+                "date": sc.meta.date,
+                "actors": len(sc.actors),
+                "issues": len(sc.issues),
+            }
+        )
     if as_json:
         print_json(rows)
         return
@@ -62,8 +72,13 @@ def validate(
 ) -> None:
     """Check a scenario file; print what it holds, or one line naming what is wrong (exit 2)."""
     sc = scenario_io.load(file)
-    info = {"file": file, "valid": True, "title": sc.meta.title,
-            "actors": len(sc.actors), "issues": len(sc.issues)}
+    info = {
+        "file": file,
+        "valid": True,
+        "title": sc.meta.title,
+        "actors": len(sc.actors),
+        "issues": len(sc.issues),
+    }
     if as_json:
         print_json(info)
     else:

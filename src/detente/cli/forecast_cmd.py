@@ -32,7 +32,9 @@ def forecast(
 def print_forecast(result: api.Forecast) -> None:
     """Rich tables: one per issue, a row per model; then dynamic models' trajectories."""
     sc = result.scenario
-    console.print(f"[bold]{sc.meta.title}[/bold]  ({len(sc.actors)} actors, {len(sc.issues)} issues)")
+    console.print(
+        f"[bold]{sc.meta.title}[/bold]  ({len(sc.actors)} actors, {len(sc.issues)} issues)"
+    )
     for k, issue in enumerate(sc.issues):
         s = issue.scale
         table = Table(
@@ -64,8 +66,9 @@ def print_trajectory(result: api.Forecast, name: str) -> None:
     traj = res.trajectory[0]  # (T+1, N, K)
     last = traj.shape[0] if res.rounds is None else int(res.rounds[0]) + 1
     shown = list(range(last)) if last <= 12 else [*range(6), *range(last - 5, last)]
-    table = Table(title=f"{name}: trajectory (weighted mean position per round)",
-                  title_justify="left")
+    table = Table(
+        title=f"{name}: trajectory (weighted mean position per round)", title_justify="left"
+    )
     table.add_column("round", justify="right")
     for issue in sc.issues:
         table.add_column(issue.id, justify="right")
@@ -74,7 +77,9 @@ def print_trajectory(result: api.Forecast, name: str) -> None:
         row = [str(t)]
         for k in range(len(sc.issues)):
             w = weights[:, k]
-            row.append(f"{float(np.average(traj[t, :, k], weights=w if w.sum() > 0 else None)):.2f}")
+            row.append(
+                f"{float(np.average(traj[t, :, k], weights=w if w.sum() > 0 else None)):.2f}"
+            )
         table.add_row(*row)
     console.print(table)
 
@@ -83,7 +88,7 @@ def sc_weights(result: api.Forecast, name: str) -> np.ndarray:
     from detente.scenario.arrays import to_arrays
 
     inp = to_arrays(result.scenario)
-    return (inp.capabilities[0][:, None] * inp.saliences[0])
+    return inp.capabilities[0][:, None] * inp.saliences[0]
 
 
 def register(app: typer.Typer) -> None:

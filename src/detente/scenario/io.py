@@ -46,7 +46,9 @@ def load(source: str | os.PathLike[str] | None = None) -> Scenario:
         return loads(embedded_text(text_source), name=f"{text_source} (embedded)")
     if not path.exists():
         raise ScenarioError(
-            text_source, "", NO_VALUE,
+            text_source,
+            "",
+            NO_VALUE,
             "no such file, and no embedded scenario of that name "
             f"(embedded: {', '.join(embedded_names())})",
         )
@@ -55,8 +57,10 @@ def load(source: str | os.PathLike[str] | None = None) -> Scenario:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ScenarioError(
-            text_source, "", NO_VALUE, f"is {size} bytes; scenario files are limited to "
-            f"{MAX_FILE_BYTES} bytes",
+            text_source,
+            "",
+            NO_VALUE,
+            f"is {size} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
         )
     data = path.read_bytes()
     suffix = path.suffix.lower()
@@ -82,7 +86,9 @@ def decode(data: bytes, name: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
-            name, "", NO_VALUE,
+            name,
+            "",
+            NO_VALUE,
             f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save it as UTF-8",
         ) from None
@@ -101,7 +107,9 @@ def loads(text: str, name: str = "<text>") -> Scenario:
         tag = getattr(exc, "problem", "") or str(exc)
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise ScenarioError(
-            name, f"line {line}", NO_VALUE,
+            name,
+            f"line {line}",
+            NO_VALUE,
             f"YAML tags that construct objects are not allowed ({tag.strip()})",
         ) from None
     except yaml.YAMLError as exc:
@@ -120,7 +128,9 @@ def from_data(data: Any, name: str = "<data>") -> Scenario:
         raise ScenarioError(name, "", NO_VALUE, "the file is empty")
     if not isinstance(data, dict):
         raise ScenarioError(
-            name, "", type(data).__name__,
+            name,
+            "",
+            type(data).__name__,
             "the top level must be a mapping with meta, issues and actors",
         )
     try:
@@ -174,8 +184,9 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
     """Parse a CSV scenario: KTAB's format (sniffed), or one row per actor.
 
     Plain CSV columns: ``Actor`` (or ``Stakeholder``), optional ``Description``, ``Capability`` (or
-    ``Resources``/``Influence``), then either ``Position`` and ``Salience`` (one issue) or, per issue
-    X, ``X Position`` and ``X Salience``. Saliences on 0-100 are divided by 100 when any exceeds 1.
+    ``Resources``/``Influence``), then either ``Position`` and ``Salience`` (one issue) or,
+    per issue X, ``X Position`` and ``X Salience``. Saliences on 0-100 are divided by 100
+    when any exceeds 1.
     A CSV has no scale row: each issue's scale runs from its lowest to its highest position (write
     YAML to set scales, labels and sources).
     """
@@ -211,7 +222,9 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
                 issues.append((_slug(stem), stem, c, sal))
     if not issues:
         raise ScenarioError(
-            name, "header", header,
+            name,
+            "header",
+            header,
             "needs Position and Salience columns (or 'X Position' and 'X Salience' per issue)",
         )
     table: list[dict[str, Any]] = []
@@ -231,7 +244,7 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
         if not cells["name"]:
             raise ScenarioError(name, f"rows[{r}].{header[actor_col]}", "", "must not be empty")
         table.append(cells)
-    for iid, _, _, sc in issues:
+    for iid, _, _, _ in issues:
         if any(t["saliences"][iid] > 1 for t in table):
             for t in table:
                 t["saliences"][iid] /= 100.0
@@ -241,16 +254,17 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
         lo, hi = min(values), max(values)
         if hi == lo:  # all at one position: give the scale a unit width around it
             lo, hi = lo - 0.5, hi + 0.5
-        issue_docs.append(
-            {"id": iid, "name": iname, "scale": {"low": lo, "high": hi}}
-        )
+        issue_docs.append({"id": iid, "name": iname, "scale": {"low": lo, "high": hi}})
     actors = []
     used: set[str] = set()
     for t in table:
         ident = _unique_slug(t["name"], used)
         doc = {
-            "id": ident, "name": t["name"], "capability": t["capability"],
-            "positions": t["positions"], "saliences": t["saliences"],
+            "id": ident,
+            "name": t["name"],
+            "capability": t["capability"],
+            "positions": t["positions"],
+            "saliences": t["saliences"],
         }
         if t["description"]:
             doc["description"] = t["description"]

@@ -1,14 +1,16 @@
-"""The scenario schema: actors, issues, positions, saliences, capabilities, with uncertainty and sources.
+"""The scenario schema: actors, issues, positions, saliences, capabilities.
 
-Every number is an :class:`Estimate`: a value, optionally an uncertainty (``sd``, or ``low``/``high``)
-and a ``source`` note. A bare number in a file is an Estimate without uncertainty.
+Each value carries its uncertainty and its source.
+
+Every number is an :class:`Estimate`: a value, optionally an uncertainty (``sd``, or
+``low``/``high``) and a ``source`` note. A bare number in a file is an Estimate without uncertainty.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.scenario.interventions_schema import InterventionSpec
 from detente.scenario.war_schema import ClaimSpec, WarSpec
@@ -48,6 +50,10 @@ class Estimate(_Strict):
         # A bare number is an Estimate without uncertainty.
         if isinstance(data, int | float) and not isinstance(data, bool):
             return {"value": data}
+        if not isinstance(data, dict):
+            raise ValueError(
+                "must be a number, or a mapping with a value (and optionally sd, low/high, source)"
+            )
         return data
 
     @model_validator(mode="after")
@@ -70,7 +76,9 @@ class Estimate(_Strict):
 
     @property
     def uncertain(self) -> bool:
-        return bool(self.sd) or (self.low is not None and self.high is not None and self.low < self.high)
+        return bool(self.sd) or (
+            self.low is not None and self.high is not None and self.low < self.high
+        )
 
     @property
     def distribution(self) -> str:
@@ -152,21 +160,6 @@ class Actor(_Strict):
     saliences: dict[Identifier, Estimate]
     group: ShortText | None = None
 
-    @field_validator("capability")
-    @classmethod
-    def _non_negative(cls, v: Estimate) -> Estimate:
-        if v.value < 0:
-            raise ValueError("capability must be >= 0")
-        return v
-
-    @field_validator("saliences")
-    @classmethod
-    def _unit_interval(cls, v: dict[str, Estimate]) -> dict[str, Estimate]:
-        for issue, est in v.items():
-            if not 0.0 <= est.value <= 1.0:
-                raise ValueError(f"salience on {issue!r} must be in [0, 1]")
-        return v
-
 
 class Scenario(_Strict):
     """A whole scenario: metadata, issues, actors, and optionally a war model and claims."""
@@ -197,4 +190,3 @@ class Scenario(_Strict):
             if actor.id == actor_id:
                 return actor
         raise KeyError(actor_id)
-

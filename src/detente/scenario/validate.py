@@ -16,22 +16,40 @@ def check_scenario(scenario: Scenario, file: str = "") -> Scenario:
         ref = issue.reference
         if ref is not None and not issue.scale.low <= ref.value <= issue.scale.high:
             raise ScenarioError(
-                file, f"issues[{i}].reference", ref.value,
+                file,
+                f"issues[{i}].reference",
+                ref.value,
                 f"must lie on the issue's scale [{issue.scale.low:g}, {issue.scale.high:g}]",
             )
     for a, actor in enumerate(scenario.actors):
+        if actor.capability.value < 0:
+            raise ScenarioError(
+                file, f"actors[{a}].capability", actor.capability.value, "must be >= 0"
+            )
+        for issue_id, est in actor.saliences.items():
+            if not 0.0 <= est.value <= 1.0:
+                raise ScenarioError(
+                    file,
+                    f"actors[{a}].saliences.{issue_id}",
+                    est.value,
+                    "a salience must be in [0, 1]",
+                )
         for table in ("positions", "saliences"):
             values = getattr(actor, table)
             for issue_id in values:
                 if issue_id not in known:
                     raise ScenarioError(
-                        file, f"actors[{a}].{table}.{issue_id}", NO_VALUE,
+                        file,
+                        f"actors[{a}].{table}.{issue_id}",
+                        NO_VALUE,
                         f"names an unknown issue; the issues are: {', '.join(issue_ids)}",
                     )
             for issue_id in issue_ids:
                 if issue_id not in values:
                     raise ScenarioError(
-                        file, f"actors[{a}].{table}.{issue_id}", NO_VALUE,
+                        file,
+                        f"actors[{a}].{table}.{issue_id}",
+                        NO_VALUE,
                         f"is missing: actor {actor.id!r} needs a {table[:-1]} on every issue",
                     )
         for k, issue in enumerate(scenario.issues):
@@ -39,7 +57,9 @@ def check_scenario(scenario: Scenario, file: str = "") -> Scenario:
             lo, hi = issue.scale.low, issue.scale.high
             if not lo <= pos.value <= hi:
                 raise ScenarioError(
-                    file, f"actors[{a}].positions.{issue.id}", pos.value,
+                    file,
+                    f"actors[{a}].positions.{issue.id}",
+                    pos.value,
                     f"must lie on the issue's scale [{lo:g}, {hi:g}] (issues[{k}].scale)",
                 )
     return scenario
@@ -50,7 +70,9 @@ def _unique(ids: list[str], where: str, file: str) -> None:
     for n, ident in enumerate(ids):
         if ident in seen:
             raise ScenarioError(
-                file, f"{where}[{n}].id", ident,
+                file,
+                f"{where}[{n}].id",
+                ident,
                 f"duplicates {where}[{seen[ident]}].id: ids must be unique",
             )
         seen[ident] = n
