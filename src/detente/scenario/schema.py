@@ -170,6 +170,11 @@ class Scenario(_Strict):
     war: WarSpec | None = None
     claims: list[ClaimSpec] = Field(default_factory=list)
     interventions: list[InterventionSpec] = Field(default_factory=list)
+    outcomes: dict[Identifier, Estimate] | None = Field(
+        default=None,
+        description="for a past negotiation: the known outcome per issue, on the issue's scale "
+        "(used by backtests; cite it in the Estimate's source)",
+    )
 
     @property
     def actor_ids(self) -> tuple[str, ...]:

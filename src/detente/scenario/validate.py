@@ -62,7 +62,25 @@ def check_scenario(scenario: Scenario, file: str = "") -> Scenario:
                     pos.value,
                     f"must lie on the issue's scale [{lo:g}, {hi:g}] (issues[{k}].scale)",
                 )
+    _check_outcomes(scenario, file)
     return scenario
+
+
+def _check_outcomes(scenario: Scenario, file: str) -> None:
+    # A backtest's known outcome must name an issue and lie on that issue's scale.
+    issue_ids = [i.id for i in scenario.issues]
+    for issue_id, est in (scenario.outcomes or {}).items():
+        if issue_id not in issue_ids:
+            raise ScenarioError(
+                file, f"outcomes.{issue_id}", NO_VALUE,
+                f"names an unknown issue; the issues are: {', '.join(issue_ids)}",
+            )
+        scale = scenario.issue(issue_id).scale
+        if not scale.low <= est.value <= scale.high:
+            raise ScenarioError(
+                file, f"outcomes.{issue_id}", est.value,
+                f"must lie on the issue's scale [{scale.low:g}, {scale.high:g}]",
+            )
 
 
 def _unique(ids: list[str], where: str, file: str) -> None:
