@@ -170,11 +170,9 @@ def smp(
     rng = np.random.default_rng(seed) if stochastic else None
 
     x0 = np.asarray(inp.normalised_positions(), dtype=float)
-    sal = np.asarray(inp.saliences, dtype=float)
+    sal = _ktab_saliences(inp.saliences)
     cap = np.asarray(inp.capabilities, dtype=float)
     b, n, k = x0.shape
-    tot = sal.sum(-1, keepdims=True)
-    sal = np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
 
     chunk = max(1, _CHUNK_FLOATS // max(1, n**3))
     states = [x0.copy()]
@@ -220,8 +218,40 @@ def smp(
     )
 
 
+def win_probabilities(
+    inp: BargainingInput,
+    positions: np.ndarray | None = None,
+    *,
+    voting_rule: str = "proportional",
+    victory_model: str = "linear",
+    big_r_range: str = "mid",
+) -> tuple[np.ndarray, np.ndarray]:
+    """KTAB's "winning probability" of each actor's position in a state, as smpc prints it.
+
+    ``positions`` (B, N, K) on the issues' scales (default: ``inp.positions``). A conditional PCE
+    among the distinct positions (closer than 0.1 on 0-100 count as one), capability-weighted
+    votes with risk-aware utilities. Returns (per actor (B, N): the probability of the actor's
+    position; per distinct position (B, N): non-zero only for the first actor at each position).
+    """
+    pos = inp.positions if positions is None else np.asarray(positions, dtype=float)
+    width = np.where(inp.scale_high > inp.scale_low, inp.scale_high - inp.scale_low, 1.0)
+    x = (pos - inp.scale_low) / width
+    r_lo, r_hi = _R_RANGES[big_r_range]
+    return _win_prob(
+        x, _ktab_saliences(inp.saliences), np.asarray(inp.capabilities, dtype=float),
+        _vote_fn(voting_rule), _VPM_POWER[victory_model], r_lo, r_hi, _SAME_TOL,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Building blocks (all take a leading batch axis)
+
+
+def _ktab_saliences(sal: np.ndarray) -> np.ndarray:
+    # KTAB needs an actor's saliences to sum to at most 1; larger sums are scaled down to 1.
+    sal = np.asarray(sal, dtype=float)
+    tot = sal.sum(-1, keepdims=True)
+    return np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
 
 
 def _vote_fn(rule: str) -> Any:
