@@ -30,7 +30,10 @@ class ScenarioError(DetenteError):
 def _short(value: object, limit: int = 60) -> str:
     if value is _NO_VALUE:
         return ""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits cannot be turned into text
+        text = f"<{type(value).__name__} too large to show>"
     return (text[: limit - 3] + "...") if len(text) > limit else text
 
 

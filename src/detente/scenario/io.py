@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from detente.scenario.errors import NO_VALUE, DetenteError, ScenarioError
+from detente.scenario.errors import NO_VALUE, DetenteError, ScenarioError, _short
 from detente.scenario.schema import Scenario
 from detente.scenario.validate import check_scenario
 
@@ -102,7 +102,7 @@ def loads(text: str, name: str = "<text>") -> Scenario:
     if not text.strip():
         raise ScenarioError(name, "", NO_VALUE, "the file is empty")
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text, name)
     except yaml.constructor.ConstructorError as exc:
         tag = getattr(exc, "problem", "") or str(exc)
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
@@ -119,7 +119,62 @@ def loads(text: str, name: str = "<text>") -> Scenario:
         raise ScenarioError(name, where, NO_VALUE, f"is not valid YAML: {problem}") from None
     except RecursionError:
         raise ScenarioError(name, "", NO_VALUE, "is nested too deeply to be a scenario") from None
+    except ValueError:
+        # PyYAML's int() on a number of more than 4300 digits (Python's conversion limit).
+        raise ScenarioError(name, "", NO_VALUE, "holds a number with too many digits") from None
     return from_data(data, name)
+
+
+# YAML aliases share nodes, so a few hundred bytes can stand for 10^9 nodes ("billion laughs"):
+# harmless to PyYAML, but anything that walks the document (validation, error messages, hashing)
+# would take exponential time. Aliases may add at most this many nodes beyond those written out.
+MAX_ALIAS_EXPANSION = 100_000
+
+
+def _safe_load(text: str, name: str) -> Any:
+    """yaml.safe_load, refusing documents whose aliases expand to too many nodes."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        distinct, expanded = _node_counts(node)
+        if expanded - distinct > MAX_ALIAS_EXPANSION:
+            raise ScenarioError(
+                name, "", NO_VALUE,
+                f"uses YAML aliases (*name) that expand to {expanded} nodes; at most "
+                f"{MAX_ALIAS_EXPANSION} may come from aliases",
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _node_counts(root: yaml.Node) -> tuple[int, int]:
+    """(distinct nodes, nodes once every alias is expanded), without expanding anything."""
+    size: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # an iterative post-order walk: the document may be nested deeply
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        if children_done:
+            # A child still being walked is an alias back to an ancestor (a cycle): count it once.
+            size[id(node)] = 1 + sum(size.get(id(c), 1) for c in _children(node))
+        elif id(node) not in entered:
+            entered.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node) if id(c) not in entered)
+    return len(size), size[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def from_data(data: Any, name: str = "<data>") -> Scenario:
@@ -150,7 +205,7 @@ def from_validation_error(exc: ValidationError, name: str) -> ScenarioError:
     if err.get("type") == "missing":
         value = NO_VALUE
     if isinstance(value, dict | list) and err.get("type") != "missing":
-        value = NO_VALUE if len(repr(value)) > 60 else value
+        value = NO_VALUE if len(_short(value, 61)) > 60 else value
     msg = err.get("msg", "is invalid")
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if err.get("type") == "missing":
