@@ -8,8 +8,10 @@ from rich.table import Table
 
 from detente import api
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
+from detente.store.cli import record_cli_run, stored
 
 
+@stored
 def forecast(
     scenario: str | None = ScenarioArg,
     model: list[str] | None = typer.Option(
@@ -22,11 +24,14 @@ def forecast(
 ) -> None:
     """Forecast the negotiated outcome of each issue with the field's bargaining models."""
     sc = api.load(scenario)
-    result = api.forecast(sc, model=model or None, params=parse_params(param))
+    params = parse_params(param)
+    result = api.forecast(sc, model=model or None, params=params)
     if as_json:
         print_json(result.to_json())
-        return
-    print_forecast(result)
+    else:
+        print_forecast(result)
+    record_cli_run("forecast", sc, result.to_json(), params=params, models=list(result.results),
+                   announce=not as_json)
 
 
 def print_forecast(result: api.Forecast) -> None:
