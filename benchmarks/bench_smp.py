@@ -1,0 +1,84 @@
+"""SMP speed: detente's vectorised KTAB SMP vs a per-pair Python loop, and vs smpc's published time.
+
+For dummyData-a040/a080/a160 (40/80/160 actors, one issue) it times one full deterministic run of
+``smp`` (best of a few repeats for the small files). The baseline is the straightforward per-pair
+loop of :mod:`detente.bargaining.smp_reference`: one turn is timed on the input state and
+multiplied by the number of turns the run took (every turn costs the same O(N^3) work), so the
+baseline is an extrapolation from one turn. ``ratio`` = baseline / value (the speed-up).
+smpc's own times on a 2-core machine (oracles.md section 2: 6.9 s on a040, 61 s on a080, a160
+not finished in 600 s) are given as second rows.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+KTAB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bargaining" / "ktab"
+SMPC_SECONDS = {40: 6.9, 80: 61.0}
+
+
+def _input(n: int):
+    from detente.bargaining.inputs import make_input
+
+    path = KTAB / f"dummyData-a{n:03d}.csv"
+    if path.exists():
+        from detente.scenario import to_arrays
+        from detente.scenario.ktab import load_ktab_csv
+
+        return to_arrays(load_ktab_csv(path)), path.name
+    # Without the shared data: a seeded random scenario of the same shape.
+    rng = np.random.default_rng(n)
+    pos = np.round(rng.uniform(0, 100, (n, 1)), 2)
+    sal = np.round(rng.uniform(0.1, 0.99, (n, 1)), 2)
+    cap = np.round(rng.uniform(0.5, 2.5, n), 2)
+    return make_input(pos, sal, cap), f"random-a{n:03d}"
+
+
+def _time(fn, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run() -> list[dict]:
+    """Rows {name, value, unit, baseline, ratio} for 40, 80 and 160 actors."""
+    from detente.bargaining.registry import get_model
+    from detente.bargaining.smp_reference import smp_turn_loop
+
+    smp = get_model("smp")
+    rows: list[dict] = []
+    for n in (40, 80, 160):
+        inp, label = _input(n)
+        smp(inp.take(slice(0, 1)), max_turns=1)  # warm-up (imports, allocator)
+        result = smp(inp)
+        turns = int(result.rounds[0])
+        value = _time(lambda inp=inp: smp(inp), 3 if n <= 80 else 1)
+        x = inp.normalised_positions()[0].tolist()
+        sal = inp.saliences[0].tolist()
+        cap = inp.capabilities[0].tolist()
+        one_turn = _time(lambda x=x, sal=sal, cap=cap: smp_turn_loop(x, sal, cap), 1)
+        baseline = one_turn * turns
+        rows.append({
+            "name": f"smp {label} ({n} actors, {turns} turns) vs Python loop "
+                    f"(1 turn x {turns}, extrapolated)",
+            "value": value, "unit": "s", "baseline": baseline, "ratio": baseline / value,
+        })
+        if n in SMPC_SECONDS:
+            rows.append({
+                "name": f"smp {label} vs KTAB smpc (published, 2 cores)",
+                "value": value, "unit": "s", "baseline": SMPC_SECONDS[n],
+                "ratio": SMPC_SECONDS[n] / value,
+            })
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['name']}: {row['value']:.3f} {row['unit']} "
+              f"(baseline {row['baseline']:.2f}, x{row['ratio']:.1f})")
