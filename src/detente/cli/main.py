@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "detente.cli.forecast_cmd",
     "detente.cli.catalog_cmd",
     "detente.cli.ktab_cmd",
+    "detente.cli.runs_cmd",
 ]
 
 

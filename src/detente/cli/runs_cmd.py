@@ -1,0 +1,181 @@
+"""``detente runs list|show|compare|export``: the runs every command stored."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from detente.cli.common import JsonOpt, console, print_json
+from detente.scenario.errors import DetenteError
+from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
+from detente.store.views import EXPORT_FORMATS, compare_runs, export_run, forecast_table
+
+runs_app = typer.Typer(
+    help="Stored runs: list, show, compare two, export.", no_args_is_help=True,
+)
+
+StoreOpt = typer.Option(
+    None, "--store", metavar="PATH",
+    help=f"Run store (SQLite file); default ${ENV_VAR} or the user data dir.",
+)
+RunArg = typer.Argument(..., help="Run id (see `detente runs list`), or 'last'.")
+
+
+def _store(path: str | None) -> RunStore:
+    resolved = resolve_path(path)
+    if resolved is None:
+        raise StoreError(
+            f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one"
+        )
+    return RunStore(resolved)
+
+
+def _fmt_time(iso: str) -> str:
+    return iso.replace("T", " ")[:19]
+
+
+def list_runs(
+    store: str | None = StoreOpt,
+    limit: int = typer.Option(30, "--limit", "-n", min=1, help="How many (newest first)."),
+    command: str | None = typer.Option(None, "--command", "-c", help="Only this command's runs."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """List stored runs, newest first."""
+    rs = _store(store)
+    runs = rs.list_runs(limit=limit, command=command)
+    if as_json:
+        print_json([r.summary() for r in runs])
+        return
+    if not runs:
+        console.print(f"no runs stored in {rs.path}")
+        return
+    table = Table(title=f"Runs in {rs.path}", title_justify="left")
+    for col in ("id", "when (UTC)", "command", "scenario", "models", "seed", "version", "time"):
+        table.add_column(col, justify="right" if col in ("id", "seed", "time") else "left")
+    for r in runs:
+        total = r.timings.get("total_s")
+        table.add_row(
+            str(r.id), _fmt_time(r.created_at), r.command, r.scenario_id or r.scenario_title or "",
+            ", ".join(r.models), "" if r.seed is None else str(r.seed), r.version,
+            "" if total is None else f"{total:.2f}s",
+        )
+    console.print(table)
+
+
+def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = JsonOpt) -> None:
+    """Show a run: what ran, on which scenario, with which settings, and its results."""
+    run = _store(store).get(run_id)
+    if as_json:
+        print_json(run.to_json())
+        return
+    console.print(f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  "
+                  f"detente {run.version}")
+    console.print(f"command:  {' '.join(run.argv) or run.command}")
+    console.print(f"scenario: {run.scenario_title or ''} ({run.scenario_id or '-'}) "
+                  f"sha256 {(run.scenario_sha256 or '')[:16]}")
+    console.print(f"models:   {', '.join(run.models) or '-'}")
+    console.print(f"params:   {json.dumps(run.params) if run.params else '-'}")
+    console.print(f"seed:     {'-' if run.seed is None else run.seed}")
+    console.print("timings:  " + (", ".join(f"{k} {v:.3f}" for k, v in run.timings.items())
+                                  or "-"))
+    frame = forecast_table(run)
+    if frame is not None:
+        pivot = frame.pivot_table(index="model", columns="issue", values="forecast", sort=False)
+        table = Table(title="forecasts", title_justify="left")
+        table.add_column("model")
+        for issue in pivot.columns:
+            table.add_column(str(issue), justify="right")
+        for model, row in pivot.iterrows():
+            table.add_row(str(model), *(f"{v:.2f}" for v in row))
+        console.print(table)
+    else:
+        keys = ", ".join(run.result) if isinstance(run.result, dict) else type(run.result).__name__
+        console.print(f"result:   {keys}  (full result: detente runs show {run.id} --json)")
+
+
+def compare(
+    run_a: str = typer.Argument(..., help="First run id."),
+    run_b: str = typer.Argument(..., help="Second run id."),
+    store: str | None = StoreOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Compare two runs: settings, scenario changes, and how the results differ."""
+    rs = _store(store)
+    diff = compare_runs(rs.get(run_a), rs.get(run_b))
+    if as_json:
+        print_json(diff)
+        return
+    table = Table(title=f"run {diff['a']} vs run {diff['b']}", title_justify="left")
+    for col in ("setting", f"run {diff['a']}", f"run {diff['b']}"):
+        table.add_column(col)
+    for key, item in diff["settings"].items():
+        style = "" if item["same"] else "bold yellow"
+        a, b = (_short(item["a"]), _short(item["b"]))
+        table.add_row(key, a, b, style=style)
+    console.print(table)
+    if diff["scenario_changes"]:
+        sc = Table(title="scenario changes", title_justify="left")
+        for col in ("field", "a", "b"):
+            sc.add_column(col)
+        for ch in diff["scenario_changes"][:40]:
+            sc.add_row(ch["path"], _short(ch["a"]), _short(ch["b"]))
+        console.print(sc)
+    if diff["forecasts"]:
+        ft = Table(title="forecasts", title_justify="left")
+        for col in ("model", "issue", "a", "b", "b - a"):
+            ft.add_column(col, justify="left" if col in ("model", "issue") else "right")
+        for row in diff["forecasts"]:
+            ft.add_row(row["model"], row["issue"], _num(row["a"]), _num(row["b"]),
+                       _num(row["diff"], signed=True))
+        console.print(ft)
+    console.print(f"{diff['n_differences']} other result value(s) differ"
+                  + ("" if not diff["n_differences"] else " (see --json)"))
+
+
+def export(
+    run_id: str = RunArg,
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv, json or parquet."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="File to write (default run-ID.FORMAT; '-' = stdout)."
+    ),
+    store: str | None = StoreOpt,
+) -> None:
+    """Export a run: csv or parquet (a tidy table of its results) or json (everything)."""
+    if fmt.lower() not in EXPORT_FORMATS:
+        raise DetenteError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    run = _store(store).get(run_id)
+    data = export_run(run, fmt)
+    if output == "-":
+        if fmt.lower() == "parquet":
+            raise DetenteError("parquet is binary: write it to a file with -o PATH")
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    path = Path(output or f"run-{run.id}.{fmt.lower()}")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    console.print(f"wrote {path} ({len(data)} bytes)")
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _num(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def register(app: typer.Typer) -> None:
+    runs_app.command("list")(list_runs)
+    runs_app.command("show")(show)
+    runs_app.command("compare")(compare)
+    runs_app.command("export")(export)
+    app.add_typer(runs_app, name="runs")
