@@ -1,0 +1,429 @@
+"""Plots of detente's results, from result objects or their JSON (so they work from stored runs).
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no global state,
+safe in the web server's threads); :func:`to_svg`, :func:`to_png` and :func:`save` render it.
+
+- :func:`positions_figure`: actors' positions and each model's forecast per issue, on the issue's
+  labelled scale (with Monte Carlo intervals when given).
+- :func:`trajectory_figure`: a dynamic model's (EUM, SMP) positions per actor over rounds.
+- :func:`talks_figure`: P(talks by month) per policy, with bands.
+- :func:`sensitivity_figure`: sensitivity indices as bars.
+- :func:`whatif_figure`: what-if comparisons (baseline vs variant per outcome).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: the CLI, the web server and CI have no display
+
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from detente.scenario.errors import DetenteError  # noqa: E402
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+           "#17becf", "#7f7f7f", "#bcbd22"]
+_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "detente"}  # text stays text; stable ids
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+def to_svg(fig: Figure) -> str:
+    """The figure as an SVG document (text kept as <text>, no date: same figure, same bytes)."""
+    buf = io.StringIO()
+    with rc_context(_SVG_RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def to_inline_svg(fig: Figure) -> str:
+    """The <svg> element alone, for embedding in an HTML page."""
+    text = to_svg(fig)
+    return text[text.index("<svg"):]
+
+
+def to_png(fig: Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write the figure as PNG or SVG, by the file's extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        path.write_text(to_svg(fig), encoding="utf-8")
+    elif suffix == ".png":
+        path.write_bytes(to_png(fig))
+    else:
+        raise DetenteError(f"{path}: write .png or .svg")
+    return path
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    """A result object's JSON view (``to_json()``), or the dict itself."""
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if callable(getattr(obj, "to_json", None)):
+        return obj.to_json()
+    raise DetenteError(f"cannot plot a {type(obj).__name__}: give a result or its JSON dict")
+
+
+def _scenario_dict(scenario: Any) -> dict[str, Any]:
+    if scenario is None:
+        return {}
+    if isinstance(scenario, Mapping):
+        return dict(scenario)
+    return scenario.model_dump(mode="json")
+
+
+def _value(est: Any) -> float | None:
+    if est is None:
+        return None
+    if isinstance(est, Mapping):
+        est = est.get("value")
+    try:
+        return float(est)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short_label(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _empty(message: str) -> Figure:
+    fig = Figure(figsize=(6, 1.2))
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#555")
+    return fig
+
+
+# -- positions and forecasts ----------------------------------------------------------------
+
+def positions_figure(
+    forecast: Any,
+    scenario: Any = None,
+    montecarlo: Mapping[str, Any] | None = None,
+    issues: Sequence[str] | None = None,
+) -> Figure:
+    """Per issue: each actor's position (dot area ~ capability x salience) and each model's
+    forecast (diamond, with the Monte Carlo 50% and 90% intervals when ``montecarlo`` maps a
+    model's name to its Monte Carlo JSON), on the issue's scale with its end labels."""
+    fc = _as_dict(forecast)
+    sc = _scenario_dict(scenario if scenario is not None else getattr(forecast, "scenario", None))
+    issue_rows = [i for i in fc.get("issues", []) if issues is None or i["id"] in issues]
+    if not issue_rows:
+        return _empty("no issues to plot")
+    actors = sc.get("actors", [])
+    models = list(fc.get("models", {}))
+    forecasts = {(r["model"], r["issue"]): r["forecast"] for r in fc.get("forecasts", [])}
+    mc = {name: _as_dict(v) for name, v in (montecarlo or {}).items()}
+    rows = len(actors) + len(models)
+    fig = Figure(figsize=(8.5, max(2.2, 0.28 * rows + 1.3) * len(issue_rows)))
+    axes = fig.subplots(len(issue_rows), 1, squeeze=False)[:, 0]
+    for ax, issue in zip(axes, issue_rows, strict=True):
+        lo, hi = float(issue["low"]), float(issue["high"])
+        labels: list[str] = []
+        y = 0
+        weights = []
+        for actor in actors:
+            cap = _value(actor.get("capability")) or 0.0
+            sal = _value(actor.get("saliences", {}).get(issue["id"])) or 0.0
+            weights.append(cap * sal)
+        wmax = max(weights) if weights and max(weights) > 0 else 1.0
+        for n, actor in enumerate(actors):
+            pos = _value(actor.get("positions", {}).get(issue["id"]))
+            if pos is not None:
+                ax.scatter([pos], [y], s=30 + 220 * weights[n] / wmax, color="#555",
+                           alpha=0.75, zorder=3)
+            labels.append(_short_label(actor.get("name") or actor.get("id", "?")))
+            y += 1
+        for m, name in enumerate(models):
+            color = PALETTE[m % len(PALETTE)]
+            value = forecasts.get((name, issue["id"]))
+            summary = mc.get(name, {}).get("issues", {}).get(issue["id"])
+            if summary:
+                for key, width in (("interval_90", 1.5), ("interval_50", 5)):
+                    a, b = summary[key]
+                    ax.plot([a, b], [y, y], color=color, lw=width, alpha=0.6,
+                            solid_capstyle="butt", zorder=2)
+            if value is not None:
+                ax.scatter([value], [y], marker="D", s=55, color=color, zorder=4,
+                           edgecolor="white", linewidth=0.8)
+                ax.annotate(f"{value:.1f}", (value, y), xytext=(6, 0),
+                            textcoords="offset points", va="center", fontsize=7, color=color)
+            labels.append(f"{name} (forecast)")
+            y += 1
+        ref = issue.get("reference")
+        if ref is not None:
+            ax.axvline(float(ref), color="#999", ls="--", lw=1, zorder=1)
+            ax.annotate("status quo", (float(ref), -0.6), fontsize=7, color="#777",
+                        ha="center", va="bottom")
+        ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        ax.set_ylim(len(labels) - 0.4, -1.0)
+        if actors and models:
+            ax.axhline(len(actors) - 0.5, color="#ddd", lw=0.8)
+        pad = 0.04 * (hi - lo)
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_xticks([lo, (lo + hi) / 2, hi], [
+            f"{lo:g}\n{_short_label(issue.get('low_label') or '', 36)}",
+            f"{(lo + hi) / 2:g}",
+            f"{hi:g}\n{_short_label(issue.get('high_label') or '', 36)}",
+        ], fontsize=8)
+        ax.grid(axis="x", color="#eee")
+        ax.set_title(issue.get("name") or issue["id"], loc="left", fontsize=10,
+                     fontweight="bold")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure:
+    """A dynamic model's positions per actor over rounds, one panel per issue."""
+    fc = _as_dict(forecast)
+    entry = fc.get("models", {}).get(model)
+    if entry is None:
+        raise DetenteError(f"the result has no model {model!r} (it has: "
+                           f"{', '.join(fc.get('models', {})) or 'none'})")
+    traj = entry.get("trajectory")
+    if not traj:
+        return _empty(f"{model} is one-shot: no trajectory")
+    sc = _scenario_dict(scenario if scenario is not None else getattr(forecast, "scenario", None))
+    names = {a["id"]: a.get("name", a["id"]) for a in sc.get("actors", [])}
+    issues = {i["id"]: i for i in fc.get("issues", [])}
+    fig = Figure(figsize=(8.5, 2.6 * len(traj)))
+    axes = fig.subplots(len(traj), 1, squeeze=False)[:, 0]
+    for ax, (issue_id, per_actor) in zip(axes, traj.items(), strict=True):
+        for n, (actor, series) in enumerate(per_actor.items()):
+            ax.plot(range(len(series)), series, color=PALETTE[n % len(PALETTE)], lw=1.6,
+                    marker="o" if len(series) <= 15 else None, ms=3,
+                    label=_short_label(names.get(actor, actor), 20))
+        issue = issues.get(issue_id, {})
+        if issue:
+            lo, hi = float(issue["low"]), float(issue["high"])
+            ax.set_ylim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))  # ends stay visible
+            ax.set_ylabel(f"{issue['high_label'][:18]} \u2191", fontsize=7)
+        ax.set_title(f"{model}: {issue.get('name', issue_id)}", loc="left", fontsize=10,
+                     fontweight="bold")
+        ax.set_xlabel("round", fontsize=8)
+        ax.grid(color="#eee")
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+# -- war: P(talks by month) -----------------------------------------------------------------
+
+def talks_curves(war: Any) -> list[dict[str, Any]]:
+    """Normalise a war result's talks curves to [{policy, months, p, low, high}].
+
+    Accepts ``{"policies": [{"name"|"policy", "months", "p_talks"|"p", "low"/"high" or
+    "band": [[lo, hi], ...]}]}`` or ``{"policies": {name: {...}}}`` or ``{"curves": ...}``.
+    """
+    data = _as_dict(war)
+    pols = data.get("policies", data.get("curves"))
+    if pols is None and ("months" in data or "p_talks" in data):
+        pols = [data]
+    if isinstance(pols, Mapping):
+        pols = [{"name": k, **(v if isinstance(v, Mapping) else {"p_talks": v})}
+                for k, v in pols.items()]
+    out = []
+    for i, pol in enumerate(pols or []):
+        p = _first_key(pol, ("p_talks_by_month", "p_talks", "p", "probability", "cdf"))
+        if isinstance(p, Mapping):  # {"median": [...], "low": [...], "high": [...]}
+            low = _first_key(p, ("low", "p05", "lower"))
+            high = _first_key(p, ("high", "p95", "upper"))
+            p = _first_key(p, ("mean", "median", "value", "p"))
+        else:
+            low = _first_key(pol, ("low", "p_low", "lower", "p05"))
+            high = _first_key(pol, ("high", "p_high", "upper", "p95"))
+            band = pol.get("band")
+            if band and low is None:
+                low, high = [b[0] for b in band], [b[1] for b in band]
+        if p is None:
+            continue
+        months = pol.get("months") or data.get("months") or list(range(1, len(p) + 1))
+        out.append({
+            "policy": str(pol.get("name") or pol.get("policy") or pol.get("id") or f"policy {i}"),
+            "label": pol.get("label") or pol.get("title"),
+            "months": [float(m) for m in months],
+            "p": [float("nan") if v is None else float(v) for v in p],
+            "low": None if low is None else [float(v) for v in low],
+            "high": None if high is None else [float(v) for v in high],
+        })
+    return out
+
+
+def _first_key(d: Mapping[str, Any], keys: Sequence[str]) -> Any:
+    for key in keys:
+        if key in d and d[key] is not None:
+            return d[key]
+    return None
+
+
+def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figure:
+    """P(talks by month) per policy: a line each, with its band (uncertainty) shaded."""
+    curves = talks_curves(war)
+    if not curves:
+        return _empty("no talks curves in this result")
+    fig = Figure(figsize=(8.5, 3.6))
+    ax = fig.add_subplot()
+    for n, c in enumerate(curves):
+        color = PALETTE[n % len(PALETTE)]
+        if c["low"] is not None and c["high"] is not None:
+            ax.fill_between(c["months"], c["low"], c["high"], color=color, alpha=0.15, lw=0)
+        ax.plot(c["months"], c["p"], color=color, lw=2,
+                label=_short_label(c["label"] or c["policy"], 40))
+    ax.set_ylim(0, 1)
+    ax.set_xlim(min(min(c["months"]) for c in curves), max(max(c["months"]) for c in curves))
+    ax.set_xlabel("months from now", fontsize=9)
+    ax.set_ylabel("P(talks by month)", fontsize=9)
+    ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    ax.grid(color="#eee")
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+# -- sensitivity and what-if ----------------------------------------------------------------
+
+def sensitivity_bars(sens: Any) -> list[dict[str, Any]]:
+    """Normalise a sensitivity result to [{output, names, values, errors, index}].
+
+    Accepts ``{"outputs": {name: {"S1": {param: v}, "ST": {...}, "S1_conf": {...}}}}``, or
+    ``{"indices": [{"name"/"param", "S1", "ST", ...}]}`` (optionally per ``output``), or a flat
+    ``{"S1": {...}, "ST": {...}}``.
+    """
+    data = _as_dict(sens)
+    outputs = data.get("outputs") or data.get("results")
+    groups: list[tuple[str, Any]] = []
+    if isinstance(outputs, Mapping):
+        groups = list(outputs.items())
+    elif isinstance(outputs, list):
+        groups = [(str(o.get("output") or o.get("name") or i), o) for i, o in enumerate(outputs)]
+    else:
+        groups = [(str(data.get("output") or "outcome"), data)]
+    out = []
+    for name, g in groups:
+        out.extend(_bars_of(name, g))
+    return out
+
+
+def _bars_of(output: str, g: Any) -> list[dict[str, Any]]:
+    bars = []
+    if isinstance(g, Mapping) and isinstance(g.get("indices"), list):
+        rows = g["indices"]
+        keys = [k for k in ("ST", "S1", "mu_star", "delta", "swing", "effect") if k in rows[0]]
+        label = next((k for k in ("name", "param", "parameter", "input") if k in rows[0]), None)
+        for key in keys[:2]:
+            bars.append({
+                "output": output, "index": key,
+                "names": [str(r.get(label, i)) for i, r in enumerate(rows)],
+                "values": [_num(r.get(key)) for r in rows],
+                "errors": [_num(r.get(f"{key}_conf")) for r in rows]
+                if f"{key}_conf" in rows[0] else None,
+            })
+        return bars
+    if isinstance(g, Mapping):
+        for key in ("ST", "S1", "mu_star", "swing", "effect"):
+            val = g.get(key)
+            if isinstance(val, Mapping):
+                conf = g.get(f"{key}_conf")
+                bars.append({
+                    "output": output, "index": key, "names": [str(k) for k in val],
+                    "values": [_num(v) for v in val.values()],
+                    "errors": [_num(conf.get(k)) for k in val] if isinstance(conf, Mapping)
+                    else None,
+                })
+    return bars
+
+
+def _num(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+    return f
+
+
+def sensitivity_figure(sens: Any, top: int = 12) -> Figure:
+    """Horizontal bars of each output's sensitivity indices (largest first, top ``top``)."""
+    groups = sensitivity_bars(sens)
+    if not groups:
+        return _empty("no sensitivity indices in this result")
+    fig = Figure(figsize=(8.5, sum(0.9 + 0.26 * min(top, len(g["names"])) for g in groups)))
+    axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
+    for ax, g in zip(axes, groups, strict=True):
+        order = sorted(range(len(g["values"])),
+                       key=lambda i: -(g["values"][i] if math.isfinite(g["values"][i]) else -1))
+        order = order[:top][::-1]
+        vals = [g["values"][i] for i in order]
+        errs = None if g["errors"] is None else [g["errors"][i] for i in order]
+        ax.barh(range(len(order)), vals, xerr=errs, color=PALETTE[0], alpha=0.8,
+                error_kw={"lw": 0.8, "ecolor": "#444"})
+        ax.set_yticks(range(len(order)), [_short_label(g["names"][i], 34) for i in order],
+                      fontsize=8)
+        ax.set_title(f"{g['output']}: {g['index']}", loc="left", fontsize=10, fontweight="bold")
+        ax.grid(axis="x", color="#eee")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def whatif_rows(whatif: Any) -> list[dict[str, Any]]:
+    """Normalise a what-if result to [{label, baseline, variant}] (one row per outcome)."""
+    data = _as_dict(whatif)
+    rows = data.get("comparison") or data.get("changes") or data.get("rows") or []
+    if isinstance(rows, Mapping):
+        rows = [{"label": k, **v} for k, v in rows.items() if isinstance(v, Mapping)]
+    out = []
+    for r in rows:
+        base = _first_key(r, ("baseline", "base", "before", "a"))
+        var = _first_key(r, ("variant", "whatif", "after", "b", "scenario"))
+        if base is None or var is None:
+            continue
+        label = r.get("label") or " / ".join(
+            str(r[k]) for k in ("model", "issue", "outcome", "metric") if r.get(k) is not None
+        )
+        out.append({"label": str(label), "baseline": _num(base), "variant": _num(var)})
+    return out
+
+
+def whatif_figure(whatif: Any, title: str = "What if: baseline vs variant") -> Figure:
+    """Paired bars: each outcome under the baseline and under the what-if variant."""
+    rows = whatif_rows(whatif)
+    if not rows:
+        return _empty("no comparisons in this result")
+    fig = Figure(figsize=(8.5, 0.9 + 0.42 * len(rows)))
+    ax = fig.add_subplot()
+    ys = range(len(rows))
+    ax.barh([y + 0.2 for y in ys], [r["baseline"] for r in rows], height=0.38,
+            color="#9aa", label="baseline")
+    ax.barh([y - 0.2 for y in ys], [r["variant"] for r in rows], height=0.38,
+            color=PALETTE[0], label="what if")
+    ax.set_yticks(list(ys), [_short_label(r["label"], 36) for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.grid(axis="x", color="#eee")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
