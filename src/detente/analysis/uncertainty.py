@@ -1,0 +1,204 @@
+"""The uncertain inputs of a scenario as one table, and draws from them.
+
+Every uncertain number of a scenario (an :class:`~detente.scenario.schema.Estimate` with an ``sd``
+or a ``low``/``high`` range) becomes one column of a parameter table. A draw is a row of values in
+(0, 1) pushed through each column's inverse CDF, so Monte Carlo (uniform draws), Sobol and Morris
+designs (SALib's unit-hypercube samples) all share one transform:
+
+* ``sd`` (``dist: normal`` or no ``dist``): a normal around ``value`` truncated to the allowed
+  range: the issue's scale for a position, [0, 1] for a salience, [0, inf) for a capability,
+  and within ``low``/``high`` too when they are given. Inverse-CDF sampling of the truncated normal.
+* ``low``/``high`` without ``sd`` (or ``dist: uniform``): uniform on [low, high] (clipped to the
+  allowed range).
+* ``dist: triangular``: triangular on [low, high] with its mode at ``value``.
+
+Draws come in fixed blocks of :data:`BLOCK` rows; block ``b`` is drawn from the generator seeded by
+``SeedSequence(entropy, spawn_key=(b,))`` (what ``SeedSequence(entropy).spawn`` gives as its
+``b``-th child). Whatever way a run is cut into chunks, on one process or on a cluster, draw ``i``
+is the same number.
+
+The reference point (status quo) of an issue is held at its central value in bargaining Monte Carlo:
+the model contract (``BargainingInput.reference``) has no batch axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from detente.bargaining.inputs import BargainingInput
+from detente.scenario.arrays import to_arrays
+from detente.scenario.schema import Estimate, Scenario
+
+# Rows per seeded block. Fixed, so results do not depend on the chunk size.
+BLOCK = 1024
+
+_NORMAL, _UNIFORM, _TRIANGULAR = 0, 1, 2
+_KIND_CODES = {"position": 0, "salience": 1, "capability": 2}
+
+
+@dataclass(frozen=True)
+class ParamTable:
+    """The uncertain inputs of a scenario, one entry per uncertain number.
+
+    names      "ACTOR.position.ISSUE", "ACTOR.salience.ISSUE", "ACTOR.capability"
+    kind       0 position, 1 salience, 2 capability
+    actor      actor index;  issue: issue index (-1 for a capability)
+    dist       0 truncated normal, 1 uniform, 2 triangular
+    mu, sd     normal's centre and spread; mode of the triangular
+    lo, hi     support after truncation (finite, except a capability's upper end)
+    """
+
+    names: tuple[str, ...]
+    kind: np.ndarray
+    actor: np.ndarray
+    issue: np.ndarray
+    dist: np.ndarray
+    mu: np.ndarray
+    sd: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+    def select(self, names: list[str] | tuple[str, ...]) -> ParamTable:
+        """The sub-table of the given names, in that order."""
+        index = {n: j for j, n in enumerate(self.names)}
+        idx = np.array([index[n] for n in names], dtype=int)
+        return ParamTable(
+            tuple(names), self.kind[idx], self.actor[idx], self.issue[idx], self.dist[idx],
+            self.mu[idx], self.sd[idx], self.lo[idx], self.hi[idx],
+        )
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map draws ``u`` in (0, 1), shape (B, P), to values through each inverse CDF."""
+        u = np.asarray(u, dtype=float)
+        mu, sd, lo, hi = self.mu, self.sd, self.lo, self.hi
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # Truncated normal: u spread over [Phi(a), Phi(b)] then back through Phi^-1.
+            safe_sd = np.where(sd > 0, sd, 1.0)
+            pa = ndtr((lo - mu) / safe_sd)
+            pb = ndtr((hi - mu) / safe_sd)
+            p = np.clip(pa + u * (pb - pa), 1e-300, 1 - 1e-16)
+            normal = mu + safe_sd * ndtri(p)
+            uniform = lo + u * (hi - lo)
+            width = hi - lo
+            fc = np.where(width > 0, (mu - lo) / np.where(width > 0, width, 1.0), 0.5)
+            tri = np.where(
+                u < fc,
+                lo + np.sqrt(u * width * (mu - lo)),
+                hi - np.sqrt((1.0 - u) * width * (hi - mu)),
+            )
+        out = np.where(self.dist == _NORMAL, normal, np.where(self.dist == _UNIFORM, uniform, tri))
+        # Round-off at the ends must not leave the support (a salience of 1 + 1e-16, say).
+        return np.clip(out, lo, hi)
+
+
+def param_table(scenario: Scenario) -> ParamTable:
+    """Every uncertain position, salience and capability of ``scenario``."""
+    rows: list[tuple[str, int, int, int, int, float, float, float, float]] = []
+    for n, actor in enumerate(scenario.actors):
+        for k, issue in enumerate(scenario.issues):
+            pos = actor.positions[issue.id]
+            if pos.uncertain:
+                rows.append(
+                    (f"{actor.id}.position.{issue.id}", 0, n, k,
+                     *_spec(pos, issue.scale.low, issue.scale.high))
+                )
+        for k, issue in enumerate(scenario.issues):
+            sal = actor.saliences[issue.id]
+            if sal.uncertain:
+                rows.append((f"{actor.id}.salience.{issue.id}", 1, n, k, *_spec(sal, 0.0, 1.0)))
+        if actor.capability.uncertain:
+            rows.append(
+                (f"{actor.id}.capability", 2, n, -1, *_spec(actor.capability, 0.0, np.inf))
+            )
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+    return ParamTable(
+        names=tuple(cols[0]),
+        kind=np.array(cols[1], dtype=int),
+        actor=np.array(cols[2], dtype=int),
+        issue=np.array(cols[3], dtype=int),
+        dist=np.array(cols[4], dtype=int),
+        mu=np.array(cols[5], dtype=float),
+        sd=np.array(cols[6], dtype=float),
+        lo=np.array(cols[7], dtype=float),
+        hi=np.array(cols[8], dtype=float),
+    )
+
+
+def _spec(est: Estimate, lo: float, hi: float) -> tuple[int, float, float, float, float]:
+    dist = est.distribution
+    low = lo if est.low is None else max(lo, est.low)
+    high = hi if est.high is None else min(hi, est.high)
+    if dist == "normal" and est.sd:
+        return _NORMAL, est.value, float(est.sd), low, high
+    if dist == "triangular":
+        return _TRIANGULAR, est.value, 0.0, low, high
+    # Uniform, or a normal with sd 0 but a range: the range is all there is to draw from.
+    return _UNIFORM, est.value, 0.0, low, high
+
+
+def unit_draws(entropy: int, n_params: int, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of the seeded (draws x params) matrix of U(0, 1) numbers.
+
+    Row ``i`` depends only on ``entropy`` and ``i`` (through its block), never on how the rows are
+    split between calls.
+    """
+    if stop <= start:
+        return np.empty((0, n_params))
+    first, last = start // BLOCK, (stop - 1) // BLOCK
+    # One generator per block (a loop over blocks of BLOCK draws, not over draws).
+    blocks = [
+        np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(b,))).random(
+            (BLOCK, n_params)
+        )
+        for b in range(first, last + 1)
+    ]
+    rows = np.concatenate(blocks, axis=0)
+    offset = start - first * BLOCK
+    return rows[offset : offset + (stop - start)]
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The entropy a run uses: ``seed`` itself, or fresh entropy (recorded so it can be rerun)."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    if seed < 0:
+        from detente.scenario.errors import DetenteError
+
+        raise DetenteError(f"the seed must be a non-negative integer; got {seed}")
+    return int(seed)
+
+
+def base_input(scenario: Scenario) -> BargainingInput:
+    """The central values as a batch of one."""
+    return to_arrays(scenario)
+
+
+def inputs_from_values(
+    base: BargainingInput, table: ParamTable, values: np.ndarray
+) -> BargainingInput:
+    """A batch of inputs: the central values of ``base`` with the table's columns set to ``values``.
+
+    ``values`` is (B, P); the result has batch B.
+    """
+    b = values.shape[0]
+    pos = np.repeat(base.positions[:1], b, axis=0)
+    sal = np.repeat(base.saliences[:1], b, axis=0)
+    cap = np.repeat(base.capabilities[:1], b, axis=0)
+    for code, target in ((0, pos), (1, sal)):
+        cols = np.flatnonzero(table.kind == code)
+        if cols.size:
+            target[:, table.actor[cols], table.issue[cols]] = values[:, cols]
+    cols = np.flatnonzero(table.kind == 2)
+    if cols.size:
+        cap[:, table.actor[cols]] = values[:, cols]
+    return BargainingInput(
+        pos, sal, cap, base.scale_low, base.scale_high, base.reference,
+        base.actor_ids, base.issue_ids,
+    )
