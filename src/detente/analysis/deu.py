@@ -1,0 +1,291 @@
+"""The DEU III data set as backtest cases.
+
+Data: J. Arregui & C. Perarnaud (2021), "A new dataset on legislative decision-making in the
+European Union: the DEU III dataset", Journal of European Public Policy; the data at
+https://doi.org/10.34810/data53 (CC BY 4.0). detente does not ship the file; a user who has it
+runs ``detente backtest deu PATH``.
+
+Format read here: semicolon-separated text with a header row and one row per controversial issue.
+``p<actor>`` / ``s<actor>`` hold each actor's position and salience on 0-100 (actor codes: ``com``
+Commission, ``ep`` Parliament, and the member states, e.g. ``de``, ``fr``, ``bu`` or ``bg``), ``rp``
+the reference point (status quo), ``out`` the outcome, ``isnr`` the issue number, and ``finact``
+/ ``intro`` the dates of the final act and of the proposal. Missing values:
+
+* a blank cell, ``NA``, ``.`` or ``-``, or any number outside 0-100 (the codebook's 999 and the
+  like) is missing;
+* an issue whose outcome is missing is skipped (nothing to score), as is one with fewer than two
+  actors with a position;
+* an actor without a position on an issue takes no part in it; an actor with a position but no
+  salience gets salience 50, the middle of the scale (DEU replications commonly impute it so
+  rather than drop a stated position);
+* a missing reference point leaves the issue without one (Nash then uses each actor's worst end).
+
+Anything else that is not a number (in a position, salience, ``rp`` or ``out`` column), a row
+with the wrong number of cells, a duplicate issue number or a missing ``out`` column is an error
+naming the file, the row and column, the value and the rule. A decimal comma is read as a point.
+
+Capabilities (``weights="council"``, the default): the Council's qualified-majority voting
+weights in force when the act was adopted (``finact``, else ``intro``; an issue without a
+readable date gets the Nice weights, the rule for most of DEU III's period):
+
+* before 1 May 2004: the EU-15 weights of the Amsterdam Treaty (Germany, France, Italy, UK 10;
+  Spain 8; Belgium, Greece, Netherlands, Portugal 5; Austria, Sweden 4; Denmark, Ireland,
+  Finland 3; Luxembourg 2), with the member states' votes then 87 in all;
+* 1 May 2004 to 31 October 2014: the Nice Treaty weights (Art. 205 TEC as amended by the 2003
+  and 2005 Acts of Accession: 29 for the big four down to 3 for Malta; 352 in all with Croatia).
+  The six-month transitional weighting of May-October 2004 is approximated by Nice's;
+* from 1 November 2014: the Lisbon double majority (Art. 16(4) TEU, Art. 238(3) TFEU: 55% of
+  the member states representing 65% of the population). A state's capability is the average of
+  its share of the states (1/28) and its share of the EU population (Eurostat, 1 January 2014,
+  rounded to 0.1 million), scaled to the sum of the Nice weights so the two periods are on one
+  footing. The transitional option to ask for a Nice-weights vote (until 31 March 2017) is
+  ignored.
+
+The Commission and the Parliament get the capability of the largest member state in force (29
+under Nice): under the ordinary legislative procedure each must agree to (or can block) the act,
+a veto as strong as any single large state's, but not the whole Council's. This is a choice, not
+a finding (Thomson et al. 2006 weigh the institutions in several ways); ``weights="equal"`` gives
+every actor the same capability, the alternative the literature reports beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from detente.analysis.backtest import Case
+from detente.scenario import io as scenario_io
+from detente.scenario.errors import NO_VALUE, ScenarioError
+
+NAMES: dict[str, str] = {
+    "com": "European Commission", "ep": "European Parliament", "at": "Austria",
+    "be": "Belgium", "bg": "Bulgaria", "hr": "Croatia", "cy": "Cyprus", "cz": "Czech Republic",
+    "dk": "Denmark", "ee": "Estonia", "fi": "Finland", "fr": "France", "de": "Germany",
+    "el": "Greece", "hu": "Hungary", "ie": "Ireland", "it": "Italy", "lv": "Latvia",
+    "lt": "Lithuania", "lu": "Luxembourg", "mt": "Malta", "nl": "Netherlands", "pl": "Poland",
+    "pt": "Portugal", "ro": "Romania", "si": "Slovenia", "sk": "Slovakia", "es": "Spain",
+    "se": "Sweden", "uk": "United Kingdom",
+}
+# Codes the DEU files and other sources use for the same actor.
+ALIASES: dict[str, str] = {
+    "bu": "bg", "cr": "hr", "gr": "el", "gb": "uk", "ger": "de", "commission": "com",
+    "parl": "ep", "spa": "es", "swe": "se",
+}
+INSTITUTIONS = ("com", "ep")
+
+AMSTERDAM = {
+    "de": 10, "fr": 10, "it": 10, "uk": 10, "es": 8, "be": 5, "el": 5, "nl": 5, "pt": 5,
+    "at": 4, "se": 4, "dk": 3, "ie": 3, "fi": 3, "lu": 2,
+}
+NICE = {
+    "de": 29, "fr": 29, "it": 29, "uk": 29, "es": 27, "pl": 27, "ro": 14, "nl": 13, "be": 12,
+    "cz": 12, "el": 12, "hu": 12, "pt": 12, "at": 10, "bg": 10, "se": 10, "dk": 7, "ie": 7,
+    "lt": 7, "sk": 7, "fi": 7, "hr": 7, "cy": 4, "ee": 4, "lv": 4, "lu": 4, "si": 4, "mt": 3,
+}
+# Population on 1 January 2014, millions (Eurostat), for the double-majority period.
+POPULATION_2014 = {
+    "de": 80.8, "fr": 65.8, "uk": 64.3, "it": 60.8, "es": 46.5, "pl": 38.0, "ro": 19.9,
+    "nl": 16.8, "be": 11.2, "el": 11.0, "cz": 10.5, "pt": 10.4, "hu": 9.9, "se": 9.6,
+    "at": 8.5, "bg": 7.2, "dk": 5.6, "fi": 5.5, "sk": 5.4, "ie": 4.6, "hr": 4.2, "lt": 2.9,
+    "si": 2.1, "lv": 2.0, "ee": 1.3, "cy": 0.9, "lu": 0.5, "mt": 0.4,
+}
+NICE_FROM = dt.date(2004, 5, 1)
+DOUBLE_MAJORITY_FROM = dt.date(2014, 11, 1)
+MISSING_TEXT = frozenset({"", "na", "n/a", ".", "-", "nan"})
+SCALE = (0.0, 100.0)
+MIN_ACTORS = 2
+
+
+def _double_majority() -> dict[str, float]:
+    n = len(POPULATION_2014)
+    total = sum(POPULATION_2014.values())
+    scale = sum(NICE.values())  # same total as Nice, so the periods are comparable
+    return {c: scale * (0.5 / n + 0.5 * p / total) for c, p in POPULATION_2014.items()}
+
+
+DOUBLE_MAJORITY = _double_majority()
+
+
+def council_weights(date: dt.date | None) -> tuple[str, dict[str, float]]:
+    """The rule in force on ``date`` and each member state's capability under it."""
+    if date is not None and date < NICE_FROM:
+        return "amsterdam", {k: float(v) for k, v in AMSTERDAM.items()}
+    if date is not None and date >= DOUBLE_MAJORITY_FROM:
+        return "double-majority", dict(DOUBLE_MAJORITY)
+    return "nice", {k: float(v) for k, v in NICE.items()}
+
+
+@dataclass
+class DeuData:
+    """The scoreable issues of a DEU file, and what was left out and why."""
+
+    path: str
+    cases: list[Case]
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+    rules: dict[str, int] = field(default_factory=dict)  # weighting rule -> issues
+    weights: str = "council"
+
+
+_DATE_FORMATS = ("%d-%m-%y", "%d-%m-%Y", "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date in one of the DEU files' forms (e.g. 21-10-09, 21/10/2009, 2009-10-21), else None."""
+    text = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _read_text(path: Path) -> str:
+    name = str(path)
+    if not path.exists():
+        raise ScenarioError(name, "", NO_VALUE, "no such file")
+    if path.is_dir():
+        raise ScenarioError(name, "", NO_VALUE, "is a directory, not a DEU data file")
+    size = path.stat().st_size
+    if size > scenario_io.MAX_FILE_BYTES:
+        raise ScenarioError(name, "", NO_VALUE, f"is {size} bytes; the limit is "
+                            f"{scenario_io.MAX_FILE_BYTES}")
+    data = path.read_bytes()
+    if not data.strip():
+        raise ScenarioError(name, "", NO_VALUE, "the file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Files exported from statistics packages on Windows are often cp1252; names only.
+        return data.decode("cp1252", errors="replace")
+
+
+def _cell(raw: str, file: str, row: int, column: str) -> float | None:
+    text = raw.strip()
+    if text.lower() in MISSING_TEXT:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise ScenarioError(
+            file, f"row {row}, column {column}", raw,
+            "must be a number on 0-100, or a missing-value code (blank, NA, 999 or another "
+            "number outside 0-100)",
+        ) from None
+    if value != value or not SCALE[0] <= value <= SCALE[1]:
+        return None  # out-of-range codes such as 999 mark a missing value
+    return value
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text.strip()).strip("-.")
+    return s[:60] or "x"
+
+
+def load_deu(path: str | Path, weights: str = "council") -> DeuData:
+    """Read a DEU III file into backtest cases: one case per issue with a known outcome."""
+    if weights not in ("council", "equal"):
+        raise ScenarioError(str(path), "--weights", weights, "must be 'council' or 'equal'")
+    path = Path(path)
+    file = str(path)
+    text = _read_text(path)
+    first = text.splitlines()[0] if text.splitlines() else ""
+    if ";" not in first:
+        raise ScenarioError(file, "row 1", first[:40], "the header must be semicolon-separated "
+                            "(the DEU III format)")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header = [h.strip().lower() for h in rows[0]]
+    col = {h: j for j, h in enumerate(header)}
+    if "out" not in col:
+        raise ScenarioError(file, "row 1", NO_VALUE, "has no 'out' column (the outcome)")
+    actors = []  # (code, position column, salience column)
+    for h in header:
+        if len(h) > 1 and h[0] == "p" and ("s" + h[1:]) in col:
+            code = ALIASES.get(h[1:], h[1:])
+            actors.append((code, col[h], col["s" + h[1:]], h))
+    if len(actors) < MIN_ACTORS:
+        raise ScenarioError(file, "row 1", NO_VALUE, "needs position/salience column pairs "
+                            "p<actor>;s<actor> for at least two actors")
+    if weights == "council":
+        for code, _, _, h in actors:
+            if code not in INSTITUTIONS and code not in NICE:
+                raise ScenarioError(
+                    file, f"row 1, column {h}", h,
+                    f"actor code {code!r} has no known Council weight; use --weights equal",
+                )
+    data = DeuData(path=file, cases=[], weights=weights)
+    seen: dict[str, int] = {}
+    for r, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise ScenarioError(file, f"row {r}", NO_VALUE,
+                                f"has {len(cells)} cells; the header has {len(header)}")
+        get = (lambda name, _c=cells: _c[col[name]] if name in col else "")  # noqa: E731
+        number = get("isnr").strip() or str(r)
+        if number in seen:
+            raise ScenarioError(file, f"row {r}, column isnr", number,
+                                f"duplicates row {seen[number]}: issue numbers must be unique")
+        seen[number] = r
+        outcome = _cell(get("out"), file, r, "out")
+        ref = _cell(get("rp"), file, r, "rp") if "rp" in col else None
+        placed = []
+        for code, pj, sj, h in actors:
+            pos = _cell(cells[pj], file, r, h)
+            sal = _cell(cells[sj], file, r, "s" + h[1:])
+            if pos is not None:
+                placed.append((code, pos, 50.0 if sal is None else sal))
+        if outcome is None:
+            data.skipped.append((r, "outcome missing"))
+            continue
+        if len(placed) < MIN_ACTORS:
+            data.skipped.append((r, f"{len(placed)} actor(s) with a position"))
+            continue
+        date = parse_date(get("finact")) or parse_date(get("intro"))
+        if weights == "council":
+            rule, table = council_weights(date)
+            big = max(table.values())
+            caps = {c: (big if c in INSTITUTIONS else table.get(c, 0.0)) for c, _, _ in placed}
+        else:
+            rule, caps = "equal", {c: 1.0 for c, _, _ in placed}
+        data.rules[rule] = data.rules.get(rule, 0) + 1
+        data.cases.append(_case(file, r, number, get("prname").strip(), placed, caps, ref,
+                                outcome, rule, date))
+    return data
+
+
+def _case(
+    file: str, row: int, number: str, proposal: str, placed: list[tuple[str, float, float]],
+    caps: dict[str, float], ref: float | None, outcome: float, rule: str, date: dt.date | None,
+) -> Case:
+    issue_id = "issue"
+    title = f"DEU issue {number}" + (f": {proposal[:200]}" if proposal else "")
+    doc: dict[str, Any] = {
+        "meta": {
+            "id": f"deu-{_slug(number)}",
+            "title": title,
+            "date": None if date is None else date.isoformat(),
+            "sources": [{
+                "title": "DEU III (Arregui & Perarnaud 2021), CC BY 4.0",
+                "url": "https://doi.org/10.34810/data53",
+                "note": f"{file}, row {row}; capabilities: {rule}",
+            }],
+        },
+        "issues": [{"id": issue_id, "name": f"DEU issue {number}", "scale": {"low": 0,
+                    "high": 100}} | ({"reference": ref} if ref is not None else {})],
+        "actors": [
+            {"id": code, "name": NAMES.get(code, code.upper()), "capability": caps[code],
+             "positions": {issue_id: pos}, "saliences": {issue_id: sal / 100.0}}
+            for code, pos, sal in placed
+        ],
+        "outcomes": {issue_id: {"value": outcome, "source": f"DEU III 'out', row {row}"}},
+    }
+    doc["meta"] = {k: v for k, v in doc["meta"].items() if v is not None}
+    scenario = scenario_io.from_data(doc, f"{file}, row {row}")
+    return Case(id=doc["meta"]["id"], title=title, scenario=scenario,
+                origin=f"{file}, row {row}")
