@@ -27,7 +27,7 @@ def _random_case(rng: np.random.Generator, n: int, k: int):
 
 def _one_turn(pos, sal, cap):
     return smp_mod._turn(
-        (pos / 100.0)[None], sal[None], cap[None], lambda du: du, 1.0, -0.5, 1.0, 1 / 3, True, None
+        (pos / 100.0)[None], sal[None], cap[None], 0, 1.0, -0.5, 1.0, 1 / 3, True, None
     )[0]
 
 
@@ -159,7 +159,7 @@ def test_pce_two_options_closed_form() -> None:
     c_ab = 1e-8 + 2 * 0.8 + 4 * 0.1
     c_ba = 1e-8 + 1 * 0.6
     p_ab = c_ab / (c_ab + c_ba)
-    logp = smp_mod._pce_log(util, w, lambda du: du, 1.0).sum(-1)
+    logp = smp_mod._pce_log(util, w, 0, 1.0).sum(-1)
     p = smp_mod._normalise_log(logp)[0]
     np.testing.assert_allclose(p, [p_ab, 1 - p_ab], rtol=1e-14)
 
@@ -170,7 +170,7 @@ def test_risk_attitudes_span_mid_range() -> None:
     pos, sal, cap = _random_case(rng, 9, 2)
     x = (pos / 100)[None]
     d = smp_mod._distances(x, x, sal[None])
-    r = smp_mod._risk(d, cap[None], lambda du: du, 1.0, -0.5, 1.0)[0]
+    r = smp_mod._risk(d, cap[None], 0, 1.0, -0.5, 1.0)[0]
     assert r.max() == pytest.approx(1.0, abs=1e-12)
     assert r.min() == pytest.approx(-0.5, abs=1e-12)
 

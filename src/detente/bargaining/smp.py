@@ -11,23 +11,21 @@ the bargains they take part in by a PCE among all actors. This module follows, t
 description in ``shared/reference/ktab-smp-spec.md`` (KTAB's defaults), and reproduces smpc's
 reference runs exactly (tests/oracles/test_smp_ktab.py).
 
-Cost per turn is O(B N^3 + B N^2 K): the N x N x N challenge evaluation (N initiators x N targets
-x N third parties), the two PCEs and the bargain valuations are numpy broadcasts over the whole
-batch; the only Python loop is over turns.
+Cost per turn is O(B N^3 + B N^2 K). The three O(N^3) reductions - the challenge evaluation
+(N initiators x N targets x N third parties), the PCE coalition strengths and the valuation of
+every bargain by every actor - are compiled numba loop nests over the whole batch
+(:mod:`detente.bargaining.smp_kernels`, no N^3 temporaries); the rest is numpy broadcasting over
+the batch. The only Python loop is over turns (batch elements that have stopped drop out).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from detente.bargaining import smp_kernels as kernels
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, register_model
 
-# Floors KTAB adds to coalition strengths so that empty coalitions give finite probabilities.
-_PCE_FLOOR = 1e-8
-_CHALLENGE_FLOOR = 1e-10
 # A challenge must be worth more than this to be made.
 _MIN_GAIN = 1e-5
 # Keeps the interpolated bargain defined when both weights vanish.
@@ -37,8 +35,9 @@ _STEP_EPS = 1e-4
 # Positions closer than this (Euclidean, unit scale; 0.1 on 0-100) are one option when reporting
 # probabilities, as smpc does (its posTol); this reproduces its printed probabilities.
 _SAME_TOL = 1e-3
-# Batch elements are evaluated in chunks so that the N^3 temporaries stay around this many floats.
-_CHUNK_FLOATS = 6_000_000
+# Batch elements are evaluated in chunks so that the (B, N, N, K) temporaries stay around this
+# many floats.
+_CHUNK_FLOATS = 4_000_000
 
 _R_RANGES = {"mid": (-0.5, 1.0), "wide": (-1.0, 1.0), "averse": (0.0, 1.0), "neutral": (0.0, 0.0)}
 _R_ADJUST = {"full": 1.0, "two_thirds": 2 / 3, "half": 0.5, "one_third": 1 / 3, "none": 0.0}
@@ -174,7 +173,7 @@ def smp(
     cap = np.asarray(inp.capabilities, dtype=float)
     b, n, k = x0.shape
 
-    chunk = max(1, _CHUNK_FLOATS // max(1, n**3))
+    chunk = max(1, _CHUNK_FLOATS // (n * n * (k + 4)))
     states = [x0.copy()]
     x = x0.copy()
     rounds = np.zeros(b, dtype=int)
@@ -254,12 +253,12 @@ def _ktab_saliences(sal: np.ndarray) -> np.ndarray:
     return np.where(tot > 1.0, sal / np.where(tot > 0, tot, 1.0), sal)
 
 
-def _vote_fn(rule: str) -> Any:
-    if rule == "binary":
-        return np.sign
-    if rule == "cubic":
-        return lambda du: du * du * du
-    return lambda du: du
+_VOTE_RULES = {"proportional": 0, "binary": 1, "cubic": 2}
+
+
+def _vote_fn(rule: str) -> int:
+    # The compiled kernels take the vote rule as a code.
+    return _VOTE_RULES[rule]
 
 
 def _round4(y: np.ndarray) -> np.ndarray:
@@ -283,14 +282,13 @@ def _util(d: np.ndarray, r: np.ndarray) -> np.ndarray:
     return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
-def _pce_log(util: np.ndarray, w: np.ndarray, vote: Any, q: float) -> np.ndarray:
-    """Conditional PCE: log of p_a (up to a constant) for util (B, V, M), weights w (B, V).
+def _pce_log(util: np.ndarray, w: np.ndarray, vote: int, q: float) -> np.ndarray:
+    """Conditional PCE among options: L (B, M, M) with L[b, a, c] = log P(a beats c).
 
-    Returns L (B, M, M) with L[b, a, c] = log P(a beats c); log p_a = sum_c L[b, a, c] + const.
+    util (B, V, M) voters' utilities of the options, w (B, V) voter weights; log p_a is
+    sum_c L[b, a, c] plus a constant (P(a beats a) = 1/2 is in every row and cancels).
     """
-    du = util[:, :, :, None] - util[:, :, None, :]
-    v = w[:, :, None, None] * vote(du)
-    c_ab = _PCE_FLOOR + np.maximum(v, 0.0).sum(1)
+    c_ab = kernels.pce_strengths(np.ascontiguousarray(util), np.ascontiguousarray(w), vote)
     c_ba = np.swapaxes(c_ab, 1, 2)
     if q != 1.0:
         c_ab, c_ba = c_ab**q, c_ba**q
@@ -303,7 +301,9 @@ def _normalise_log(logp: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=-1, keepdims=True)
 
 
-def _risk(d: np.ndarray, cap: np.ndarray, vote: Any, q: float, r_lo: float, r_hi: float):
+def _risk(
+    d: np.ndarray, cap: np.ndarray, vote: int, q: float, r_lo: float, r_hi: float
+) -> np.ndarray:
     """R (B, N): risk attitudes from a PCE over all positions with risk-neutral utilities."""
     if r_lo == r_hi:
         return np.full(cap.shape, r_lo)
@@ -346,44 +346,10 @@ def _turn(x, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
     s_tot = sal.sum(-1)
     sigma = s_tot * cap
 
-    # h's estimate of i's risk attitude and h's utility matrix: g[b, h, n, j] = U^h_nj.
+    # h's estimate of i's risk attitude: r_est[b, h, i] (BigRAdjust).
     r_est = f_adj * r[:, None, :] + (1.0 - f_adj) * r[:, :, None]
-    g = _util(d[:, None, :, :], r_est[:, :, :, None])
-
-    # --- challenge evaluation from the initiator's own view (h = i), axes (b, i, j, n) ---
-    u_ii = g[:, ar, ar, ar][:, :, None]  # U^i_ii
-    u_ij = g[:, ar, ar, :]  # U^i_ij  (b, i, j)
-    u_ji = np.swapaxes(g[:, ar, :, ar], 0, 1)  # U^i_ji  (b, i, j)
-    u_jj = np.einsum("bijj->bij", g)  # U^i_jj  (b, i, j)
-    v_i = sigma[:, :, None] * vote(u_ii - u_ij)
-    v_j = sigma[:, None, :] * vote(u_ji - u_jj)
-    a0 = _CHALLENGE_FLOOR + np.maximum(v_i, 0) + np.maximum(v_j, 0)
-    b0 = _CHALLENGE_FLOOR + np.maximum(-v_i, 0) + np.maximum(-v_j, 0)
-    u_ni = np.swapaxes(g[:, ar, :, ar], 0, 1)[:, :, None, :]  # U^i_ni  (b, i, 1, n)
-    u_nj = np.swapaxes(g, 2, 3)  # U^i_nj  (b, i, j, n)
-    u_nn = np.einsum("binn->bin", g)[:, :, None, :]  # U^i_nn  (b, i, 1, n)
-    sig_n = sigma[:, None, None, :]
-    if semi:
-        v0 = sig_n * vote(u_ni - u_nj)
-        a0e, b0e = a0[..., None], b0[..., None]
-        pa = a0e + np.maximum(v0, 0)
-        pi = pa / (pa + b0e + np.maximum(-v0, 0))
-        vn = sig_n * vote(pi * (u_nn - u_ni) + (1.0 - pi) * (u_nj - u_nn))
-    else:
-        vn = sig_n * vote(u_ni - u_nj)
-    third = (ar[None, :, None] != ar[:, None, None]) & (ar[None, None, :] != ar[None, :, None])
-    third &= ar[:, None, None] != ar[None, None, :]  # n differs from i and from j
-    vn = np.where(third, vn, 0.0)
-    a_tot = a0 + np.maximum(vn, 0).sum(-1)
-    b_tot = b0 + np.maximum(-vn, 0).sum(-1)
-    if q != 1.0:
-        a_tot, b_tot = a_tot**q, b_tot**q
-    p_win = a_tot / (a_tot + b_tot)  # P^i(i > j)
-    s_j = s_tot[:, None, :]
-    u_ii2 = u_ii[..., 0][:, :, None]
-    eu = (1 - s_j) * 2 * u_ii2 + s_j * (p_win * 2 * u_ii2 + (1 - p_win) * 2 * u_ij)
-    gain = eu - (u_ii2 + u_ij)
-    gain[:, ar, ar] = -np.inf
+    # Challenge evaluation from each initiator's own view (the O(N^3) part, compiled).
+    p_win, gain = kernels.challenges(d, r_est, sigma, s_tot, vote, q, semi)
     target = np.argmax(gain, axis=-1)  # first maximum = lowest j on ties
     bi = np.arange(b)[:, None]
     valid = gain[bi, ar[None, :], target] > _MIN_GAIN  # (b, i)
@@ -403,10 +369,7 @@ def _turn(x, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
     u_true = _util(d, r[:, :, None])  # U^a_an (b, a, n)
     u_bi = _util(_distances(x, pos_i, sal), r[:, :, None])  # a's utility for bargain m's b_I
     u_bj = _util(_distances(x, pos_j, sal), r[:, :, None])
-    is_i = np.eye(n, dtype=bool)[None, None]  # (1, 1, m, n)
-    is_j = (target[:, :, None] == ar[None, None, :])[:, None]  # (b, 1, m, n)
-    full = np.where(is_i, u_bi[..., None], np.where(is_j, u_bj[..., None], u_true[:, :, None, :]))
-    val = np.concatenate([u_true.sum(-1)[..., None], full.sum(-1)], axis=-1) / n  # (b, a, 1+m)
+    val = kernels.bargain_values(u_true, u_bi, u_bj, target)  # (b, a, 1 + m)
 
     logp = _pce_log(val, cap, vote, q)  # (b, 1+m, 1+m)
     member = np.zeros((b, n, n + 1), dtype=bool)

@@ -258,6 +258,8 @@ def _parse_xml(path: Path, name: str) -> Any:
         raise ScenarioError(
             name, f"line {line}, column {col}", NO_VALUE, f"is not well-formed XML: {exc}"
         ) from None
+    except LookupError as exc:  # <?xml encoding="..."?> names a codec Python does not know
+        raise ScenarioError(name, "", NO_VALUE, f"names an unknown XML encoding: {exc}") from None
     if root.tag != "Scenario":
         raise ScenarioError(name, root.tag, NO_VALUE, "the root element must be <Scenario>")
     return root
