@@ -249,7 +249,9 @@ def run_backtest(
     if draws < 0:
         raise DetenteError(f"the number of draws must be >= 0; got {draws}")
     if not 0 <= position_sd <= 1:
-        raise DetenteError(f"position_sd is a share of the scale's width in [0, 1]; got {position_sd}")
+        raise DetenteError(
+            f"position_sd is a share of the scale's width in [0, 1]; got {position_sd}"
+        )
     if draws > 0:
         from detente.analysis.uncertainty import resolve_seed
 

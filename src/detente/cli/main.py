@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "detente.cli.catalog_cmd",
     "detente.cli.ktab_cmd",
     "detente.cli.runs_cmd",
+    "detente.cli.backtest_cmd",
 ]
 
 

@@ -1,0 +1,229 @@
+"""``detente backtest``: score every model on past negotiations with known outcomes.
+
+    detente backtest                      the shipped case library
+    detente backtest CASE_OR_FILE ...     named cases, or your own scenario files with outcomes
+    detente backtest deu PATH             every scoreable issue of the DEU III data file
+    detente backtest --list               the shipped cases
+
+Options: ``--model/-m`` (repeat; default every model), ``--param/-p MODEL.NAME=VALUE``,
+``--draws N --seed S`` (Monte Carlo: coverage of the 50% and 90% intervals),
+``--position-sd X`` (with --draws: a normal error of X x the scale's width on every position
+stated without one), ``--weights council|equal`` (DEU only), ``--json``, ``--no-store``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from detente.analysis import backtest as bt
+from detente.cli.common import JsonOpt, console, err_console, parse_params, print_json
+from detente.scenario.errors import DetenteError
+
+PER_CASE_LIMIT = 25  # more cases than this: the per-case table only with --per-case
+
+
+def backtest(
+    cases: list[str] | None = typer.Argument(
+        None,
+        help="Shipped case names or scenario files with outcomes (default: the whole case "
+        "library); or the word 'deu' followed by the path of the DEU III data file.",
+        show_default=False,
+    ),
+    model: list[str] | None = typer.Option(
+        None, "--model", "-m", help="Model name (repeat for several); default: every model."
+    ),
+    param: list[str] | None = typer.Option(
+        None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE (repeatable)."
+    ),
+    draws: int = typer.Option(
+        0, "--draws", min=0, help="Monte Carlo draws per case and model (0: point forecasts)."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the Monte Carlo draws."),
+    position_sd: float = typer.Option(
+        0.0, "--position-sd", min=0.0, max=1.0,
+        help="With --draws: normal error, as a share of the scale's width, on every position "
+        "stated without uncertainty (e.g. 0.05).",
+    ),
+    weights: str | None = typer.Option(
+        None, "--weights",
+        help="DEU only: capabilities from Council voting weights ('council', default) or "
+        "'equal'.",
+    ),
+    per_case: bool | None = typer.Option(
+        None, "--per-case/--no-per-case",
+        help=f"Show each case's forecasts and errors (default: when at most {PER_CASE_LIMIT} "
+        "cases).",
+    ),
+    ensemble: bool = typer.Option(
+        True, "--ensemble/--no-ensemble",
+        help="Score a leave-one-out ensemble of the models (needs at least 3 cases).",
+    ),
+    list_cases: bool = typer.Option(False, "--list", help="List the shipped cases and stop."),
+    store: str | None = typer.Option(
+        None, "--store", help="Run store file (default: $DETENTE_STORE or the user data dir)."
+    ),
+    no_store: bool = typer.Option(False, "--no-store", help="Do not store this run."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Score every bargaining model on past negotiations with known outcomes: absolute error per
+    case, MAE, median error, share of cases beating the compromise model, interval coverage."""
+    if list_cases:
+        _print_library(as_json)
+        return
+    started = time.perf_counter()
+    args = list(cases or [])
+    deu_info: dict[str, Any] | None = None
+    if args and args[0] == "deu":
+        if len(args) != 2:
+            raise DetenteError("write: detente backtest deu PATH (one DEU III data file)")
+        from detente.analysis.deu import load_deu
+
+        data = load_deu(args[1], weights=weights or "council")
+        if not data.cases:
+            raise DetenteError(f"{args[1]}: no issue with an outcome and at least two actors")
+        selected = data.cases
+        deu_info = {
+            "path": data.path, "issues": len(data.cases), "weights": data.weights,
+            "rules": data.rules, "skipped": [{"row": r, "reason": why} for r, why in data.skipped],
+        }
+    else:
+        if weights is not None:
+            raise DetenteError("--weights applies to DEU data only: detente backtest deu PATH "
+                               "--weights council|equal")
+        selected = bt.load_cases(args or None)
+    loaded = time.perf_counter()
+    result = bt.run_backtest(
+        selected, model or None, parse_params(param), draws=draws, seed=seed,
+        position_sd=position_sd, ensemble=ensemble,
+    )
+    timings = {"load_s": loaded - started, "score_s": time.perf_counter() - loaded}
+    payload = result.to_json()
+    if deu_info is not None:
+        payload["deu"] = deu_info
+    run_id = None if no_store else _store(payload, result, timings, store)
+    if as_json:
+        payload["run_id"] = run_id
+        print_json(payload)
+        return
+    show_cases = per_case if per_case is not None else len(selected) <= PER_CASE_LIMIT
+    print_backtest(result, deu_info, show_cases)
+    if run_id is not None:
+        console.print(f"stored as run {run_id}")
+
+
+def _store(payload: dict[str, Any], result: bt.BacktestResult, timings: dict[str, float],
+           store: str | None) -> int | None:
+    try:
+        from detente.store import runs
+    except ImportError:  # pragma: no cover - the store ships with detente
+        return None
+    try:
+        return runs.record(
+            "backtest", None, result.params, result.seed, payload, timings,
+            models=result.models, argv=sys.argv[1:], store=store,
+        )
+    except DetenteError as exc:
+        # The leaderboard is still worth printing when the store cannot be written.
+        err_console.print(f"detente: warning: run not stored: {exc}")
+        return None
+
+
+def _print_library(as_json: bool) -> None:
+    cases = bt.load_cases()
+    if as_json:
+        print_json([
+            {"name": c.id, "title": c.title, "issues": list(c.issues),
+             "outcomes": {i: c.outcome(i) for i in c.issues},
+             "sources": [s.title for s in c.scenario.meta.sources]}
+            for c in cases
+        ])
+        return
+    table = Table(title="Backtest case library", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("case")
+    table.add_column("actors", justify="right")
+    table.add_column("known outcome")
+    for c in cases:
+        outcomes = ", ".join(f"{i} = {c.outcome(i):g}" for i in c.issues)
+        table.add_row(c.id, c.title, str(len(c.scenario.actors)), outcomes)
+    console.print(table)
+
+
+def _fmt(x: Any, pct: bool = False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{100 * x:.0f}%" if pct else f"{x:.2f}"
+
+
+def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_case: bool) -> None:
+    """The leaderboard, then (optionally) each case's forecasts and errors, then notes."""
+    n_cases = len(result.cases)
+    n_items = len(result.rows.drop_duplicates(["case", "issue"]))
+    source = f"DEU III file {deu['path']}" if deu else "case library"
+    console.print(f"[bold]Backtest[/bold] on {n_cases} case(s), {n_items} scored issue(s) "
+                  f"({source})")
+    if deu:
+        rules = ", ".join(f"{k} {v}" for k, v in sorted(deu["rules"].items()))
+        console.print(f"capabilities: {deu['weights']} ({rules}); skipped rows: "
+                      f"{len(deu['skipped'])}")
+    table = Table(title="Leaderboard (errors in points of a 0-100 scale)", title_justify="left")
+    for name, justify in (("model", "left"), ("n", "right"), ("MAE", "right"),
+                          ("median err", "right"), ("beats compromise", "right")):
+        table.add_column(name, justify=justify)
+    if result.draws:
+        table.add_column("50% cover", justify="right")
+        table.add_column("90% cover", justify="right")
+    for row in result.leaderboard.itertuples():
+        cells = [str(row.model), str(row.n), _fmt(row.mae), _fmt(row.median_error),
+                 _fmt(row.beats_compromise, pct=True)]
+        if result.draws:
+            cells += [_fmt(row.cover50, pct=True), _fmt(row.cover90, pct=True)]
+        table.add_row(*cells)
+    if result.draws:
+        table.caption = (f"Monte Carlo: {result.draws} draws per case and model, seed "
+                         f"{result.seed}, position sd {result.position_sd:g} x scale width")
+    console.print(table)
+    if per_case:
+        _print_cases(result)
+    if result.ensemble is not None:
+        w = ", ".join(f"{m} {v:.2f}" for m, v in result.ensemble.mean_weights.items())
+        console.print(f"ensemble weights (mean over leave-one-out folds): {w}")
+    for note in result.notes:
+        console.print(f"[dim]note: {note}[/dim]")
+
+
+def _print_cases(result: bt.BacktestResult) -> None:
+    table = Table(title="Per case: forecast (absolute error, on the issue's own scale)",
+                  title_justify="left")
+    table.add_column("case")
+    table.add_column("issue")
+    table.add_column("outcome", justify="right")
+    models = list(result.models)
+    if result.ensemble is not None:
+        models.append(bt.ENSEMBLE)
+    rows = result.rows
+    if result.ensemble is not None:
+        rows = pd.concat([rows, result.ensemble.rows], ignore_index=True)
+    shown = [m for m in models if rows[rows.model == m].forecast.notna().any()]
+    for m in shown:
+        table.add_column(m, justify="right")
+    for (case, issue), sub in rows.groupby(["case", "issue"], sort=False):
+        by_model = {r.model: r for r in sub.itertuples()}
+        cells = [str(case), str(issue), f"{sub.outcome.iloc[0]:g}"]
+        for m in shown:
+            r = by_model.get(m)
+            cells.append("-" if r is None or math.isnan(r.forecast)
+                         else f"{r.forecast:.2f} ({r.error:.2f})")
+        table.add_row(*cells)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backtest")(backtest)
