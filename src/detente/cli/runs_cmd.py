@@ -14,10 +14,6 @@ from detente.scenario.errors import DetenteError
 from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
 from detente.store.views import EXPORT_FORMATS, compare_runs, export_run, forecast_table
 
-runs_app = typer.Typer(
-    help="Stored runs: list, show, compare two, export.", no_args_is_help=True,
-)
-
 StoreOpt = typer.Option(
     None, "--store", metavar="PATH",
     help=f"Run store (SQLite file); default ${ENV_VAR} or the user data dir.",
@@ -174,6 +170,9 @@ def _num(value: float | None, signed: bool = False) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    runs_app = typer.Typer(
+        help="Stored runs: list, show, compare two, export.", no_args_is_help=True,
+    )
     runs_app.command("list")(list_runs)
     runs_app.command("show")(show)
     runs_app.command("compare")(compare)
