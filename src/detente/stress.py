@@ -1,0 +1,635 @@
+"""Reliability under bad input, faults and load: ``make stress`` (``python -m detente.stress``).
+
+Three parts, each bounded and seeded so that a run repeats exactly:
+
+* **Loader fuzzing.** Every scenario loader (YAML, plain CSV, KTAB CSV and XML, the DEU file when
+  present, and :func:`detente.scenario.io.from_data` for Python objects) is fed valid inputs and
+  inputs corrupted by seeded mutations: truncation, flipped/inserted/deleted bytes, splices, wrong
+  types, huge numbers, NaN/inf, deep nesting, odd encodings (UTF-16/32, Latin-1, BOMs, NUL,
+  surrogates), very long strings, YAML tags and alias bombs, XML entity bombs and external
+  entities. Each input must either load or raise :class:`~detente.scenario.errors.DetenteError`
+  with a one-line message; anything else is a crash. A scenario that loads must hold finite numbers
+  and survive a YAML round trip.
+* **Store faults.** Writer processes are killed with SIGKILL at random points; after each kill the
+  store must open, every committed run must read back intact and no partial run may be visible.
+  Two concurrent writers must lose nothing. (Runs when :mod:`detente.store` provides ``record``.)
+* **Web load.** ``detente serve``'s app on loopback: a fixed number of requests from a fixed number
+  of concurrent clients; requests per second, p50/p99 latency and the error count. (Runs when
+  :mod:`detente.web` provides the app.)
+
+The fast versions of these checks live in ``tests/reliability`` and run in ``make test``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import numpy as np
+import yaml
+
+from detente.scenario.errors import DetenteError
+
+# --- valid seeds -----------------------------------------------------------------------------
+
+
+def random_scenario_data(rng: np.random.Generator, n_actors: int, n_issues: int) -> dict[str, Any]:
+    """A valid scenario document (as parsed YAML) with positions/saliences KTAB also accepts.
+
+    Positions lie on 0-100 and each actor's saliences sum to at most 1, so the same numbers can be
+    written as KTAB CSV/XML (positions 0-100, saliences 0-100 summing to <= 100).
+    """
+    issues = [
+        {"id": f"i{k}", "name": f"Issue {k}",
+         "scale": {"low": 0.0, "high": 100.0, "low_label": "none", "high_label": "all"}}
+        for k in range(n_issues)
+    ]
+    actors = []
+    for n in range(n_actors):
+        sal = rng.dirichlet(np.ones(n_issues)) * rng.uniform(0.2, 1.0)
+        actors.append({
+            "id": f"a{n}",
+            "name": f"Actor {n}",
+            "capability": round(float(rng.uniform(0, 100)), 3),
+            "positions": {f"i{k}": round(float(rng.uniform(0, 100)), 2) for k in range(n_issues)},
+            "saliences": {f"i{k}": math.floor(float(sal[k]) * 1e4) / 1e4
+                          for k in range(n_issues)},
+        })
+    return {"meta": {"title": "fuzz seed", "sources": ["generated"]}, "issues": issues,
+            "actors": actors}
+
+
+def to_yaml_text(data: dict[str, Any]) -> str:
+    # Flow style inside each actor keeps the seeds short (the YAML parser costs ~1 ms per KB).
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None)
+
+
+def to_plain_csv(data: dict[str, Any]) -> str:
+    """One row per actor: Actor, Description, Capability, '<issue> Position', '<issue> Salience'."""
+    ids = [i["id"] for i in data["issues"]]
+    head = ["Actor", "Description", "Capability"]
+    for i in ids:
+        head += [f"{i} Position", f"{i} Salience"]
+    lines = [",".join(head)]
+    for a in data["actors"]:
+        row = [a["name"], "d", str(a["capability"])]
+        for i in ids:
+            row += [str(a["positions"][i]), str(a["saliences"][i])]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+def to_ktab_csv(data: dict[str, Any]) -> str:
+    """KTAB smpc's CSV: scenario row, header row, one row per actor (saliences on 0-100)."""
+    ids = [i["id"] for i in data["issues"]]
+    lines = [f"Fuzz,generated,{len(data['actors'])},{len(ids)}"]
+    head = ["Actor", "Description", "Influence"]
+    for i in ids:
+        head += [f"{i} Position", f"{i} Salience"]
+    lines.append(",".join(head))
+    for a in data["actors"]:
+        row = [a["id"], a["name"], str(a["capability"])]
+        for i in ids:
+            row += [str(a["positions"][i]), f"{a['saliences'][i] * 100:.2f}"]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+def to_ktab_xml(data: dict[str, Any]) -> str:
+    """KTAB smpc's XML (smpSchema.xsd)."""
+    ids = [i["id"] for i in data["issues"]]
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<Scenario>", "  <name>Fuzz</name>",
+           "  <desc>generated</desc>", "  <prngSeed>42</prngSeed>",
+           "  <ModelParameters><VictoryProbModel>Linear</VictoryProbModel>"
+           "<VotingRule>Proportional</VotingRule></ModelParameters>", "  <Dimensions>"]
+    out += [f"    <dName>{escape(i)}</dName>" for i in ids]
+    out += ["  </Dimensions>", "  <Actors>"]
+    for a in data["actors"]:
+        out.append("    <Actor>")
+        out.append(f"      <name>{escape(a['id'])}</name>")
+        out.append(f"      <description>{escape(a['name'])}</description>")
+        out.append(f"      <capability>{min(a['capability'], 1000.0)}</capability>")
+        out.append("      <Position>" + "".join(
+            f"<dCoord>{a['positions'][i]}</dCoord>" for i in ids) + "</Position>")
+        out.append("      <Salience>" + "".join(
+            f"<dSal>{a['saliences'][i] * 100:.2f}</dSal>" for i in ids) + "</Salience>")
+        out.append("    </Actor>")
+    out += ["  </Actors>", "</Scenario>"]
+    return "\n".join(out) + "\n"
+
+
+def seed_corpus(seed: int = 0) -> dict[str, list[bytes]]:
+    """Valid inputs per loader: small generated scenarios, plus the embedded default scenario."""
+    from detente.scenario.io import embedded_text
+
+    rng = np.random.default_rng(seed)
+    datas = [random_scenario_data(rng, n, k) for n, k in ((3, 1), (4, 2), (5, 3), (3, 3), (8, 2))]
+    corpus: dict[str, list[bytes]] = {
+        "yaml": [to_yaml_text(d).encode() for d in datas],
+        "csv": [to_plain_csv(d).encode() for d in datas],
+        "ktab_csv": [to_ktab_csv(d).encode() for d in datas],
+        "ktab_xml": [to_ktab_xml(d).encode() for d in datas],
+    }
+    # The default scenario is big for a pure-Python YAML parser: one seed in twenty-one.
+    corpus["yaml"] += [embedded_text("ukraine-2025").encode()] + corpus["yaml"] * 3
+    deu = _deu_seeds()
+    if deu:
+        corpus["deu"] = deu
+    return corpus
+
+
+# --- loaders ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loader:
+    """A loader under test: a name, the file suffix it reads, and how to call it on a path."""
+
+    name: str
+    suffix: str
+    call: Callable[[Path], Any]
+
+
+def _deu_loader() -> Callable[[Path], Any] | None:
+    # The DEU file reader (detente.analysis.deu) lands later; fuzz it once it is there.
+    try:
+        from detente.analysis import deu  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    for name in ("load_deu", "load", "read_deu", "load_csv"):
+        fn = getattr(deu, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _deu_seeds() -> list[bytes]:
+    # The DEU III data set is not shipped; fuzz the reader with files in its format (see deu.py).
+    if _deu_loader() is None:
+        return []
+    rng = np.random.default_rng(7)
+    codes = ["com", "ep", "de", "fr", "it", "uk", "es", "nl", "bu", "gr", "pl", "se"]
+    out = []
+    for n_act, n_rows in ((3, 2), (6, 4), (12, 8)):
+        head = ["isnr", "prname", "finact", "intro", "rp", "out"]
+        for c in codes[:n_act]:
+            head += [f"p{c}", f"s{c}"]
+        lines = [";".join(head)]
+        for r in range(n_rows):
+            cells = [str(r + 1), f"COD/{2000 + r}/0{r}", f"{2001 + r}-0{1 + r % 9}-15",
+                     "2000-03-01", f"{rng.uniform(0, 100):.0f}", f"{rng.uniform(0, 100):.1f}"]
+            for _ in range(n_act):
+                missing = rng.random() < 0.1
+                cells += ["" if missing else f"{rng.uniform(0, 100):.0f}",
+                          ("999", "NA", "", f"{rng.uniform(0, 100):.0f}")[int(rng.integers(4))]]
+            lines.append(";".join(cells))
+        out.append(("\n".join(lines) + "\n").encode())
+    return out
+
+
+def loaders() -> dict[str, Loader]:
+    """Every loader detente has: the public ``load`` per format, the KTAB readers, the DEU file."""
+    from detente.scenario import io, ktab
+
+    out = {
+        "yaml": Loader("yaml", ".yaml", io.load),
+        "csv": Loader("csv", ".csv", io.load),
+        "ktab_csv": Loader("ktab_csv", ".csv", ktab.load_ktab_csv),
+        "ktab_xml": Loader("ktab_xml", ".xml", ktab.load_ktab_xml),
+    }
+    deu = _deu_loader()
+    if deu is not None:
+        out["deu"] = Loader("deu", ".csv", deu)
+    return out
+
+
+# --- byte-level mutations --------------------------------------------------------------------
+
+_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+NASTY_TOKENS: tuple[bytes, ...] = (
+    b"nan", b".nan", b"NaN", b"inf", b"-inf", b".inf", b"-.inf", b"Infinity", b"1e400", b"-1e400",
+    b"1e-400", b"9" * 5000, b"-" + b"9" * 400, b"-0", b"0x10", b"0o17", b"1_000", b"", b"null",
+    b"~", b"true", b"no", b"[]", b"{}", b"''", b'""', b"1e308", b"-1e308", b"4.9e-324",
+    b"99999999999999999999", b"-1", b"101", b"1.0000000001", b"&a [*a]", b"*missing",
+    b"!!python/object/apply:os.system ['true']", b"!!python/name:os.system", b"!!binary aGVsbG8=",
+    b"!!timestamp 2001-12-14", b"!!set {a, b}", b"2020-01-01", b"<x/>", b"&lt;", b"&amp;x;",
+    b"&xxe;", b"]]>", b"\xff\xfe", b"\xed\xa0\x80", b"\x00", "\u00e9".encode(),
+    "\u202e".encode(), "\U0001f600".encode(), b"\r", b"\x85", b"\t", b"#", b",", b'"', b":",
+    b"- ", b"? ", b"|", b">", b"%", b"@", b"`", b"A" * 70_000,
+)
+
+_XML_BOMB = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode()
+        for i in range(1, 10)
+    )
+    + b"]>\n"
+)
+_XML_XXE = b'<?xml version="1.0"?>\n<!DOCTYPE s [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+_YAML_BOMB = (
+    b"bomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + b"".join(
+        f"  {c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n".encode()
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+)
+
+
+def _truncate(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    return data[: int(rng.integers(0, len(data) + 1))]
+
+
+def _flip(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    if not data:
+        return data
+    buf = bytearray(data)
+    for _ in range(int(rng.integers(1, 9))):
+        buf[int(rng.integers(len(buf)))] = int(rng.integers(256))
+    return bytes(buf)
+
+
+def _insert_random(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    at = int(rng.integers(0, len(data) + 1))
+    return data[:at] + rng.bytes(int(rng.integers(1, 64))) + data[at:]
+
+
+def _delete(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    if not data:
+        return data
+    a = int(rng.integers(len(data)))
+    b = min(len(data), a + int(rng.integers(1, 200)))
+    return data[:a] + data[b:]
+
+
+def _duplicate(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    if not data:
+        return data
+    a = int(rng.integers(len(data)))
+    b = min(len(data), a + int(rng.integers(1, 400)))
+    at = int(rng.integers(0, len(data) + 1))
+    return data[:at] + data[a:b] * int(rng.integers(1, 4)) + data[at:]
+
+
+def _nasty_token(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    token = NASTY_TOKENS[int(rng.integers(len(NASTY_TOKENS)))]
+    spans = [m.span() for m in _NUMBER.finditer(data)]
+    if spans and rng.random() < 0.8:  # usually in place of a number, where a number is expected
+        a, b = spans[int(rng.integers(len(spans)))]
+    else:
+        a = b = int(rng.integers(0, len(data) + 1))
+    return data[:a] + token + data[b:]
+
+
+def _reencode(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    text = data.decode("utf-8", errors="replace")
+    codec = ("utf-16", "utf-16-be", "utf-32", "latin-1", "cp1252", "utf-8-sig", "utf-7")[
+        int(rng.integers(7))
+    ]
+    return text.encode(codec, errors="replace")
+
+
+def _line_endings(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    new = (b"\r\n", b"\r", b"\x85", "\u2028".encode(), b"\n\n\n", b" \n")[int(rng.integers(6))]
+    return data.replace(b"\n", new)
+
+
+def _nest(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    depth = int(rng.choice([10, 100, 1000, 20_000]))
+    if kind == "ktab_xml":
+        blob = b"<a>" * depth + b"</a>" * depth
+    elif kind == "yaml" and rng.random() < 0.5:
+        blob = b"".join(b"  " * i + b"k:\n" for i in range(min(depth, 2000))) + b"  " * depth + b"1"
+    else:
+        blob = b"[" * depth + b"]" * depth if rng.random() < 0.5 else b"{a: " * depth + b"}" * depth
+    at = int(rng.integers(0, len(data) + 1))
+    return data[:at] + blob + data[at:]
+
+
+def _long_string(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    n = int(rng.choice([600, 25_000, 25_000, 200_000]))
+    at = int(rng.integers(0, len(data) + 1))
+    return data[:at] + b"x" * n + data[at:]
+
+
+def _format_specific(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
+    choice = int(rng.integers(4))
+    if kind == "ktab_xml":
+        if choice == 0:  # billion laughs: the document refers to the last entity
+            return _XML_BOMB + data.split(b"?>", 1)[-1].replace(b"<name>Fuzz", b"<name>&lol9;", 1)
+        if choice == 1:  # external entity
+            return _XML_XXE + data.split(b"?>", 1)[-1].replace(b"<name>Fuzz", b"<name>&xxe;", 1)
+        if choice == 2:
+            return data.replace(b"<Actor>", b"<Actor><!-- c --><?pi x?><![CDATA[<z>]]>", 1)
+        return data.replace(b"Scenario>", b"ns:Scenario>").replace(b"<Scenario", b"<ns:Scenario")
+    if kind == "yaml":
+        return (
+            _YAML_BOMB + data,
+            b"%YAML 1.1\n---\n" + data + b"\n---\nsecond: doc\n",
+            data.replace(b"capability:", b"capability: &c", 1).replace(
+                b"positions:", b"<<: *c\n  positions:", 1
+            ),
+            b"!!python/object:os.system\n" + data,
+        )[choice]
+    # CSV flavours: another delimiter, stray quotes, ragged rows, huge counts in KTAB's first row.
+    return (
+        data.replace(b",", (b";", b"\t", b"|")[int(rng.integers(3))]),
+        data.replace(b",", b',"', int(rng.integers(1, 4))),
+        data + b"x,y\n,,,,,,,,,,,,,,,,,,,,,,,,\n",
+        re.sub(rb"^([^,\n]*,[^,\n]*,)\d+,\d+", rb"\g<1>1000000000,999999999", data, count=1),
+    )[choice]
+
+
+def _splice(data: bytes, rng: np.random.Generator, kind: str, other: bytes = b"") -> bytes:
+    a = int(rng.integers(0, len(data) + 1))
+    b = int(rng.integers(0, len(other) + 1))
+    return data[:a] + other[b:]
+
+
+MUTATIONS: tuple[Callable[[bytes, np.random.Generator, str], bytes], ...] = (
+    _truncate, _flip, _insert_random, _delete, _duplicate, _nasty_token, _nasty_token,
+    _nasty_token, _reencode, _line_endings, _nest, _long_string, _format_specific,
+    _format_specific,
+)
+
+
+def mutate(
+    data: bytes, rng: np.random.Generator, kind: str, corpus: dict[str, list[bytes]]
+) -> bytes:
+    """One to three seeded mutations of ``data`` (a splice draws its partner from ``corpus``)."""
+    for _ in range(int(rng.integers(1, 4))):
+        if rng.random() < 0.07:
+            kinds = sorted(corpus)
+            pool = corpus[kinds[int(rng.integers(len(kinds)))]]
+            data = _splice(data, rng, kind, pool[int(rng.integers(len(pool)))])
+        else:
+            data = MUTATIONS[int(rng.integers(len(MUTATIONS)))](data, rng, kind)
+    return data
+
+
+# --- object-level mutations (from_data: what the Python API and the web app's JSON hand in) ---
+
+
+def _recursive_list() -> list[Any]:
+    loop: list[Any] = []
+    loop.append(loop)
+    return loop
+
+
+def _deep(depth: int) -> Any:
+    out: Any = 1
+    for _ in range(depth):
+        out = [out]
+    return out
+
+
+NASTY_VALUES: tuple[Callable[[], Any], ...] = (
+    lambda: float("nan"), lambda: float("inf"), lambda: -float("inf"), lambda: 10**5000,
+    lambda: 1e308, lambda: -1, lambda: -1e-320, lambda: True, lambda: None, lambda: "",
+    lambda: "x" * 100_000, lambda: [], lambda: {}, lambda: _deep(5000), lambda: b"bytes",
+    lambda: object(), lambda: {1, 2}, _recursive_list, lambda: complex(1, 2),
+    lambda: np.float64("nan"), lambda: np.int64(3), lambda: {1: 2, None: 3}, lambda: "1e400",
+    lambda: "<script>alert(1)</script>", lambda: "\ud800", lambda: {"value": float("nan")},
+    lambda: {"value": 5, "sd": -1}, lambda: {"value": 5, "low": 9, "high": 1},
+)
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if len(prefix) >= 6:  # a scenario is 5 deep; do not walk into nasty values (deep, cyclic)
+        return out
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            out += _paths(value, (*prefix, i))
+    return out
+
+
+def mutate_data(doc: dict[str, Any], rng: np.random.Generator) -> Any:
+    """A deep copy of ``doc`` with one to three nodes replaced, deleted, or given an extra key."""
+    doc = copy.deepcopy(doc)
+    for _ in range(int(rng.integers(1, 4))):
+        paths = [p for p in _paths(doc) if p]
+        if not paths or not isinstance(doc, dict):
+            return NASTY_VALUES[int(rng.integers(len(NASTY_VALUES)))]()
+        path = paths[int(rng.integers(len(paths)))]
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        op = rng.random()
+        if op < 0.7:
+            parent[path[-1]] = NASTY_VALUES[int(rng.integers(len(NASTY_VALUES)))]()
+        elif op < 0.85:
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent["unknown_field"] = 1
+        else:
+            parent.append(copy.deepcopy(parent[path[-1]]))  # e.g. a duplicate actor
+    return doc
+
+
+# --- running inputs --------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """An input that broke the contract: a crash, a message of several lines, a broken scenario."""
+
+    loader: str
+    problem: str
+    detail: str
+    sample: str = ""
+
+
+@dataclass
+class FuzzReport:
+    """What a fuzzing run tried and found."""
+
+    tried: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    crashes: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    by_loader: dict[str, Counter[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+    slowest: float = 0.0
+
+    def add(self, other: FuzzReport) -> None:
+        self.tried += other.tried
+        self.loaded += other.loaded
+        self.rejected += other.rejected
+        self.crashes += other.crashes
+        self.findings += other.findings
+        for name, counts in other.by_loader.items():
+            self.by_loader.setdefault(name, Counter()).update(counts)
+        self.seconds += other.seconds
+        self.slowest = max(self.slowest, other.slowest)
+
+
+def check_loaded(scenario: Any, round_trip: bool = True) -> str | None:
+    """Why a loaded scenario is unusable (non-finite numbers, no YAML round trip), or None."""
+    from detente.scenario.arrays import to_arrays
+    from detente.scenario.io import loads, to_yaml
+
+    cases = getattr(scenario, "cases", None)
+    if cases is not None:  # the DEU reader returns backtest cases, each with its scenario
+        for case in cases:
+            problem = check_loaded(case.scenario, round_trip)
+            if problem:
+                return f"{case.id}: {problem}"
+        return None
+    inp = to_arrays(scenario)
+    for name in ("positions", "saliences", "capabilities", "scale_low", "scale_high"):
+        if not np.all(np.isfinite(getattr(inp, name))):
+            return f"{name} holds a non-finite number"
+    if not np.all(inp.scale_high > inp.scale_low):
+        return "an issue's scale has zero width"
+    if round_trip and loads(to_yaml(scenario), name="<round trip>") != scenario:
+        return "the scenario does not survive a YAML round trip"
+    return None
+
+
+def _outcome(report: FuzzReport, loader: str, fn: Callable[[], Any], sample: bytes) -> None:
+    counts = report.by_loader.setdefault(loader, Counter())
+    report.tried += 1
+    counts["tried"] += 1
+    start = time.perf_counter()
+    try:
+        result = fn()
+    except DetenteError as exc:
+        report.rejected += 1
+        counts["rejected"] += 1
+        message = str(exc)
+        if not message.strip() or "\n" in message.strip():
+            report.findings.append(Finding(loader, "unclear message", repr(message[:300]),
+                                           repr(sample[:200])))
+    except Exception as exc:  # the contract: nothing but DetenteError may escape a loader
+        report.crashes += 1
+        counts["crashes"] += 1
+        report.findings.append(Finding(loader, "crash", f"{type(exc).__name__}: {exc}"[:300],
+                                       repr(sample[:200])))
+    else:
+        report.loaded += 1
+        counts["loaded"] += 1
+        try:
+            # The round trip costs two YAML passes: check one loaded scenario in ten.
+            problem = check_loaded(result, round_trip=report.loaded % 10 == 1)
+        except Exception as exc:  # a loaded scenario must be usable; say which way it is not
+            problem = f"{type(exc).__name__} after loading: {exc}"[:300]
+        if problem:
+            report.findings.append(Finding(loader, "bad scenario", problem, repr(sample[:200])))
+    report.slowest = max(report.slowest, time.perf_counter() - start)
+
+
+def fuzz_loaders(budget: int, seed: int = 0, workers: int = 1,
+                 workdir: str | os.PathLike[str] | None = None,
+                 valid_share: float = 0.05) -> FuzzReport:
+    """Feed ``budget`` seeded inputs (valid and corrupted) to every loader in turn.
+
+    About ``valid_share`` of the inputs are unmodified seeds (they must load); the rest are
+    mutated. ``workers`` processes share the budget, each with its own stream spawned from
+    ``seed``: the same ``budget``, ``seed`` and ``workers`` give the same inputs.
+    """
+    if workers <= 1:
+        return _fuzz_serial(budget, np.random.SeedSequence(seed), workdir, valid_share)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    streams = np.random.SeedSequence(seed).spawn(workers)
+    shares = [budget // workers + (w < budget % workers) for w in range(workers)]
+    report = FuzzReport()
+    t0 = time.perf_counter()
+    ctx = multiprocessing.get_context("fork")  # the children inherit the imported modules
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_fuzz_serial, n, ss, workdir, valid_share)
+                   for n, ss in zip(shares, streams, strict=True)]
+        for fut in futures:
+            report.add(fut.result())
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _fuzz_serial(budget: int, seed: np.random.SeedSequence,
+                 workdir: str | os.PathLike[str] | None, valid_share: float) -> FuzzReport:
+    from detente.scenario.io import from_data
+
+    rng = np.random.default_rng(seed)
+    corpus = seed_corpus(int(seed.generate_state(1)[0]))
+    table = loaders()
+    names = [*sorted(table), "from_data"]
+    docs = [yaml.safe_load(s) for s in corpus["yaml"]]
+    report = FuzzReport()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-fuzz-") as tmp:
+        for i in range(budget):
+            name = names[i % len(names)]
+            if name == "from_data":
+                doc = docs[int(rng.integers(len(docs)))]
+                value = doc if rng.random() < valid_share else mutate_data(doc, rng)
+                _outcome(report, name, lambda v=value: from_data(v, "<fuzz>"), b"<object>")
+                continue
+            loader = table[name]
+            seeds = corpus[name]
+            data = seeds[int(rng.integers(len(seeds)))]
+            if rng.random() >= valid_share:
+                data = mutate(data, rng, name, corpus)
+            path = Path(tmp) / f"input{i % 8}{loader.suffix}"
+            path.write_bytes(data)
+            _outcome(report, name, lambda p=path, ld=loader: ld.call(p), data)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def print_fuzz(report: FuzzReport) -> None:
+    print(f"fuzz: inputs tried {report.tried}, loaded {report.loaded}, rejected with a "
+          f"DetenteError {report.rejected}, crashes (uncaught exceptions) {report.crashes}, "
+          f"other findings {len(report.findings) - report.crashes}; "
+          f"{report.tried / max(report.seconds, 1e-9):.0f} inputs/s, slowest input "
+          f"{report.slowest:.2f} s")
+    for name, counts in sorted(report.by_loader.items()):
+        print(f"  {name:<10} tried {counts['tried']:>7}  loaded {counts['loaded']:>6}  "
+              f"rejected {counts['rejected']:>7}  crashes {counts['crashes']}")
+    seen: set[tuple[str, str, str]] = set()
+    for f in report.findings:
+        key = (f.loader, f.problem, f.detail[:80])
+        if key in seen:
+            continue
+        seen.add(key)
+        print(f"  FINDING {f.loader}: {f.problem}: {f.detail}\n    input: {f.sample[:160]}")
+        if len(seen) >= 30:
+            break
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make stress``: the fuzzing, the store fault test and the load test, with their figures."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m detente.stress", description=__doc__)
+    parser.add_argument("--fuzz", type=int, default=105_000, help="inputs to try (all loaders)")
+    parser.add_argument("--seed", type=int, default=20250909)
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    args = parser.parse_args(argv)
+    fuzz = fuzz_loaders(args.fuzz, seed=args.seed, workers=args.workers)
+    print_fuzz(fuzz)
+    failed = fuzz.crashes > 0 or bool(fuzz.findings)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
