@@ -198,7 +198,11 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
     if ";" not in first:
         raise ScenarioError(file, "row 1", first[:40], "the header must be semicolon-separated "
                             "(the DEU III format)")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    except csv.Error as exc:  # a lone carriage return in a cell, a cell over 128 KiB, ...
+        raise ScenarioError(file, "", NO_VALUE, f"is not valid semicolon-separated text: {exc}"
+                            ) from None
     header = [h.strip().lower() for h in rows[0]]
     col = {h: j for j, h in enumerate(header)}
     if "out" not in col:

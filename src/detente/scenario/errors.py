@@ -32,7 +32,7 @@ def _short(value: object, limit: int = 60) -> str:
         return ""
     try:
         text = repr(value)
-    except ValueError:  # an int of more than 4300 digits cannot be turned into text
+    except (ValueError, RecursionError):  # an int of over 4300 digits; a list nested deeply
         text = f"<{type(value).__name__} too large to show>"
     return (text[: limit - 3] + "...") if len(text) > limit else text
 
