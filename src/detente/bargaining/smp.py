@@ -26,6 +26,8 @@ from detente.bargaining import smp_kernels as kernels
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, register_model
 
+# smpc's default PRNG seed (0xD67CC16FE69C185C), used for stochastic runs given no seed.
+_KTAB_SEED = 15455440707583219804
 # A challenge must be worth more than this to be made.
 _MIN_GAIN = 1e-5
 # Keeps the interpolated bargain defined when both weights vanish.
@@ -60,7 +62,13 @@ PARAMS = (
         kind="choice",
         choices=("deterministic", "stochastic"),
     ),
-    Param("seed", None, "seed of the stochastic transitions", kind="int", low=0),
+    Param(
+        "seed",
+        None,
+        "seed of the stochastic transitions (numpy Generator); none: KTAB's default seed",
+        kind="int",
+        low=0,
+    ),
     Param(
         "voting_rule",
         "proportional",
@@ -145,7 +153,8 @@ def smp(
     ``stop_ratio`` times that of the first turn.
 
     Non-default options (all Params): ``transitions="stochastic"`` with ``seed`` (numpy
-    Generator; same seed, same run - unlike smpc, whose threaded draws are not reproducible);
+    Generator, default KTAB's seed 15455440707583219804; same seed, same run - unlike smpc, whose
+    threaded draws are not reproducible; the numbers drawn differ from smpc's mt19937_64);
     ``voting_rule`` binary or cubic (applied to every vote: both PCEs and the challenge
     coalitions); ``victory_model`` square/quartic/octic; ``big_r_range`` wide/averse/neutral;
     ``big_r_adjust`` full/two_thirds/half/none; ``third_party_commit="full"``. These follow KTAB's
@@ -166,7 +175,8 @@ def smp(
     f_adj = _R_ADJUST[big_r_adjust]
     semi = third_party_commit == "semi"
     stochastic = transitions == "stochastic"
-    rng = np.random.default_rng(seed) if stochastic else None
+    # Without a seed, stochastic runs use KTAB's default seed: reproducible unless asked otherwise.
+    rng = np.random.default_rng(_KTAB_SEED if seed is None else seed) if stochastic else None
 
     x0 = np.asarray(inp.normalised_positions(), dtype=float)
     sal = _ktab_saliences(inp.saliences)
