@@ -108,22 +108,28 @@ def _scenarios(draw: st.DrawFn) -> BargainingInput:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(inp=_scenarios())
-def test_replay_no_exchange_hurts_a_party(inp: BargainingInput) -> None:
+@given(inp=_scenarios(), weights=st.sampled_from([(1.0, 0.0), (0.1, 0.4), (0.5, 0.2)]))
+def test_replay_no_exchange_hurts_a_party(
+    inp: BargainingInput, weights: tuple[float, float]
+) -> None:
     """Replay every logged exchange with our own arithmetic and check the model's claims.
 
     Per round, actors' utilities are -sum_a s_ia |x_ia - O_a| with x their positions at the
     start of the round and O the weighted mean of the voting positions, which start at x and move
     by the logged shifts. Each exchange must raise both parties' utility by the same logged gain,
-    and the supplier on each issue must be the one who cares relatively less about it.
+    and the supplier on each issue must be the one who cares relatively less about it. A vote
+    moves one way only, over the whole run. Between rounds positions move to
+    x + (fixed + salience_weight (1 - s)) (y - x).
     """
-    res = exchange(inp)
+    fixed, by_salience = weights
+    res = exchange(inp, fixed_weight=fixed, salience_weight=by_salience, max_iterations=20)
     width = inp.scale_high - inp.scale_low
     cs = inp.capabilities[:, :, None] * inp.saliences
     log = res.extras["exchanges"]
     assert len(log) == inp.batch
     for b in range(inp.batch):
         s = inp.saliences[b]
+        direction = np.zeros(s.shape)
         by_round: dict[int, list[dict]] = {}
         for e in log[b]:
             by_round.setdefault(e["round"], []).append(e)
@@ -138,6 +144,9 @@ def test_replay_no_exchange_hurts_a_party(inp: BargainingInput) -> None:
                 before = _weighted_mean(y, cs[b])
                 y[i, p] += e["shift_i"] / width[p]
                 y[j, q] += e["shift_j"] / width[q]
+                for a, z, d in ((i, p, np.sign(e["shift_i"])), (j, q, np.sign(e["shift_j"]))):
+                    assert d != 0 and direction[a, z] in (0, d)
+                    direction[a, z] = d
                 after = _weighted_mean(y, cs[b])
                 assert before[p] * width[p] + inp.scale_low[p] == pytest.approx(
                     e["outcome_i_before"], abs=1e-7)
@@ -151,9 +160,9 @@ def test_replay_no_exchange_hurts_a_party(inp: BargainingInput) -> None:
                 assert e["gain"] > 0
                 assert du[0] >= -1e-12 and du[1] >= -1e-12
                 assert du == pytest.approx([e["gain"], e["gain"]], rel=1e-7, abs=1e-12)
-            # Default weights adopt the traded votes fully.
+            adopt = fixed + by_salience * (1 - s)
             np.testing.assert_allclose(
-                y, (res.trajectory[b, r] - inp.scale_low) / width, atol=1e-9)
+                x + adopt * (y - x), (res.trajectory[b, r] - inp.scale_low) / width, atol=1e-9)
 
 
 @settings(max_examples=60, deadline=None)

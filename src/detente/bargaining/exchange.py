@@ -2,12 +2,14 @@
 
 Stokman & Van Oosten (1994), "The exchange of voting positions: an object-oriented model of policy
 networks", ch. 5 in Bueno de Mesquita & Stokman (eds.), European Community Decision Making, Yale
-UP, pp. 105-127; in the equal-gain form used by Stokman & Thomson (2004), "Winners and losers in
-the European Union", European Union Politics 5(1): 5-23, and Arregui, Stokman & Thomson (2006),
-"Compromise, exchange and challenge in the European Union", ch. 5 in Thomson, Stokman, Achen &
-Koenig (eds.), The European Union Decides, CUP. The step rules below follow the Decide program of
-Stokman's group (the "equal gain" / equal utility exchange model, described in Dijkstra, Van
-Assen, Stokman & Draaijer 2018), written here from scratch over arrays.
+UP, pp. 105-127; as applied by Stokman & Thomson (2004), "Winners and losers in the European
+Union", European Union Politics 5(1): 5-23, and Arregui, Stokman & Thomson (2006), "Compromise,
+exchange and challenge in the European Union", ch. 5 in Thomson, Stokman, Achen & Koenig (eds.),
+The European Union Decides, CUP. The step rules below (equal gain exchange rate, bounds on the
+shifts, highest gain first with recalculation, the between-round position rule) follow the
+Decide program of Stokman's group (the equal gain / equal utility exchange model; Dijkstra, Van
+Assen, Stokman & Draaijer 2018), written here from scratch over arrays. Keeping a vote's
+direction fixed across rounds (step 5) is detente's choice; Decide keeps it within a round.
 
 One round, on positions x mapped to [0, 1] per issue so that shifts on different issues are
 commensurable:
@@ -30,12 +32,14 @@ commensurable:
    i's voting shift is dO_a W_a / (c_i s_ia), j's is dO_b W_b / (c_j s_jb).
 5. Order: the exchange with the highest gain is executed first; all remaining exchanges are then
    recalculated from the new voting positions and outcomes, and again the best one is executed,
-   until no exchange gains more than ``min_gain``. Within a round an actor's voting position on an
-   issue only moves in one direction (it cannot take back a vote it traded).
-6. Between rounds actors take over their voting positions: x <- x + w (y - x) with
-   w_ia = fixed_weight + salience_weight (1 - s_ia). The default (1, 0) adopts them fully, the
-   iterated exchange of voting positions; Decide's setting (0.1, 0.4) lets actors who care less
-   about an issue move further. Rounds repeat until a round has no exchange or max_iterations.
+   until no exchange gains more than ``min_gain`` (or ``max_exchanges_per_round``). A vote, once
+   shifted, only moves further the same way, in this round and later ones: nobody takes back a
+   vote it traded. (This also makes every vote monotone and bounded, so the process converges.)
+6. Between rounds actors take over their votes: x <- x + w (y - x), with
+   w_ia = fixed_weight + salience_weight (1 - s_ia), and the next round's votes start at the new
+   x. The default (1, 0) adopts them fully, the iterated exchange of voting positions; Decide's
+   setting (0.1, 0.4) lets actors who care less about an issue move further. Rounds repeat until
+   a round has no exchange, or ``max_iterations``.
 
 The forecast is the weighted mean (step 1) of the final positions. With K == 1 (or N < 2) there is
 nothing to trade and the forecast is the base model of Stokman & Van Oosten: the capability x
