@@ -46,6 +46,8 @@ class Forecast:
     scenario: Scenario
     results: dict[str, ModelResult]
     specs: dict[str, ModelSpec] = field(default_factory=dict)
+    # Monte Carlo over input uncertainty per model (detente.analysis.montecarlo), when asked for.
+    uncertainty: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy view: one row per model and issue (batch element 0 = the central values)."""
@@ -131,6 +133,10 @@ class Forecast:
                     for k, issue in enumerate(sc.issue_ids)
                 }
             out["models"][name] = entry
+        if self.uncertainty:
+            # New key only with Monte Carlo: {model: {draws, seed, issues{id: {median,
+            # interval_50, interval_90, mean, sd}}, thresholds[...]}}.
+            out["uncertainty"] = {name: mc.to_json() for name, mc in self.uncertainty.items()}
         return out
 
 
@@ -175,10 +181,20 @@ def forecast(
     scenario: Scenario | str | None = None,
     model: str | Sequence[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    thresholds: Sequence[str] = (),
+    cluster: str | None = None,
+    progress: bool = False,
 ) -> Forecast:
     """Forecast each issue of ``scenario`` with one or more models (default: every model).
 
     ``params`` maps a model's name to its parameter overrides, e.g. ``{"eum": {"q": 0.5}}``.
+    With ``draws``, each model also runs a seeded Monte Carlo over the scenario's stated
+    uncertainties (``Forecast.uncertainty[model]``, a MonteCarloResult: median, 50%/90% intervals,
+    P(``thresholds``), e.g. ``"territory<=40"``); ``cluster`` ("local" or a Dask scheduler
+    address) runs its chunks there, with the same numbers as in one process.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -189,4 +205,18 @@ def forecast(
     )
     specs = {n: get_model(n) for n in names}
     results = run_models(to_arrays(scenario), names, params)
-    return Forecast(scenario=scenario, results=results, specs=specs)
+    out = Forecast(scenario=scenario, results=results, specs=specs)
+    if draws is not None:
+        from detente.analysis.distributed import runner
+        from detente.analysis.montecarlo import monte_carlo, parse_threshold
+        from detente.analysis.uncertainty import resolve_seed
+
+        ths = [parse_threshold(t, scenario.issue_ids) for t in thresholds]
+        entropy = resolve_seed(seed)  # one seed for every model, recorded in each result
+        with runner(cluster, progress=progress) as run:
+            for name in names:
+                out.uncertainty[name] = monte_carlo(
+                    scenario, name, draws, seed=entropy, params=(params or {}).get(name),
+                    thresholds=ths, runner=run,
+                )
+    return out

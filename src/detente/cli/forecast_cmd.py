@@ -20,18 +20,44 @@ def forecast(
     param: list[str] | None = typer.Option(
         None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE (repeatable)."
     ),
+    draws: int | None = typer.Option(
+        None, "--draws", "-n", min=1,
+        help="Monte Carlo draws over the scenario's stated uncertainties (e.g. 10000).",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", min=0, help="Seed of the Monte Carlo draws (default: fresh, reported)."
+    ),
+    threshold: list[str] | None = typer.Option(
+        None, "--threshold", "-t",
+        help="With --draws: report P(outcome past it), ISSUE<=VALUE (or <, >=, >); repeatable.",
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", help="Run Monte Carlo chunks on Dask: 'local' or a scheduler address."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Forecast the negotiated outcome of each issue with the field's bargaining models."""
     sc = api.load(scenario)
     params = parse_params(param)
-    result = api.forecast(sc, model=model or None, params=params)
+    if draws is None and (threshold or cluster or seed is not None):
+        from detente.scenario.errors import DetenteError
+
+        raise DetenteError("--seed, --threshold and --cluster need --draws N (Monte Carlo)")
+    result = api.forecast(
+        sc, model=model or None, params=params, draws=draws, seed=seed,
+        thresholds=threshold or (), cluster=cluster, progress=not as_json,
+    )
     if as_json:
         print_json(result.to_json())
     else:
         print_forecast(result)
+        if result.uncertainty:
+            from detente.cli.analysis_cmd import print_uncertainty
+
+            print_uncertainty(result)
+    mc_seed = next(iter(result.uncertainty.values())).seed if result.uncertainty else None
     record_cli_run("forecast", sc, result.to_json(), params=params, models=list(result.results),
-                   announce=not as_json)
+                   seed=mc_seed, announce=not as_json)
 
 
 def print_forecast(result: api.Forecast) -> None:
