@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "detente.cli.ktab_cmd",
     "detente.cli.runs_cmd",
     "detente.cli.backtest_cmd",
+    "detente.cli.analysis_cmd",
 ]
 
 
