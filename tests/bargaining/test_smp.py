@@ -26,9 +26,8 @@ def _random_case(rng: np.random.Generator, n: int, k: int):
 
 
 def _one_turn(pos, sal, cap):
-    return smp_mod._turn(
-        (pos / 100.0)[None], sal[None], cap[None], 0, 1.0, -0.5, 1.0, 1 / 3, True, None
-    )[0]
+    x = (pos / 100.0)[None]
+    return smp_mod._turn(x, x, sal[None], cap[None], 0, 1.0, -0.5, 1.0, 1 / 3, True, None)[0]
 
 
 def test_registered_with_citation_and_params() -> None:
@@ -98,14 +97,18 @@ def test_invariants(seed: int, n: int, k: int, lo: float, width: float) -> None:
     grid = np.abs(traj[1:] * 1e4 - np.round(traj[1:] * 1e4))
     assert np.all(grid[moved] < 1e-6)
     # Probabilities are a distribution over distinct positions; the forecast is their mean.
-    win, distinct = smp_mod.win_probabilities(make_input(pos01, sal, cap, 0, 1),
-                                              traj[-1][None])
+    # Checked on the [0, 1] scale, where the model's numbers are exact: positions 0.1 apart on
+    # 0-100 sit exactly on smpc's "same position" tolerance, so a scale round trip could merge
+    # or split them.
+    unit = get_model("smp")(make_input(pos01, sal, cap, 0, 1), max_turns=15)
+    final = unit.trajectory[0, -1]
+    win, distinct = smp_mod.win_probabilities(make_input(pos01, sal, cap, 0, 1), final[None])
     assert abs(distinct.sum() - 1) < 1e-12 and np.all(win >= 0)
-    np.testing.assert_allclose((res.forecast[0] - lo) / width, distinct[0] @ traj[-1],
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(unit.extras["win_prob"], win, rtol=0, atol=0)
+    np.testing.assert_allclose(unit.forecast[0], distinct[0] @ final, rtol=0, atol=1e-12)
     # The forecast lies in the box spanned by the final positions.
-    assert np.all(res.forecast[0] >= res.final_positions[0].min(0) - 1e-9)
-    assert np.all(res.forecast[0] <= res.final_positions[0].max(0) + 1e-9)
+    assert np.all(unit.forecast[0] >= final.min(0) - 1e-12)
+    assert np.all(unit.forecast[0] <= final.max(0) + 1e-12)
 
 
 def test_scale_invariance() -> None:
@@ -200,3 +203,18 @@ def test_non_default_options_run_and_stay_on_the_grid() -> None:
         assert np.all(np.abs(t * 100 - np.round(t * 100))[np.abs(t - t[:1]) > 1e-12] < 1e-6)
         assert res.params == {**get_model("smp").defaults(), **opts}
     assert base.params["transitions"] == "deterministic"
+
+
+def test_ideal_adjust_only_acts_from_the_second_turn() -> None:
+    # Ideals start at the positions, so turn 1 is the same for every rate; afterwards ideals
+    # that trail the positions (rate < 1) change the run, and rate 1 is the default exactly.
+    rng = np.random.default_rng(4)
+    pos, sal, cap = _random_case(rng, 9, 2)
+    inp = make_input(pos, sal, cap)
+    smp = get_model("smp")
+    base = smp(inp, max_turns=6, stop_ratio=0.0)
+    np.testing.assert_array_equal(smp(inp, max_turns=6, stop_ratio=0.0,
+                                      ideal_adjust=1.0).trajectory, base.trajectory)
+    slow = smp(inp, max_turns=6, stop_ratio=0.0, ideal_adjust=0.2)
+    np.testing.assert_array_equal(slow.trajectory[:, :2], base.trajectory[:, :2])
+    assert not np.array_equal(slow.trajectory, base.trajectory)

@@ -108,6 +108,13 @@ PARAMS = (
         kind="choice",
         choices=("semi", "full"),
     ),
+    Param(
+        "ideal_adjust",
+        1.0,
+        "rate at which ideals follow positions each turn (1: ideal = position, KTAB default)",
+        low=0.0,
+        high=1.0,
+    ),
 )
 
 
@@ -136,6 +143,7 @@ def smp(
     big_r_range: str = "mid",
     big_r_adjust: str = "one_third",
     third_party_commit: str = "semi",
+    ideal_adjust: float = 1.0,
 ) -> ModelResult:
     """Run KTAB's Spatial Model of Politics until positions settle.
 
@@ -157,8 +165,10 @@ def smp(
     threaded draws are not reproducible; the numbers drawn differ from smpc's mt19937_64);
     ``voting_rule`` binary or cubic (applied to every vote: both PCEs and the challenge
     coalitions); ``victory_model`` square/quartic/octic; ``big_r_range`` wide/averse/neutral;
-    ``big_r_adjust`` full/two_thirds/half/none; ``third_party_commit="full"``. These follow KTAB's
-    option names but only the defaults are checked against smpc.
+    ``big_r_adjust`` full/two_thirds/half/none; ``third_party_commit="full"``; ``ideal_adjust``
+    a < 1: ideals trail positions, ideal <- a x_new + (1 - a) ideal (KTAB's accommodation matrix
+    as a scaled identity; smpc's default is the identity, a = 1). These follow KTAB's option
+    names but only the defaults are checked against smpc.
 
     Forecast: KTAB reports the final state and each position's PCE "winning probability". The
     forecast here is the mean of the final positions weighted by those probabilities (a PCE
@@ -186,6 +196,7 @@ def smp(
     chunk = max(1, _CHUNK_FLOATS // (n * n * (k + 4)))
     states = [x0.copy()]
     x = x0.copy()
+    ideal = x0.copy()
     rounds = np.zeros(b, dtype=int)
     active = np.ones(b, dtype=bool)
     first_step = np.zeros(b)
@@ -197,20 +208,25 @@ def smp(
         for lo in range(0, idx.size, chunk):
             sel = idx[lo : lo + chunk]
             new[sel] = _turn(
-                x[sel], sal[sel], cap[sel], vote, q, r_lo, r_hi, f_adj, semi, rng
+                x[sel], ideal[sel], sal[sel], cap[sel], vote, q, r_lo, r_hi, f_adj, semi, rng
             )
         step = np.linalg.norm(new - x, axis=-1).sum(-1)
         if t == 1:
             first_step = step.copy()
         ratio = step / (first_step + _STEP_EPS)
         x = np.where(active[:, None, None], new, x)
+        # Ideals move toward the new positions at rate ideal_adjust (KTAB's accommodation
+        # matrix, here a scaled identity); at 1 they are the positions, exactly.
+        ideal = x.copy() if ideal_adjust == 1.0 else np.where(
+            active[:, None, None], ideal_adjust * x + (1.0 - ideal_adjust) * ideal, ideal
+        )
         rounds[active] = t
         stop = active & ((t >= max_turns) | ((t >= min_turns) & (ratio < stop_ratio)))
         active &= ~stop
         states.append(x.copy())
 
     traj = np.stack(states, axis=1)
-    win, distinct = _win_prob(x, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL)
+    win, distinct = _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL)
     forecast_unit = np.einsum("bn,bnk->bk", distinct, x)
     best = np.argmax(distinct, axis=1)
     most_probable = x[np.arange(b), best]
@@ -247,7 +263,7 @@ def win_probabilities(
     x = (pos - inp.scale_low) / width
     r_lo, r_hi = _R_RANGES[big_r_range]
     return _win_prob(
-        x, _ktab_saliences(inp.saliences), np.asarray(inp.capabilities, dtype=float),
+        x, x, _ktab_saliences(inp.saliences), np.asarray(inp.capabilities, dtype=float),
         _vote_fn(voting_rule), _VPM_POWER[victory_model], r_lo, r_hi, _SAME_TOL,
     )
 
@@ -326,7 +342,7 @@ def _risk(
     return r_lo + (r_hi - r_lo) * frac
 
 
-def _win_prob(x, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.ndarray]:
+def _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.ndarray]:
     """KTAB's "winning probability" of each actor's position (B, N), and of each distinct one.
 
     A PCE among the distinct positions (positions closer than ``tol`` count as one, the first
@@ -335,7 +351,7 @@ def _win_prob(x, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.nda
     distinct positions, as smpc prints them.
     """
     n = x.shape[1]
-    d = _distances(x, x, sal)
+    d = _distances(ideal, x, sal)
     r = _risk(d, cap, vote, q, r_lo, r_hi)
     u_true = _util(d, r[:, :, None])
     gap = np.linalg.norm(x[:, :, None, :] - x[:, None, :, :], axis=-1)
@@ -347,11 +363,15 @@ def _win_prob(x, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.nda
     return np.take_along_axis(p, rep, axis=-1), p
 
 
-def _turn(x, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
-    """One SMP turn for a chunk of the batch: new positions (B, N, K) on [0, 1]."""
+def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
+    """One SMP turn for a chunk of the batch: new positions (B, N, K) on [0, 1].
+
+    Actors judge positions from their ideals (``ideal``; equal to ``x`` with KTAB's default
+    identity accommodation); bargains interpolate between positions.
+    """
     b, n, k = x.shape
     ar = np.arange(n)
-    d = _distances(x, x, sal)  # ideals = positions (identity accommodation)
+    d = _distances(ideal, x, sal)
     r = _risk(d, cap, vote, q, r_lo, r_hi)
     s_tot = sal.sum(-1)
     sigma = s_tot * cap
@@ -377,8 +397,8 @@ def _turn(x, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
 
     # --- valuation of each option by each actor a: SQ (index 0) and bargains 1..N ---
     u_true = _util(d, r[:, :, None])  # U^a_an (b, a, n)
-    u_bi = _util(_distances(x, pos_i, sal), r[:, :, None])  # a's utility for bargain m's b_I
-    u_bj = _util(_distances(x, pos_j, sal), r[:, :, None])
+    u_bi = _util(_distances(ideal, pos_i, sal), r[:, :, None])  # a's utility of m's b_I
+    u_bj = _util(_distances(ideal, pos_j, sal), r[:, :, None])
     val = kernels.bargain_values(u_true, u_bi, u_bj, target)  # (b, a, 1 + m)
 
     logp = _pce_log(val, cap, vote, q)  # (b, 1+m, 1+m)
