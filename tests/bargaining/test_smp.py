@@ -218,3 +218,23 @@ def test_ideal_adjust_only_acts_from_the_second_turn() -> None:
     slow = smp(inp, max_turns=6, stop_ratio=0.0, ideal_adjust=0.2)
     np.testing.assert_array_equal(slow.trajectory[:, :2], base.trajectory[:, :2])
     assert not np.array_equal(slow.trajectory, base.trajectory)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_whole_run_matches_loop_version_with_the_stopping_rule(seed: int) -> None:
+    # The stopping rule written out by hand (spec section 6) around the scalar loop turn:
+    # rho_t = step_t / (step_1 + 1e-4), stop when t >= 2 and rho_t < 0.02, or t = 100.
+    rng = np.random.default_rng(seed)
+    pos, sal, cap = _random_case(rng, 7, 2)
+    states = [(pos / 100).tolist()]
+    first = 0.0
+    for t in range(1, 101):
+        states.append(smp_turn_loop(states[-1], sal.tolist(), cap.tolist()))
+        step = float(np.linalg.norm(np.subtract(states[-1], states[-2]), axis=1).sum())
+        first = step if t == 1 else first
+        if t >= 2 and step / (first + 1e-4) < 0.02:
+            break
+    res = get_model("smp")(make_input(pos, sal, cap))
+    assert int(res.rounds[0]) == len(states) - 1
+    # Equal up to the x100 / 100 round trip of the output scale (1e-12); the runs are identical.
+    np.testing.assert_allclose(res.trajectory[0] / 100, np.array(states), rtol=0, atol=1e-12)
