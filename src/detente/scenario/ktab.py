@@ -114,8 +114,10 @@ def load_ktab_csv(path: str | os.PathLike[str]) -> Scenario:
         pos_fields = [f"{where}, {header[3 + 2 * d]}" for d in range(n_dim)]
         sal_fields = [f"{where}, {header[4 + 2 * d] or 'Salience'}" for d in range(n_dim)]
         cap = _num(row[2], name, f"{where}, {cap_col}")
-        pos = [_num(row[3 + 2 * d], name, pos_fields[d]) for d in range(n_dim)]
-        sal = [_num(row[4 + 2 * d], name, sal_fields[d]) for d in range(n_dim)]
+        pos = [_num(row[3 + 2 * d], name, pos_fields[d], "a number in [0, 100]")
+               for d in range(n_dim)]
+        sal = [_num(row[4 + 2 * d], name, sal_fields[d], "a number in [0, 100]")
+               for d in range(n_dim)]
         _check_actor(name, cap, pos, sal, pos_fields, sal_fields, f"{where}, {cap_col}",
                      f"{where}, saliences", None)
         checked.append((row[0], row[1], cap, pos, sal))
@@ -292,18 +294,19 @@ def _coords(el: Any, group: str, tag: str, name: str, base: str) -> list[float]:
     items = g.findall(tag)
     if not items:
         raise ScenarioError(name, f"{base}/{group}", NO_VALUE, f"needs at least one {tag}")
-    return [_num((c.text or "").strip(), name, f"{base}/{group}/{tag}[{d}]")
+    what = "a number in [0, 100] (KTAB's " + ("position" if tag == "dCoord" else "salience") + ")"
+    return [_num((c.text or "").strip(), name, f"{base}/{group}/{tag}[{d}]", what)
             for d, c in enumerate(items)]
 
 
-def _num(cell: str | None, name: str, field: str) -> float:
+def _num(cell: str | None, name: str, field: str, what: str = "a number") -> float:
     text = (cell or "").strip()
     if not text:
-        raise ScenarioError(name, field, text, "is empty; it must be a number")
+        raise ScenarioError(name, field, text, f"is empty; it must be {what}")
     try:
         value = float(text)
     except ValueError:
-        raise ScenarioError(name, field, text, "must be a number") from None
+        raise ScenarioError(name, field, text, f"must be {what}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise ScenarioError(name, field, text, "must be a finite number (not NaN or inf)")
     return value
