@@ -437,7 +437,10 @@ def mutate_data(doc: dict[str, Any], rng: np.random.Generator) -> Any:
         elif isinstance(parent, dict):
             parent["unknown_field"] = 1
         else:
-            parent.append(copy.deepcopy(parent[path[-1]]))  # e.g. a duplicate actor
+            try:
+                parent.append(copy.deepcopy(parent[path[-1]]))  # e.g. a duplicate actor
+            except RecursionError:  # the node is an earlier nasty value (deep or cyclic)
+                pass
     return doc
 
 
