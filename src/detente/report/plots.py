@@ -285,7 +285,10 @@ def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figur
     for n, c in enumerate(curves):
         color = PALETTE[n % len(PALETTE)]
         if c["low"] is not None and c["high"] is not None:
-            ax.fill_between(c["months"], c["low"], c["high"], color=color, alpha=0.15, lw=0)
+            # Bands overlap across policies: keep them faint, with their edges drawn thin.
+            ax.fill_between(c["months"], c["low"], c["high"], color=color, alpha=0.07, lw=0)
+            for edge in (c["low"], c["high"]):
+                ax.plot(c["months"], edge, color=color, lw=0.6, alpha=0.45, ls=":")
         ax.plot(c["months"], c["p"], color=color, lw=2,
                 label=_short_label(c["label"] or c["policy"], 40))
     ax.set_ylim(0, 1)

@@ -1,0 +1,150 @@
+"""The report's sections that come from other layers, each as plain JSON data.
+
+Each function returns ``{"available": bool, "reason": str, ...}``: when its layer (the Monte Carlo
+engine, the war model, the claims check, the base rates) is absent from this build, the section
+says so and carries no made-up content.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+from typing import Any
+
+from detente.scenario.schema import Scenario
+
+
+def _module(name: str) -> Any | None:
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)
+
+
+def _absent(what: str) -> dict[str, Any]:
+    return {"available": False, "reason": f"{what} is not part of this build"}
+
+
+def _accepted(fn: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments ``fn`` takes (the layers' signatures are still settling)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
+def _json(obj: Any) -> Any:
+    if callable(getattr(obj, "to_json", None)):
+        return obj.to_json()
+    return obj
+
+
+def montecarlo_section(sc: Scenario, models: list[str], draws: int, seed: int) -> dict[str, Any]:
+    """Each model's forecast distribution over the scenario's stated uncertainty."""
+    mod = _module("detente.analysis.montecarlo")
+    if mod is None:
+        return _absent("the Monte Carlo engine (detente.analysis.montecarlo)")
+    if draws <= 0:
+        return {"available": False, "reason": "no Monte Carlo draws were asked for (--draws 0)"}
+    return {"available": True, "draws": draws, "seed": seed,
+            "models": {m: _json(mod.monte_carlo(sc, m, draws, seed=seed)) for m in models}}
+
+
+def talks_comparison(
+    sc: Scenario,
+    *,
+    policies: list[str] | None = None,
+    months: int = 48,
+    draws: int = 20,
+    paths_per_draw: int = 200,
+    seed: int = 1,
+    levers: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """P(talks by month) per policy mix, with a band from the war parameters' uncertainty.
+
+    ``draws`` parameter sets are drawn from the scenario's war parameters (their Estimates), each
+    simulated on ``paths_per_draw`` paths, all in one call per policy (per-path parameter arrays)
+    and with the same seed for every policy (common random numbers). The curve is P over all
+    paths; the band is the 10th-90th percentile of the per-draw curves (it includes the sampling
+    noise of ``paths_per_draw`` paths).
+    """
+    import numpy as np
+
+    from detente.war import simulate
+    from detente.war.params import draw_params, uncertain_names
+    from detente.war.policies import get_policy, policy_names
+
+    spec = sc.war
+    names = policies or policy_names(spec)
+    n = draws * paths_per_draw
+    drawn = draw_params(spec, draws, seed) if uncertain_names(spec) else {}
+    params = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
+    out = []
+    for name in names:
+        res = simulate(sc, name, months=months, paths=n, seed=seed, params=params or None,
+                       levers=levers)
+        tm = res.talks_month.reshape(draws, paths_per_draw)
+        # per draw: share of its paths with talks started by month t
+        by = (tm[:, :, None] > 0) & (tm[:, :, None] <= np.arange(1, months + 1))
+        per_draw = by.mean(axis=1)
+        lo, hi = np.percentile(per_draw, [10, 90], axis=0)
+        summary = res.summary()
+        out.append({
+            "name": name,
+            "label": name,
+            "description": get_policy(spec, name).description,
+            "p_talks": res.p_talks_by().tolist(),
+            "low": lo.tolist(),
+            "high": hi.tolist(),
+            "summary": {k: v for k, v in summary.items() if not isinstance(v, dict)},
+            "terms": summary.get("terms"),
+        })
+    return {
+        "months": list(range(1, months + 1)),
+        "draws": draws, "paths_per_draw": paths_per_draw, "seed": seed,
+        "levers": dict(levers or {}),
+        "uncertain_parameters": sorted(drawn),
+        "band": "10th-90th percentile across parameter draws",
+        "policies": out,
+    }
+
+
+def war_section(sc: Scenario, seed: int, levers: dict[str, float] | None = None,
+                policies: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """The war model's policy comparison: P(talks by month) per policy, with bands."""
+    war = _module("detente.war")
+    if war is None or not callable(getattr(war, "simulate", None)):
+        return _absent("the war-termination model (detente.war.simulate)")
+    result = talks_comparison(sc, seed=seed, levers=levers, policies=policies, **kwargs)
+    return {"available": True, "result": result}
+
+
+def claims_section(sc: Scenario, seed: int, draws: int | None = None) -> dict[str, Any]:
+    """The article's claims, checked: in what share of the parameter space each holds."""
+    mod = _module("detente.analysis.claims")
+    fn = None if mod is None else (getattr(mod, "check_claims", None)
+                                   or getattr(mod, "claims", None)
+                                   or getattr(mod, "check", None))
+    if fn is None or not callable(fn):
+        return _absent("the claims check (detente.analysis.claims)")
+    kwargs: dict[str, Any] = {"seed": seed}
+    if draws:
+        kwargs["draws"] = draws
+    return {"available": True, "result": _json(fn(sc, **_accepted(fn, kwargs)))}
+
+
+def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, Any]:
+    """Base rates of war duration, termination and sanctions success, re-derived from the public
+    data sets (COW, UCDP, GSDB) in ``data_dir`` or ``../shared/data/war``."""
+    mod = _module("detente.war.baserates")
+    if mod is None or not callable(getattr(mod, "base_rates", None)):
+        return _absent("the base rates (detente.war.baserates)")
+    path = mod.find_data_dir(data_dir)
+    if path is None:
+        return {"available": False,
+                "reason": "the base-rate data (COW, UCDP, GSDB CSV files) were not found; "
+                          "they live in ../shared/data/war beside a checkout"}
+    return {"available": True, "result": _json(mod.base_rates(path))}
