@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "detente.cli.runs_cmd",
     "detente.cli.backtest_cmd",
     "detente.cli.analysis_cmd",
+    "detente.cli.war_cmd",
 ]
 
 

@@ -1,0 +1,248 @@
+"""``detente war`` (policy mixes side by side) and ``detente claims`` (the claims check)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
+from detente.scenario.errors import DetenteError
+
+DEFAULT_PLOT = "detente-war.png"
+
+
+def _load(scenario: str | None) -> Any:
+    from detente import api
+
+    sc = api.load(scenario)
+    if sc.war is None:
+        raise DetenteError(
+            f"scenario {sc.meta.id or sc.meta.title!r} has no 'war:' section; add one (see "
+            "ukraine-2025) to run the war model"
+        )
+    return sc
+
+
+def war(
+    scenario: str | None = ScenarioArg,
+    policy: list[str] | None = typer.Option(
+        None, "--policy", "-P", help="Policy mix (repeat for several); default: every mix."
+    ),
+    months: int = typer.Option(60, "--months", help="Months to simulate."),
+    paths: int = typer.Option(10_000, "--paths", help="Simulated paths per policy mix."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same output)."),
+    fixed: bool = typer.Option(
+        False, "--fixed",
+        help="Use the assumed parameter values; default: each path draws the war parameters "
+        "from their uncertainty.",
+    ),
+    plot: Path = typer.Option(
+        Path(DEFAULT_PLOT), "--plot", help="Where to write the PNG of P(talks by month)."
+    ),
+    no_plot: bool = typer.Option(False, "--no-plot", help="Write no plot."),
+    data: Path | None = typer.Option(
+        None, "--data", help="Folder of the COW/UCDP/GSDB files for base rates; default: "
+        "../shared/data/war if present."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Simulate the war under policy mixes: P(talks by month), terms and costs side by side."""
+    from detente.war import simulate
+    from detente.war.baserates import base_rates, find_data_dir
+    from detente.war.params import draw_params
+    from detente.war.policies import policy_names
+
+    sc = _load(scenario)
+    names = policy or policy_names(sc.war)
+    for name in names:
+        if name not in policy_names(sc.war):
+            raise DetenteError(
+                f"unknown policy mix {name!r}; the mixes are: {', '.join(policy_names(sc.war))}"
+            )
+    if seed < 0:
+        raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
+    if not 1 <= paths <= 2_000_000:
+        raise DetenteError(f"--paths must be between 1 and 2000000, not {paths}")
+    drawn = {} if fixed else draw_params(sc.war, paths, np.random.SeedSequence([seed, 1]))
+    results = {
+        name: simulate(sc, name, months=months, paths=paths, seed=seed, params=drawn)
+        for name in names
+    }
+    data_dir = find_data_dir(data)
+    rates = base_rates(data_dir) if data_dir is not None else None
+    plot_path = None if no_plot else _plot(results, plot, sc.meta.title)
+    if as_json:
+        print_json({
+            "scenario": sc.meta.id or sc.meta.title,
+            "months": months, "paths": paths, "seed": seed,
+            "parameters": "assumed values" if fixed else "drawn per path from their uncertainty",
+            "policies": {
+                name: {"p_talks_by_month": res.p_talks_by().tolist(), "summary": res.summary()}
+                for name, res in results.items()
+            },
+            "plot": None if plot_path is None else str(plot_path),
+            "base_rates": rates,
+        })
+        return
+    _print_table(sc, results, fixed, seed)
+    if rates is not None:
+        _print_base_rates(rates, results)
+    if plot_path is not None:
+        console.print(f"plot of P(talks by month) per policy: {plot_path}")
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def _num(x: float | None, fmt: str = ".3f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def _print_table(sc: Any, results: dict[str, Any], fixed: bool, seed: int) -> None:
+    first = next(iter(results.values()))
+    t_end = first.months
+    table = Table(
+        title=f"{sc.meta.title}: war of {sc.war.attacker} against {sc.war.defender}, "
+        f"{first.paths} paths x {t_end} months (seed {seed}; parameters "
+        f"{'as assumed' if fixed else 'drawn per path'})",
+        title_justify="left",
+    )
+    for col in ("policy", "P(talks)<=12m", "<=24m", f"<={t_end}m", "median month",
+                "terms p10-p50-p90", "cost A", "cost D", "casualties A/D (k)", "P(A wins)"):
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    for name, res in results.items():
+        s = res.summary()
+        terms = s["terms"]
+        table.add_row(
+            name, _pct(s["p_talks_12"]), _pct(s["p_talks_24"]), _pct(s["p_talks_end"]),
+            _num(s["median_talks_month"], ".0f"),
+            "-" if terms["median"] is None
+            else f"{terms['p10']:.2f}-{terms['median']:.2f}-{terms['p90']:.2f}",
+            _num(s["cost_A"]["mean"]), _num(s["cost_D"]["mean"]),
+            f"{s['casualties_A']['mean']:.0f}/{s['casualties_D']['mean']:.0f}",
+            _pct(s["p_attacker_wins"]),
+        )
+    table.caption = (
+        "terms: the attacker's share of the contested territory at settlement (Nash bargaining "
+        "within the range); costs: weighted, in the same units, until the war ends"
+    )
+    console.print(table)
+
+
+def _print_base_rates(rates: dict[str, Any], results: dict[str, Any]) -> None:
+    table = Table(title=f"Reference class (data: {rates['data']})", title_justify="left")
+    table.add_column("data set")
+    table.add_column("figure")
+    cow = rates.get("cow")
+    if cow:
+        table.add_row(
+            f"COW inter-state wars {cow['first_year']}-{cow['last_year']} ({cow['wars']})",
+            f"median duration {cow['median_days']:.0f} days (IQR {cow['q25_days']:.0f}-"
+            f"{cow['q75_days']:.0f}); {100 * cow['share_within_year']:.0f}% end within a year; "
+            f"{cow['longer_than_3_5_years']} last over 3.5 years; {cow['with_winner']} end with "
+            "a winner",
+        )
+    ucdp = rates.get("ucdp")
+    if ucdp:
+        shares = ", ".join(f"{k} {100 * v:.0f}%" for k, v in ucdp["shares"].items() if v > 0)
+        table.add_row(f"UCDP ended inter-state episodes ({ucdp['episodes']})", shares)
+    gsdb = rates.get("gsdb")
+    if gsdb:
+        table.add_row(
+            f"GSDB sanctions {gsdb['first_year']}-{gsdb['last_year']} ({gsdb['cases']} cases)",
+            f"{100 * gsdb['total_success']:.0f}% of concluded objectives a total success, "
+            f"{100 * gsdb['total_or_partial']:.0f}% total or partial; Russia since 2014: "
+            f"{gsdb['russia_cases_since_2014']} cases"
+            + (", all ongoing" if gsdb["russia_all_ongoing"] else ""),
+        )
+    if "status-quo" in results:
+        res = results["status-quo"]
+        ended = res.end_month > 0
+        table.add_row(
+            "model, status quo",
+            f"{100 * np.mean(ended & (res.end_month <= 12)):.0f}% of paths end within a year of "
+            f"September 2025 (a war already 3.5 years old: longer than all but "
+            f"{cow['longer_than_3_5_years'] if cow else '?'} of the reference class)",
+        )
+    console.print(table)
+
+
+def _plot(results: dict[str, Any], path: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    for name, res in results.items():
+        p = res.p_talks_by()
+        ax.plot(np.arange(1, len(p) + 1), p, label=name, linewidth=1.8)
+    ax.set_xlabel("month")
+    ax.set_ylabel("P(talks started by month)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png")
+    except OSError as exc:
+        raise DetenteError(f"--plot {path}: cannot write the plot ({exc.strerror})") from None
+    finally:
+        plt.close(fig)
+    return path
+
+
+def claims(
+    scenario: str | None = ScenarioArg,
+    draws: int = typer.Option(200, "--draws", help="Draws from the parameters' uncertainty."),
+    paths: int = typer.Option(200, "--paths", help="Simulated paths per draw."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same output)."),
+    months: int | None = typer.Option(None, "--months", help="Months to simulate (default 60)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Check the scenario's claims: under the default assumptions and across draws."""
+    from detente.analysis.claims import check_claims
+
+    if seed < 0:
+        raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
+    sc = _load(scenario)
+    results = check_claims(sc, draws=draws, paths=paths, seed=seed, months=months)
+    if as_json:
+        print_json({
+            "scenario": sc.meta.id or sc.meta.title, "draws": draws, "paths": paths,
+            "seed": seed, "claims": [r.to_json() for r in results],
+        })
+        return
+    table = Table(
+        title=f"{sc.meta.title}: claims ({draws} draws x {paths} paths, seed {seed})",
+        title_justify="left",
+    )
+    table.add_column("claim")
+    table.add_column("statement")
+    table.add_column("default", justify="center")
+    table.add_column("share of draws", justify="right")
+    table.add_column("values (default)")
+    for r in results:
+        table.add_row(
+            f"[bold]{r.id}[/bold]\n{r.text}", r.statement,
+            "[green]holds[/green]" if r.holds_default else "[red]fails[/red]",
+            "-" if r.share_draws is None else f"{100 * r.share_draws:.0f}%",
+            "\n".join(f"{k} = {v:.3g}" for k, v in r.values_default.items()),
+        )
+    table.caption = (
+        "share of draws: in what share of draws from the war parameters' uncertainty the claim "
+        "holds (each draw simulated on its paths with common random numbers across mixes)"
+    )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("war")(war)
+    app.command("claims")(claims)
