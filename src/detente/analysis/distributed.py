@@ -73,9 +73,11 @@ def runner(
     progress: bool = False,
     n_workers: int | None = None,
     processes: bool = True,
+    timeout: float = 10.0,
 ) -> Iterator[Runner]:
     """A runner for ``cluster``: None (this process), "local" (a LocalCluster started here and
-    closed on exit) or a scheduler address such as ``tcp://10.0.0.5:8786``."""
+    closed on exit) or a scheduler address such as ``tcp://10.0.0.5:8786`` (connection
+    ``timeout`` in seconds)."""
     if cluster is None or cluster == "":
         yield SerialRunner(progress)
         return
@@ -96,7 +98,7 @@ def runner(
             yield DaskRunner(client, progress)
         return
     try:
-        client = Client(cluster, timeout="10s")
+        client = Client(cluster, timeout=f"{timeout}s")
     except OSError as exc:
         raise DetenteError(f"cannot reach the Dask scheduler at {cluster!r}: {exc}") from exc
     with client:
