@@ -13,7 +13,7 @@ from scipy.optimize import brentq
 from typer.testing import CliRunner
 
 from detente.analysis import backtest as bt
-from detente.analysis.ensemble import fit_weights, loo_ensemble
+from detente.analysis.ensemble import fit_weights, fit_weights_squared, loo_ensemble
 from detente.cli.main import _register_commands, app, main
 from detente.scenario import io as scenario_io
 from detente.scenario.errors import ScenarioError
@@ -176,15 +176,38 @@ def test_fit_weights_minimises_absolute_error_like_a_grid_search() -> None:
     assert np.abs(f @ w - y).sum() == pytest.approx(sae.min(), rel=1e-3)
 
 
-def test_loo_ensemble_never_sees_the_held_out_outcome() -> None:
+def test_fit_weights_squared_matches_a_grid_search_over_three_models() -> None:
+    rng = np.random.default_rng(5)
+    f = rng.uniform(0, 100, size=(20, 3))
+    y = 0.5 * f[:, 0] + 0.5 * f[:, 2] + rng.normal(0, 3, size=20)
+    w = fit_weights_squared(f, y)
+    assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
+    g = np.linspace(0, 1, 401)
+    a, b = np.meshgrid(g, g, indexing="ij")
+    ok = a + b <= 1
+    ws = np.stack([a[ok], b[ok], 1 - a[ok] - b[ok]], axis=1)
+    sse = ((ws @ f.T - y) ** 2).sum(axis=1)
+    # The exact minimum is no worse than the best grid point, and close to it (grid step 1/400).
+    assert ((f @ w - y) ** 2).sum() <= sse.min() + 1e-9
+    assert ((f @ w - y) ** 2).sum() == pytest.approx(sse.min(), rel=1e-3)
+
+
+def test_fit_weights_squared_puts_weight_on_the_boundary() -> None:
+    # y equals model 0 exactly; model 1 is worse everywhere: all weight on model 0.
+    f = np.array([[10.0, 50.0], [20.0, 60.0], [30.0, 10.0]])
+    assert fit_weights_squared(f, f[:, 0]) == pytest.approx([1.0, 0.0])
+
+
+@pytest.mark.parametrize("loss", ["squared", "absolute"])
+def test_loo_ensemble_never_sees_the_held_out_outcome(loss: str) -> None:
     rng = np.random.default_rng(3)
     errs = {m: list(rng.normal(0, 10, size=6)) for m in ("compromise", "median", "nash")}
     frame = _frame(errs)
     cases = [f"c{j}" for j in range(6)]
-    base = loo_ensemble(frame, cases)
+    base = loo_ensemble(frame, cases, loss=loss)
     moved = frame.copy()
     moved.loc[moved.case == "c2", "outcome"] += 30.0  # change only the held-out truth
-    again = loo_ensemble(moved, cases)
+    again = loo_ensemble(moved, cases, loss=loss)
     assert base is not None and again is not None
     f0 = base.rows.set_index("case").forecast
     f1 = again.rows.set_index("case").forecast
@@ -194,10 +217,11 @@ def test_loo_ensemble_never_sees_the_held_out_outcome() -> None:
         base.rows.set_index("case").error["c2"])
 
 
-def test_loo_ensemble_finds_a_perfect_model() -> None:
+@pytest.mark.parametrize("loss", ["squared", "absolute"])
+def test_loo_ensemble_finds_a_perfect_model(loss: str) -> None:
     frame = _frame({"compromise": [10, -20, 5, 15], "median": [0, 0, 0, 0],
                     "nash": [-5, 8, 30, -2]})
-    ens = loo_ensemble(frame, ["c0", "c1", "c2", "c3"])
+    ens = loo_ensemble(frame, ["c0", "c1", "c2", "c3"], loss=loss)
     assert ens is not None
     assert np.allclose(ens.fold_weights[:, ens.models.index("median")], 1.0)
     assert np.allclose(ens.rows.error, 0.0, atol=1e-9)
