@@ -18,8 +18,8 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "deu_small.csv"
 #   mt 999/999 (missing: not placed); rp 0; out "60,0" (decimal comma).
 # row 3, issue 102, adopted 20-01-15 (double majority): com 20/70, ep 70/80, de 100/blank
 #   (salience imputed 50), fr 0/100, bu 999 (missing), mt 50/30; rp 10; out 40.
-# row 6, issue 105, proposed 03-03-03, no adoption date (Amsterdam): com 40/50, ep 60/50,
-#   de 30/100, fr 90/20, bu and mt NA; rp 999 (missing); out 35.
+# row 6, issue 105, consultation (CNS), proposed 03-03-03, no adoption date (Amsterdam):
+#   com 40/50, ep 60/50, de 30/100, fr 90/20, bu and mt NA; rp 999 (missing); out 35.
 # Skipped: row 4 (issue 103, out 999) and row 5 (issue 104, one actor with a position).
 
 
@@ -52,8 +52,8 @@ def test_council_capabilities_by_period(data: deu.DeuData) -> None:
     # Nice: Germany and France 29, Bulgaria 10; Commission and Parliament as the largest state.
     assert {k: v[0] for k, v in a101.items()} == {"com": 29, "ep": 29, "de": 29, "fr": 29,
                                                   "bg": 10}
-    # Amsterdam (before May 2004): Germany and France 10.
-    assert {k: v[0] for k, v in a105.items()} == {"com": 10, "ep": 10, "de": 10, "fr": 10}
+    # Amsterdam (before May 2004): Germany and France 10; consultation: the Parliament 0.
+    assert {k: v[0] for k, v in a105.items()} == {"com": 10, "ep": 0, "de": 10, "fr": 10}
     # Double majority: 352 x (1/2 x 1/28 + 1/2 x population share), by hand from the populations.
     pop = deu.POPULATION_2014
     total = sum(pop.values())
@@ -79,9 +79,9 @@ def test_compromise_scores_match_hand_computation(data: deu.DeuData) -> None:
     # Issue 101: weights c x s = 29x80, 29x50, 29x90, 29x60, 10x40 = 2320, 1450, 2610, 1740, 400
     # (sum 8520); sum w x = 232000 + 116000 + 0 + 87000 + 40000 = 475000.
     assert err["deu-101", "compromise"] == pytest.approx(abs(475000 / 8520 - 60), abs=1e-9)
-    # Issue 105: weights 10x50, 10x50, 10x100, 10x20 = 500, 500, 1000, 200 (sum 2200);
-    # sum w x = 20000 + 30000 + 30000 + 18000 = 98000.
-    assert err["deu-105", "compromise"] == pytest.approx(abs(98000 / 2200 - 35), abs=1e-9)
+    # Issue 105 (consultation: the Parliament weighs 0): weights 10x50, 0, 10x100, 10x20 =
+    # 500, 0, 1000, 200 (sum 1700); sum w x = 20000 + 0 + 30000 + 18000 = 68000.
+    assert err["deu-105", "compromise"] == pytest.approx(abs(68000 / 1700 - 35), abs=1e-9)
     # Issue 102 under the double majority: weights from the populations, by hand.
     pop = deu.POPULATION_2014
     total = sum(pop.values())
@@ -92,13 +92,13 @@ def test_compromise_scores_match_hand_computation(data: deu.DeuData) -> None:
     mean = sum(c * s * x for c, x, s in placed) / sum(c * s for c, x, s in placed)
     assert err["deu-102", "compromise"] == pytest.approx(abs(mean - 40), abs=1e-9)
     # Medians. 101: sorted positions 0 (2610), 50 (1740), 80 (1450), 100 (2320 + 400); half of
-    # 8520 is 4260, reached at 50 (4350). 105: 30 (1000), 40 (500), 60 (500), 90 (200); half of
-    # 2200 is 1100, reached at 40 (1500).
+    # 8520 is 4260, reached at 50 (4350). 105: 30 (1000), 40 (500), 60 (0), 90 (200); half of
+    # 1700 is 850, reached at 30.
     assert err["deu-101", "median"] == pytest.approx(10.0, abs=1e-12)
     assert err["deu-105", "median"] == pytest.approx(5.0, abs=1e-12)
     # MAE (0-100 scale, so errors are already in scale points).
     board = result.leaderboard.set_index("model")
-    expected = (abs(475000 / 8520 - 60) + abs(mean - 40) + abs(98000 / 2200 - 35)) / 3
+    expected = (abs(475000 / 8520 - 60) + abs(mean - 40) + abs(68000 / 1700 - 35)) / 3
     assert board.loc["compromise", "mae"] == pytest.approx(expected, abs=1e-9)
 
 
@@ -154,6 +154,13 @@ def test_errors_name_file_row_column_value_rule(
 def test_file_level_errors(tmp_path: Path, text: str, rule: str) -> None:
     with pytest.raises(ScenarioError, match=rule):
         deu.load_deu(_write(tmp_path, text))
+
+
+def test_trailing_separators_and_spss_missing_code(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER.replace("\n", ";\n")
+                  + "1;15-06-09;10;#NULL!;30;50;50;50;0;20;\n")
+    data = deu.load_deu(path)
+    assert {a.id for a in data.cases[0].scenario.actors} == {"com", "fr"}
 
 
 def test_unknown_actor_is_fine_with_equal_weights(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ Commission, ``ep`` Parliament, and the member states, e.g. ``de``, ``fr``, ``bu`
 the reference point (status quo), ``out`` the outcome, ``isnr`` the issue number, and ``finact``
 / ``intro`` the dates of the final act and of the proposal. Missing values:
 
-* a blank cell, ``NA``, ``.`` or ``-``, or any number outside 0-100 (the codebook's 999 and the
-  like) is missing;
+* a blank cell, ``NA``, ``.``, ``-`` or ``#NULL!``, or any number outside 0-100 (the codebook's
+  999 and the like) is missing;
 * an issue whose outcome is missing is skipped (nothing to score), as is one with fewer than two
   actors with a position;
 * an actor without a position on an issue takes no part in it; an actor with a position but no
@@ -42,10 +42,13 @@ readable date gets the Nice weights, the rule for most of DEU III's period):
   ignored.
 
 The Commission and the Parliament get the capability of the largest member state in force (29
-under Nice): under the ordinary legislative procedure each must agree to (or can block) the act,
-a veto as strong as any single large state's, but not the whole Council's. This is a choice, not
-a finding (Thomson et al. 2006 weigh the institutions in several ways); ``weights="equal"`` gives
-every actor the same capability, the alternative the literature reports beside it.
+under Nice): under the ordinary legislative procedure (codecision) each must agree to, or can
+block, the act: a veto as strong as any single large state's, but not the whole Council's. Under
+the consultation procedure (``proc`` reads CNS or "consultation") the Parliament only gives an
+opinion, so its capability there is 0: its position is kept but carries no weight. These are
+choices, not findings (Thomson et al. 2006 weigh the institutions in several ways);
+``weights="equal"`` gives every actor the same capability, the alternative the literature reports
+beside it.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ POPULATION_2014 = {
 }
 NICE_FROM = dt.date(2004, 5, 1)
 DOUBLE_MAJORITY_FROM = dt.date(2014, 11, 1)
-MISSING_TEXT = frozenset({"", "na", "n/a", ".", "-", "nan"})
+MISSING_TEXT = frozenset({"", "na", "n/a", ".", "-", "nan", "#null!", "missing"})
 SCALE = (0.0, 100.0)
 MIN_ACTORS = 2
 
@@ -182,6 +185,11 @@ def _cell(raw: str, file: str, row: int, column: str) -> float | None:
     return value
 
 
+def _consultation(proc: str) -> bool:
+    text = proc.strip().lower()
+    return text.startswith("cns") or "consult" in text
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text.strip()).strip("-.")
     return s[:60] or "x"
@@ -227,6 +235,8 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
     for r, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
+        while len(cells) > len(header) and not cells[-1].strip():
+            cells = cells[:-1]  # trailing empty cells (a spreadsheet's trailing ';')
         if len(cells) != len(header):
             raise ScenarioError(file, f"row {r}", NO_VALUE,
                                 f"has {len(cells)} cells; the header has {len(header)}")
@@ -255,6 +265,8 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
             rule, table = council_weights(date)
             big = max(table.values())
             caps = {c: (big if c in INSTITUTIONS else table.get(c, 0.0)) for c, _, _ in placed}
+            if _consultation(get("proc")) and "ep" in caps:
+                caps["ep"] = 0.0  # consultation: the Parliament's opinion does not bind
         else:
             rule, caps = "equal", {c: 1.0 for c, _, _ in placed}
         data.rules[rule] = data.rules.get(rule, 0) + 1
