@@ -63,3 +63,11 @@ def test_serial_runner_keeps_order_and_unreachable_scheduler_is_user_error() -> 
     assert SerialRunner().map(lambda x: x * x, [3, 1, 2]) == [9, 1, 4]
     with pytest.raises(DetenteError, match="cannot reach"), runner("tcp://127.0.0.1:9", timeout=1):
         pass
+
+
+def test_war_sensitivity_same_on_cluster(cluster: DaskRunner) -> None:
+    sc = api.load("ukraine-2025")
+    one = sensitivity(sc, "war", method="morris", n=4, paths=16, seed=2)
+    dist = sensitivity(sc, "war", method="morris", n=4, paths=16, seed=2, runner=cluster)
+    out = "P(talks within 12 months)"
+    assert one.outputs[out].equals(dist.outputs[out])

@@ -107,3 +107,22 @@ def test_cli_sensitivity_table_and_json() -> None:
                                                                   "sanctions"}
     row = data["outputs"]["territory"]["indices"][0]
     assert {"name", "S1", "S1_conf", "ST", "ST_conf"} <= set(row)
+
+
+def test_war_sensitivity_is_seeded_and_bounded() -> None:
+    from detente.analysis.warlink import WarTask, p_talks, war_table
+
+    sc = api.load("ukraine-2025")
+    a = sensitivity(sc, "war", method="morris", n=4, paths=32, months=12, seed=3)
+    b = sensitivity(sc, "war", method="morris", n=4, paths=32, months=12, seed=3)
+    out = "P(talks within 12 months)"
+    assert list(a.outputs) == [out] and a.outputs[out].equals(b.outputs[out])
+    table = war_table(sc)
+    assert set(a.outputs[out]["name"]) == set(table.names) and len(table.names) > 10
+    # Each design point's P(talks) is a share of its paths: a multiple of 1/paths in [0, 1].
+    u = np.full((3, len(table.names)), 0.5)
+    p = p_talks(WarTask(sc, table, u, 12, 40, 1, 0))
+    assert p.shape == (3,) and np.all((p >= 0) & (p <= 1))
+    np.testing.assert_allclose(p * 40, np.round(p * 40), atol=1e-9)
+    with pytest.raises(DetenteError, match="war"):
+        sensitivity(linear(), "war", method="morris", n=4)

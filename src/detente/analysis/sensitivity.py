@@ -84,11 +84,14 @@ class SensitivityResult:
 
 
 def default_n(model: str, method: str) -> int:
-    """Base sample size: Sobol' N = 1024 (256 for dynamic models), Morris 64 trajectories (16)."""
+    """Base sample size: Sobol' N = 1024 (256 for dynamic models, 64 for the war model),
+    Morris 64 trajectories (16 for dynamic models and the war model)."""
     dynamic = model != "war" and get_model(model).dynamic
+    if model == "war":
+        return 64 if method == "sobol" else 16
     if method == "sobol":
-        return 256 if dynamic or model == "war" else 1024
-    return 16 if dynamic or model == "war" else 64
+        return 256 if dynamic else 1024
+    return 16 if dynamic else 64
 
 
 def _problem(names: tuple[str, ...]) -> dict[str, Any]:
@@ -164,13 +167,14 @@ def sensitivity(
     runner: Runner | None = None,
     months: int = 12,
     paths: int = 256,
+    policy: str | None = None,
 ) -> SensitivityResult:
     """Sobol' or Morris indices of each issue's forecast (or only ``issue``'s) with respect to
     every uncertain position, salience and capability. ``model="war"``: see
     :func:`war_sensitivity` (P(talks within ``months``))."""
     if model == "war":
         return war_sensitivity(scenario, method=method, n=n, seed=seed, runner=runner,
-                               months=months, paths=paths)
+                               months=months, paths=paths, policy=policy)
     spec = get_model(model)
     spec.resolve(params)
     n = _check(method, n, model)
@@ -240,7 +244,8 @@ def war_sensitivity(
     u = _units_for_model(method, x)
     rows_per_task = max(1, 262_144 // max(paths, 1))
     tasks = [
-        warlink.WarTask(scenario, table, u[a : a + rows_per_task], months, paths, entropy, policy)
+        warlink.WarTask(scenario, table, u[a : a + rows_per_task], months, paths, entropy, a,
+                        policy)
         for a in range(0, u.shape[0], rows_per_task)
     ]
     parts = (runner or SerialRunner()).map(

@@ -70,6 +70,9 @@ def sensitivity(
         12, "--months", min=1, help="War: P(talks within this many months)."
     ),
     paths: int = typer.Option(256, "--paths", min=1, help="War: paths per parameter setting."),
+    policy: str | None = typer.Option(
+        None, "--policy", help="War: the policy mix (default status-quo)."
+    ),
     param: list[str] | None = ParamOpt,
     cluster: str | None = ClusterOpt,
     as_json: bool = JsonOpt,
@@ -83,7 +86,8 @@ def sensitivity(
     params = parse_params(param).get(model, {})
     with runner(cluster, progress=not as_json) as run:
         res = run_sensitivity(sc, model, method=method, issue=issue, n=n, seed=seed,
-                              params=params, runner=run, months=months, paths=paths)
+                              params=params, runner=run, months=months, paths=paths,
+                              policy=policy)
     if as_json:
         print_json(res.to_json())
         return
