@@ -384,7 +384,9 @@ def _number(cell: str, name: str, field: str) -> float:
 
 
 def _slug(text: str) -> str:
-    out = "".join(ch if ch.isalnum() else "_" for ch in text.strip()).strip("_")
+    # ASCII only: ids must match [A-Za-z0-9][A-Za-z0-9_.-]*, and str.isalnum() is true of
+    # letters such as 'é' or '²' (an actor named "Côte d'Ivoire" failed validation).
+    out = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in text.strip()).strip("_")
     return (out or "x")[:60]
 
 
