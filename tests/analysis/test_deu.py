@@ -54,8 +54,8 @@ def test_council_capabilities_by_period(data: deu.DeuData) -> None:
                                                   "bg": 10}
     # Amsterdam (before May 2004): Germany and France 10; consultation: the Parliament 0.
     assert {k: v[0] for k, v in a105.items()} == {"com": 10, "ep": 0, "de": 10, "fr": 10}
-    # Double majority: 352 x (1/2 x 1/28 + 1/2 x population share), by hand from the populations.
-    pop = deu.POPULATION_2014
+    # Double majority: 352 x (1/2 x 1/28 + 1/2 x population share), by hand from the shares.
+    pop = deu.POPULATION_SHARE_2016
     total = sum(pop.values())
     dm = {c: 352 * (0.5 / 28 + 0.5 * p / total) for c, p in pop.items()}
     assert a102["de"][0] == pytest.approx(dm["de"], rel=1e-12)
@@ -71,6 +71,10 @@ def test_published_council_totals() -> None:
     assert sum(deu.NICE.values()) == 29 * 4 + 27 * 2 + 14 + 13 + 12 * 5 + 10 * 3 + 7 * 6 + 4 * 5 + 3
     assert sum(deu.NICE.values()) == 352
     assert sum(deu.DOUBLE_MAJORITY.values()) == pytest.approx(352)
+    # The Council's published population shares sum to 100% up to their rounding (0.005 each).
+    assert sum(deu.POPULATION_SHARE_2016.values()) == pytest.approx(100, abs=28 * 0.005)
+    assert sum(deu.POPULATION_SHARE_2025.values()) == pytest.approx(100, abs=27 * 0.005)
+    assert len(deu.POPULATION_SHARE_2016) == 28 and "uk" not in deu.POPULATION_SHARE_2025
 
 
 def test_compromise_scores_match_hand_computation(data: deu.DeuData) -> None:
@@ -82,8 +86,8 @@ def test_compromise_scores_match_hand_computation(data: deu.DeuData) -> None:
     # Issue 105 (consultation: the Parliament weighs 0): weights 10x50, 0, 10x100, 10x20 =
     # 500, 0, 1000, 200 (sum 1700); sum w x = 20000 + 0 + 30000 + 18000 = 68000.
     assert err["deu-105", "compromise"] == pytest.approx(abs(68000 / 1700 - 35), abs=1e-9)
-    # Issue 102 under the double majority: weights from the populations, by hand.
-    pop = deu.POPULATION_2014
+    # Issue 102 under the double majority: weights from the population shares, by hand.
+    pop = deu.POPULATION_SHARE_2016
     total = sum(pop.values())
     cap = {c: 352 * (0.5 / 28 + 0.5 * p / total) for c, p in pop.items()}
     big = max(cap.values())

@@ -1,9 +1,8 @@
 """The DEU III data set as backtest cases.
 
 Data: J. Arregui & C. Perarnaud (2021), "A new dataset on legislative decision-making in the
-European Union: the DEU III dataset", Journal of European Public Policy; the data at
-https://doi.org/10.34810/data53 (CC BY 4.0). detente does not ship the file; a user who has it
-runs ``detente backtest deu PATH``.
+European Union: the DEU III dataset", at https://doi.org/10.34810/data53 (CC BY 4.0). detente
+does not ship the file; a user who has it runs ``detente backtest deu PATH``.
 
 Format read here: semicolon-separated text with a header row and one row per controversial issue.
 ``p<actor>`` / ``s<actor>`` hold each actor's position and salience on 0-100 (actor codes: ``com``
@@ -28,18 +27,18 @@ Capabilities (``weights="council"``, the default): the Council's qualified-major
 weights in force when the act was adopted (``finact``, else ``intro``; an issue without a
 readable date gets the Nice weights, the rule for most of DEU III's period):
 
-* before 1 May 2004: the EU-15 weights of the Amsterdam Treaty (Germany, France, Italy, UK 10;
-  Spain 8; Belgium, Greece, Netherlands, Portugal 5; Austria, Sweden 4; Denmark, Ireland,
-  Finland 3; Luxembourg 2), with the member states' votes then 87 in all;
+* before 1 May 2004: the EU-15 weights of 1995-2004 (rule name "amsterdam"; Germany, France,
+  Italy, UK 10; Spain 8; Belgium, Greece, Netherlands, Portugal 5; Austria, Sweden 4; Denmark,
+  Ireland, Finland 3; Luxembourg 2), 87 votes in all;
 * 1 May 2004 to 31 October 2014: the Nice Treaty weights (Art. 205 TEC as amended by the 2003
   and 2005 Acts of Accession: 29 for the big four down to 3 for Malta; 352 in all with Croatia).
   The six-month transitional weighting of May-October 2004 is approximated by Nice's;
 * from 1 November 2014: the Lisbon double majority (Art. 16(4) TEU, Art. 238(3) TFEU: 55% of
   the member states representing 65% of the population). A state's capability is the average of
-  its share of the states (1/28) and its share of the EU population (Eurostat, 1 January 2014,
-  rounded to 0.1 million), scaled to the sum of the Nice weights so the two periods are on one
-  footing. The transitional option to ask for a Nice-weights vote (until 31 March 2017) is
-  ignored.
+  its share of the states (1/28) and its share of the EU population (the Council's figures for
+  2016, Council Decision 2015/2393), scaled to the sum of the Nice weights so the periods are on
+  one footing; from 1 February 2020 the same with the EU-27's figures for 2025. The transitional
+  option to ask for a Nice-weights vote (until 31 March 2017) is ignored.
 
 The Commission and the Parliament get the capability of the largest member state in force (29
 under Nice): under the ordinary legislative procedure (codecision) each must agree to, or can
@@ -90,34 +89,49 @@ NICE = {
     "cz": 12, "el": 12, "hu": 12, "pt": 12, "at": 10, "bg": 10, "se": 10, "dk": 7, "ie": 7,
     "lt": 7, "sk": 7, "fi": 7, "hr": 7, "cy": 4, "ee": 4, "lv": 4, "lu": 4, "si": 4, "mt": 3,
 }
-# Population on 1 January 2014, millions (Eurostat), for the double-majority period.
-POPULATION_2014 = {
-    "de": 80.8, "fr": 65.8, "uk": 64.3, "it": 60.8, "es": 46.5, "pl": 38.0, "ro": 19.9,
-    "nl": 16.8, "be": 11.2, "el": 11.0, "cz": 10.5, "pt": 10.4, "hu": 9.9, "se": 9.6,
-    "at": 8.5, "bg": 7.2, "dk": 5.6, "fi": 5.5, "sk": 5.4, "ie": 4.6, "hr": 4.2, "lt": 2.9,
-    "si": 2.1, "lv": 2.0, "ee": 1.3, "cy": 0.9, "lu": 0.5, "mt": 0.4,
+# Each member state's share of the EU population (%), as the Council set them for qualified-majority
+# votes: for 2016 (EU-28; Council Decision (EU, Euratom) 2015/2393, Annex III of its Rules of
+# Procedure, total 508,940,955) and for 2025 (EU-27; Council decision of December 2024, total
+# 451,028,881); both as reported by Agence Europe, 9 Dec 2015 and 12 Dec 2024.
+POPULATION_SHARE_2016 = {
+    "de": 15.93, "fr": 13.04, "uk": 12.73, "it": 12.07, "es": 9.12, "pl": 7.47, "ro": 3.90,
+    "nl": 3.37, "be": 2.21, "el": 2.13, "cz": 2.05, "pt": 2.04, "hu": 1.94, "se": 1.92,
+    "at": 1.69, "bg": 1.42, "dk": 1.11, "fi": 1.08, "sk": 1.06, "ie": 0.91, "hr": 0.83,
+    "lt": 0.57, "si": 0.41, "lv": 0.39, "ee": 0.26, "cy": 0.17, "lu": 0.11, "mt": 0.08,
+}
+POPULATION_SHARE_2025 = {
+    "de": 18.49, "fr": 15.17, "it": 13.23, "es": 10.78, "pl": 8.33, "ro": 4.23, "nl": 4.01,
+    "be": 2.62, "cz": 2.42, "pt": 2.36, "se": 2.34, "el": 2.31, "hu": 2.13, "at": 2.02,
+    "bg": 1.43, "dk": 1.32, "fi": 1.25, "sk": 1.21, "ie": 1.19, "hr": 0.86, "lt": 0.64,
+    "si": 0.47, "lv": 0.42, "ee": 0.30, "cy": 0.21, "lu": 0.15, "mt": 0.12,
 }
 NICE_FROM = dt.date(2004, 5, 1)
 DOUBLE_MAJORITY_FROM = dt.date(2014, 11, 1)
+EU27_FROM = dt.date(2020, 2, 1)  # the United Kingdom left the EU on 31 January 2020
 MISSING_TEXT = frozenset({"", "na", "n/a", ".", "-", "nan", "#null!", "missing"})
 SCALE = (0.0, 100.0)
 MIN_ACTORS = 2
 
 
-def _double_majority() -> dict[str, float]:
-    n = len(POPULATION_2014)
-    total = sum(POPULATION_2014.values())
-    scale = sum(NICE.values())  # same total as Nice, so the periods are comparable
-    return {c: scale * (0.5 / n + 0.5 * p / total) for c, p in POPULATION_2014.items()}
+def double_majority(shares: dict[str, float]) -> dict[str, float]:
+    """Capability under the double majority: the mean of a state's share of the member states and
+    its share of the population, scaled to the Nice total (352) so the periods are comparable."""
+    n = len(shares)
+    total = sum(shares.values())
+    scale = sum(NICE.values())
+    return {c: scale * (0.5 / n + 0.5 * p / total) for c, p in shares.items()}
 
 
-DOUBLE_MAJORITY = _double_majority()
+DOUBLE_MAJORITY = double_majority(POPULATION_SHARE_2016)
+DOUBLE_MAJORITY_EU27 = double_majority(POPULATION_SHARE_2025)
 
 
 def council_weights(date: dt.date | None) -> tuple[str, dict[str, float]]:
     """The rule in force on ``date`` and each member state's capability under it."""
     if date is not None and date < NICE_FROM:
         return "amsterdam", {k: float(v) for k, v in AMSTERDAM.items()}
+    if date is not None and date >= EU27_FROM:
+        return "double-majority-eu27", dict(DOUBLE_MAJORITY_EU27)
     if date is not None and date >= DOUBLE_MAJORITY_FROM:
         return "double-majority", dict(DOUBLE_MAJORITY)
     return "nice", {k: float(v) for k, v in NICE.items()}
