@@ -73,7 +73,12 @@ def backtest(
     as_json: bool = JsonOpt,
 ) -> None:
     """Score every bargaining model on past negotiations with known outcomes: absolute error per
-    case, MAE, median error, share of cases beating the compromise model, interval coverage."""
+    case, MAE, median error, share of cases beating the compromise model, interval coverage.
+
+    Forms: `detente backtest` (the shipped case library), `detente backtest CASE_OR_FILE ...`,
+    `detente backtest deu PATH` (the DEU III data file, e.g. with --weights equal),
+    `detente backtest --list`.
+    """
     if list_cases:
         _print_library(as_json)
         return
@@ -202,8 +207,8 @@ def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_ca
 def _print_cases(result: bt.BacktestResult) -> None:
     table = Table(title="Per case: forecast (absolute error, on the issue's own scale)",
                   title_justify="left")
-    table.add_column("case")
-    table.add_column("issue")
+    table.add_column("case", overflow="fold")
+    table.add_column("issue", overflow="fold")
     table.add_column("outcome", justify="right")
     models = list(result.models)
     if result.ensemble is not None:
