@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from detente.bargaining import exchange as exchange_module
 from detente.bargaining.exchange import exchange
 from detente.bargaining.inputs import BargainingInput, make_input
 from detente.bargaining.registry import ParameterError, get_model
@@ -274,3 +275,47 @@ def test_max_iterations_bounds_rounds() -> None:
     assert res.rounds.tolist() == [3]
     assert res.trajectory.shape[1] == 4
     assert not res.extras["converged"][0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_search_matches_array_reference(seed: int) -> None:
+    """The numba search for the best exchange and the numpy array version agree on mid-run
+    states (votes already shifted, some directions fixed): same choice, same gain and t, same
+    outcomes (1e-12: both sum in the same order; only the last bit may differ)."""
+    rng = np.random.default_rng(seed)
+    b, n, k = 20, 7, 4
+    x = rng.uniform(0, 1, (b, n, k))
+    if seed % 2:
+        x = rng.integers(0, 3, (b, n, k)) / 2.0  # ties and actors sitting on the outcome
+    y = np.clip(x + rng.normal(0, 0.2, x.shape), 0, 1)
+    s = rng.uniform(0.05, 1, (b, n, k))
+    s[0] = 0.5  # no gains at all in row 0
+    c = rng.uniform(0.1, 5, (b, n))
+    cs = c[:, :, None] * s
+    total = cs.sum(axis=1)
+    pull = cs / total[:, None, :]
+    moved = rng.integers(-1, 2, (b, n, k)).astype(np.int8)
+    ia, ib = np.triu_indices(k, 1)
+    act = np.flatnonzero(rng.uniform(size=b) < 0.8)
+    args = (act, x, y, s, cs, total, pull, moved, ia, ib)
+    fast = exchange_module._best_numba(*args)
+    ref = exchange_module._best_numpy(*args)
+    found = ref[1] > 0
+    assert found.sum() > 5
+    np.testing.assert_array_equal(fast[0][found], ref[0][found])
+    for got, want in zip(fast[1:], ref[1:], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_whole_run_same_with_either_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    inp = _random_input(rng, 8, 6, 3)
+    fast = exchange(inp, fixed_weight=0.3, salience_weight=0.5)
+    monkeypatch.setattr(exchange_module, "_KERNEL", "numpy")
+    ref = exchange(inp, fixed_weight=0.3, salience_weight=0.5)
+    np.testing.assert_allclose(fast.trajectory, ref.trajectory, atol=TOL)
+    got, want = fast.extras["exchanges"], ref.extras["exchanges"]
+    assert got.counts().sum() > 10
+    np.testing.assert_array_equal(got.counts(), want.counts())
+    for key, values in got.arrays.items():
+        np.testing.assert_allclose(values, want.arrays[key], atol=TOL, err_msg=key)

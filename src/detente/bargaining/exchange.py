@@ -55,6 +55,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
+import numba
 import numpy as np
 
 from detente.bargaining.inputs import BargainingInput, ModelResult
@@ -63,8 +64,10 @@ from detente.bargaining.registry import Param, ParameterError, register_model
 # Gains below this share of their own terms are rounding noise: with saliences equal in ratio
 # s_ja s_ib - s_ia s_jb is zero in exact arithmetic but may come out as 1e-17.
 _REL_TOL = 1e-12
-# Cells (batch x actor pairs x issue pairs) held at once; bounds the step arrays to a few MB each.
+# Cells (batch x actor pairs x issue pairs) held at once by the numpy kernel: a few MB per array.
 _CHUNK_CELLS = 1 << 20
+# "numba": the compiled search for the best exchange (default); "numpy": the array reference.
+_KERNEL = "numba"
 
 _LOG_FIELDS = (
     "batch", "round", "i", "j", "issue_i", "issue_j", "shift_i", "shift_j", "gain",
@@ -152,6 +155,140 @@ def _outcome(y: np.ndarray, cs: np.ndarray, total: np.ndarray) -> np.ndarray:
     return (w * y).sum(axis=1) / w.sum(axis=1)
 
 
+def _best_numpy(
+    act: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    s: np.ndarray,
+    cs: np.ndarray,
+    total: np.ndarray,
+    pull: np.ndarray,
+    moved: np.ndarray,
+    ia: np.ndarray,
+    ib: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Best exchange of each active row, over arrays (B, i, j, issue pair). Reference version.
+
+    Returns the flat index (i, j, pair) of the best exchange, its gain and t (0 where none), and
+    the expected outcomes (m, K) before it.
+    """
+    m, n = act.size, x.shape[1]
+    xa_, xb_ = x[act][:, :, ia], x[act][:, :, ib]
+    ya = y[act]
+    sa, sb = s[act][:, :, ia], s[act][:, :, ib]
+    out = _outcome(ya, cs[act], total[act])
+    o_a, o_b = out[:, ia], out[:, ib]
+    # Axes: row, i (supplier on a), j (supplier on b), issue pair (a, b).
+    cross_j = sa[:, None, :, :] * sb[:, :, None, :]  # s_ja s_ib
+    cross_i = sa[:, :, None, :] * sb[:, None, :, :]  # s_ia s_jb
+    core = cross_j - cross_i
+    ok = (core > _REL_TOL * (cross_j + cross_i)) & ~np.eye(n, dtype=bool)[None, :, :, None]
+    side_a = np.sign(xa_ - o_a[:, None, :])
+    side_b = np.sign(xb_ - o_b[:, None, :])
+    ok &= side_a[:, :, None, :] * side_a[:, None, :, :] < 0
+    ok &= side_b[:, :, None, :] * side_b[:, None, :, :] < 0
+    di = np.sign(xa_[:, None, :, :] - xa_[:, :, None, :])  # i moves on a toward x_ja
+    dj = np.sign(xb_[:, :, None, :] - xb_[:, None, :, :])  # j moves on b toward x_ib
+    # A vote already shifted may move further the same way, never back.
+    mv = moved[act]
+    m_a, m_b = mv[:, :, ia][:, :, None, :], mv[:, :, ib][:, None, :, :]
+    ok &= ((m_a == 0) | (m_a == di)) & ((m_b == 0) | (m_b == dj))
+    # Room: how far each supplier's vote may still go before reaching its partner.
+    room_i = np.clip((xa_[:, None, :, :] - ya[:, :, ia][:, :, None, :]) * di, 0.0, None)
+    room_j = np.clip((xb_[:, :, None, :] - ya[:, :, ib][:, None, :, :]) * dj, 0.0, None)
+    # The outcome may not pass the demander: |x_ja - O_a| and |x_ib - O_b|.
+    pa = pull[act]
+    cap_a = np.minimum(pa[:, :, ia][:, :, None, :] * room_i,
+                       np.abs(xa_ - o_a[:, None, :])[:, None, :, :])
+    cap_b = np.minimum(pa[:, :, ib][:, None, :, :] * room_j,
+                       np.abs(xb_ - o_b[:, None, :])[:, :, None, :])
+    rate_a = np.where(ok, sb[:, :, None, :] + sb[:, None, :, :], 1.0)  # dO_a per unit t
+    rate_b = np.where(ok, sa[:, :, None, :] + sa[:, None, :, :], 1.0)  # dO_b per unit t
+    t = np.minimum(cap_a / rate_a, cap_b / rate_b)
+    gain = np.where(ok, t * core, 0.0).reshape(m, -1)
+    best = gain.argmax(axis=1)
+    rows = np.arange(m)
+    return best, gain[rows, best], t.reshape(m, -1)[rows, best], out
+
+
+@numba.njit(cache=True)
+def _best_numba(
+    act: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    s: np.ndarray,
+    cs: np.ndarray,
+    total: np.ndarray,
+    pull: np.ndarray,
+    moved: np.ndarray,
+    ia: np.ndarray,
+    ib: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Same as :func:`_best_numpy`, as one compiled loop per row: no (i, j, pair) temporaries.
+
+    Candidates are visited in the same (i, j, pair) order and only a strictly larger gain
+    replaces the best, so ties go the same way as numpy's argmax.
+    """
+    m, n, k = act.size, x.shape[1], x.shape[2]
+    npair = ia.size
+    best = np.zeros(m, np.int64)
+    gain = np.zeros(m)
+    tbest = np.zeros(m)
+    out = np.empty((m, k))
+    side = np.empty((n, k), np.int64)
+    for q in range(m):
+        r = act[q]
+        for z in range(k):
+            num = 0.0
+            den = 0.0
+            for i in range(n):
+                w = cs[r, i, z] if total[r, z] > 0 else 1.0
+                num += w * y[r, i, z]
+                den += w
+            out[q, z] = num / den
+            for i in range(n):
+                e = x[r, i, z] - out[q, z]
+                side[i, z] = 1 if e > 0 else (-1 if e < 0 else 0)
+        bg = 0.0
+        bidx = 0
+        bt = 0.0
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                for p in range(npair):
+                    a = ia[p]
+                    b = ib[p]
+                    # Opposite sides of both outcomes (checked first: it prunes most pairs).
+                    if side[i, a] * side[j, a] >= 0 or side[i, b] * side[j, b] >= 0:
+                        continue
+                    cj = s[r, j, a] * s[r, i, b]
+                    ci = s[r, i, a] * s[r, j, b]
+                    core = cj - ci
+                    if not core > _REL_TOL * (cj + ci):
+                        continue
+                    di = side[j, a]  # i moves on a toward x_ja, which lies on j's side
+                    dj = side[i, b]
+                    if moved[r, i, a] != 0 and moved[r, i, a] != di:
+                        continue
+                    if moved[r, j, b] != 0 and moved[r, j, b] != dj:
+                        continue
+                    room_i = max((x[r, j, a] - y[r, i, a]) * di, 0.0)
+                    room_j = max((x[r, i, b] - y[r, j, b]) * dj, 0.0)
+                    cap_a = min(pull[r, i, a] * room_i, abs(x[r, j, a] - out[q, a]))
+                    cap_b = min(pull[r, j, b] * room_j, abs(x[r, i, b] - out[q, b]))
+                    t = min(cap_a / (s[r, i, b] + s[r, j, b]), cap_b / (s[r, i, a] + s[r, j, a]))
+                    g = t * core
+                    if g > bg:
+                        bg = g
+                        bidx = (i * n + j) * npair + p
+                        bt = t
+        best[q] = bidx
+        gain[q] = bg
+        tbest[q] = bt
+    return best, gain, tbest, out
+
+
 def _run_chunk(
     x: np.ndarray,
     s: np.ndarray,
@@ -162,32 +299,20 @@ def _run_chunk(
     min_gain: float,
     fixed_weight: float,
     salience_weight: float,
+    kernel: str = "numba",
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, dict[str, list[np.ndarray]]]:
     """Run the model on one chunk of normalised positions x (B, N, K)."""
     bsz, n, k = x.shape
     ia, ib = np.triu_indices(k, 1)  # issue pairs (a, b), a < b; i supplies a, j supplies b
-    npair = ia.size
-    shape = (n, n, npair)
+    shape = (n, n, ia.size)
+    s = np.ascontiguousarray(s, dtype=float)
     cs = c[:, :, None] * s
     total = cs.sum(axis=1)
     safe_total = np.where(total > 0, total, 1.0)
+    # Largest outcome shift per unit of a supplier's vote shift: c_i s_ia / W_a.
+    pull = cs / safe_total[:, None, :]
     adopt = fixed_weight + salience_weight * (1.0 - s)  # (B, N, K) share of the shift kept
-
-    # Axes of the candidate arrays: batch, i (supplier on a), j (supplier on b), issue pair.
-    s_a, s_b = s[:, :, ia], s[:, :, ib]
-    cross_j = s_a[:, None, :, :] * s_b[:, :, None, :]  # s_ja s_ib
-    cross_i = s_a[:, :, None, :] * s_b[:, None, :, :]  # s_ia s_jb
-    core = cross_j - cross_i
-    profitable = (core > _REL_TOL * (cross_j + cross_i)) & ~np.eye(n, dtype=bool)[None, :, :, None]
-    core = np.where(profitable, core, 0.0)
-    # Per unit of t: dO_a = t (s_ib + s_jb), dO_b = t (s_ia + s_ja); positive where profitable.
-    rate_a = s_b[:, :, None, :] + s_b[:, None, :, :]
-    rate_b = s_a[:, :, None, :] + s_a[:, None, :, :]
-    rate_a = np.where(profitable, rate_a, 1.0)
-    rate_b = np.where(profitable, rate_b, 1.0)
-    # Largest outcome shift per unit of room of the supplier: c_i s_ia / W_a and c_j s_jb / W_b.
-    pull_a = (cs[:, :, ia] / safe_total[:, None, ia])[:, :, None, :]
-    pull_b = (cs[:, :, ib] / safe_total[:, None, ib])[:, None, :, :]
+    best_fn = _best_numba if kernel == "numba" else _best_numpy
 
     trajectory = [x.copy()]
     rounds = np.zeros(bsz, dtype=np.int64)
@@ -199,9 +324,7 @@ def _run_chunk(
     log: dict[str, list[np.ndarray]] = {f: [] for f in _LOG_FIELDS}
 
     for rnd in range(1, max_iterations + 1):
-        x_a, x_b = x[:, :, ia], x[:, :, ib]
-        dir_i = np.sign(x_a[:, None, :, :] - x_a[:, :, None, :])  # i moves on a toward x_ja
-        dir_j = np.sign(x_b[:, :, None, :] - x_b[:, None, :, :])  # j moves on b toward x_ib
+        x = np.ascontiguousarray(x)
         y = x.copy()
         made = np.zeros(bsz, dtype=bool)
         act = np.flatnonzero(~converged)  # rows that may still trade this round
@@ -209,46 +332,21 @@ def _run_chunk(
         for _ in range(max_exchanges_per_round):
             if act.size == 0:
                 break
-            m = act.size
-            ya = y[act]
-            out = _outcome(ya, cs[act], total[act])
-            xa, xb = x_a[act], x_b[act]
-            o_a, o_b = out[:, ia], out[:, ib]
-            side_a = np.sign(xa - o_a[:, None, :])
-            side_b = np.sign(xb - o_b[:, None, :])
-            di, dj = dir_i[act], dir_j[act]
-            ok = profitable[act] & (side_a[:, :, None, :] * side_a[:, None, :, :] < 0)
-            ok &= side_b[:, :, None, :] * side_b[:, None, :, :] < 0
-            # A vote already shifted may move further the same way, never back.
-            mv = moved[act]
-            m_a, m_b = mv[:, :, ia][:, :, None, :], mv[:, :, ib][:, None, :, :]
-            ok &= (m_a == 0) | (m_a == di)
-            ok &= (m_b == 0) | (m_b == dj)
-            # Room: how far each supplier's vote may still go before reaching its partner.
-            room_i = np.clip((xa[:, None, :, :] - ya[:, :, ia][:, :, None, :]) * di, 0.0, None)
-            room_j = np.clip((xb[:, :, None, :] - ya[:, :, ib][:, None, :, :]) * dj, 0.0, None)
-            # The outcome may not pass the demander: |x_ja - O_a| and |x_ib - O_b|.
-            cap_a = np.minimum(pull_a[act] * room_i, np.abs(xa - o_a[:, None, :])[:, None, :, :])
-            cap_b = np.minimum(pull_b[act] * room_j, np.abs(xb - o_b[:, None, :])[:, :, None, :])
-            t = np.minimum(cap_a / rate_a[act], cap_b / rate_b[act])
-            gain = np.where(ok, t * core[act], 0.0).reshape(m, -1)
-            best = gain.argmax(axis=1)
-            g = gain[np.arange(m), best]
+            best, g, tt, out = best_fn(act, x, y, s, cs, total, pull, moved, ia, ib)
             go = g > min_gain
             if not go.any():
                 break
             # Rows without a worthwhile exchange are done for this round: their state is fixed.
-            sel, best, g, out = np.flatnonzero(go), best[go], g[go], out[go]
-            bb = act[sel]
+            best, g, tt, out = best[go], g[go], tt[go], out[go]
+            bb = act[go]
             bi, bj, bp = np.unravel_index(best, shape)
             a_, b_ = ia[bp], ib[bp]
-            tt = t.reshape(m, -1)[sel, best]
-            d_oa = tt * rate_a[bb, bi, bj, bp]
-            d_ob = tt * rate_b[bb, bi, bj, bp]
-            sgn_i = di.reshape(m, -1)[sel, best]
-            sgn_j = dj.reshape(m, -1)[sel, best]
-            shift_i = sgn_i * d_oa / pull_a[bb, bi, 0, bp]
-            shift_j = sgn_j * d_ob / pull_b[bb, 0, bj, bp]
+            d_oa = tt * (s[bb, bi, b_] + s[bb, bj, b_])
+            d_ob = tt * (s[bb, bi, a_] + s[bb, bj, a_])
+            sgn_i = np.sign(x[bb, bj, a_] - x[bb, bi, a_])
+            sgn_j = np.sign(x[bb, bi, b_] - x[bb, bj, b_])
+            shift_i = sgn_i * d_oa / pull[bb, bi, a_]
+            shift_j = sgn_j * d_ob / pull[bb, bj, b_]
             y[bb, bi, a_] += shift_i
             y[bb, bj, b_] += shift_j
             moved[bb, bi, a_] = sgn_i
@@ -344,7 +442,9 @@ def exchange(
         converged = np.ones(bsz, dtype=bool)
         logs: dict[str, list[np.ndarray]] = {f: [] for f in _LOG_FIELDS}
     else:
-        step = max(1, _CHUNK_CELLS // (n * n * (k * (k - 1) // 2)))
+        # The compiled kernel holds no (i, j, pair) arrays; the numpy one is run in chunks.
+        cells = n * n * (k * (k - 1) // 2)
+        step = bsz if _KERNEL == "numba" else max(1, _CHUNK_CELLS // cells)
         parts = []
         for lo in range(0, bsz, step):  # chunks of draws, each one vectorised
             sl = slice(lo, min(bsz, lo + step))
@@ -355,6 +455,7 @@ def exchange(
                 min_gain=min_gain,
                 fixed_weight=fixed_weight,
                 salience_weight=salience_weight,
+                kernel=_KERNEL,
             )
             lg["batch"] = [b + lo for b in lg["batch"]]
             parts.append((traj, rnd, conv, lg))
