@@ -377,7 +377,7 @@ def check_claims(
     two mixes within a draw is not blurred by simulation noise.
     """
     from detente.war import simulate, war_spec
-    from detente.war.params import draw_params
+    from detente.war.params import draw_at_war
     from detente.war.policies import policy_names
 
     spec: WarSpec | None = war_spec(scenario)
@@ -409,7 +409,7 @@ def check_claims(
             needed.setdefault(policy, set()).add((metric, month))
         trees.append(tree)
 
-    drawn = draw_params(spec, draws, seed)
+    drawn, accepted = draw_at_war(spec, draws, seed)
     tiled = {name: np.repeat(vals, paths) for name, vals in drawn.items()}
     default_vals: dict[tuple[str, str, int | None], np.ndarray] = {}
     draw_vals: dict[tuple[str, str, int | None], np.ndarray] = {}

@@ -53,7 +53,7 @@ def war(
     """Simulate the war under policy mixes: P(talks by month), terms and costs side by side."""
     from detente.war import simulate
     from detente.war.baserates import base_rates, find_data_dir
-    from detente.war.params import draw_params
+    from detente.war.params import draw_at_war
     from detente.war.policies import policy_names
 
     sc = _load(scenario)
@@ -67,7 +67,9 @@ def war(
         raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
     if not 1 <= paths <= 2_000_000:
         raise DetenteError(f"--paths must be between 1 and 2000000, not {paths}")
-    drawn = {} if fixed else draw_params(sc.war, paths, np.random.SeedSequence([seed, 1]))
+    drawn, accepted = (
+        ({}, 1.0) if fixed else draw_at_war(sc.war, paths, np.random.SeedSequence([seed, 1]))
+    )
     results = {
         name: simulate(sc, name, months=months, paths=paths, seed=seed, params=drawn)
         for name in names
@@ -79,7 +81,9 @@ def war(
         print_json({
             "scenario": sc.meta.id or sc.meta.title,
             "months": months, "paths": paths, "seed": seed,
-            "parameters": "assumed values" if fixed else "drawn per path from their uncertainty",
+            "parameters": "assumed values" if fixed else "drawn per path from their uncertainty, "
+            "conditioned on the war going on at the start",
+            "draws_accepted": accepted,
             "policies": {
                 name: {"p_talks_by_month": res.p_talks_by().tolist(), "summary": res.summary()}
                 for name, res in results.items()
@@ -89,6 +93,11 @@ def war(
         })
         return
     _print_table(sc, results, fixed, seed)
+    if not fixed and accepted < 1.0:
+        console.print(
+            f"parameter draws kept: {100 * accepted:.0f}% (those under which the sides would "
+            "settle at once in month 1 contradict a war still going on and are left out)"
+        )
     if rates is not None:
         _print_base_rates(rates, results)
     if plot_path is not None:
@@ -106,32 +115,41 @@ def _num(x: float | None, fmt: str = ".3f") -> str:
 def _print_table(sc: Any, results: dict[str, Any], fixed: bool, seed: int) -> None:
     first = next(iter(results.values()))
     t_end = first.months
-    table = Table(
-        title=f"{sc.meta.title}: war of {sc.war.attacker} against {sc.war.defender}, "
-        f"{first.paths} paths x {t_end} months (seed {seed}; parameters "
-        f"{'as assumed' if fixed else 'drawn per path'})",
-        title_justify="left",
+    console.print(
+        f"[bold]{sc.meta.title}[/bold]: war of {sc.war.attacker} against {sc.war.defender}, "
+        f"{first.paths} paths x {t_end} months, seed {seed}; parameters "
+        f"{'as assumed' if fixed else 'drawn per path from their uncertainty'}"
     )
-    for col in ("policy", "P(talks)<=12m", "<=24m", f"<={t_end}m", "median month",
-                "terms p10-p50-p90", "cost A", "cost D", "casualties A/D (k)", "P(A wins)"):
-        table.add_column(col, justify="left" if col == "policy" else "right")
+    talks = Table(title="When talks start, and on what terms", title_justify="left")
+    talks.add_column("policy", no_wrap=True)
+    for col in ("P(talks) by 12m", "by 24m", f"by {t_end}m", "median month",
+                "terms p10", "p50", "p90"):
+        talks.add_column(col, justify="right")
+    costs = Table(title="Costs until the war ends (means per path)", title_justify="left")
+    costs.add_column("policy", no_wrap=True)
+    for col in ("cost A", "cost D", "casualties A (k)", "D (k)", "money A (bn$)", "D (bn$)",
+                "P(A wins)"):
+        costs.add_column(col, justify="right")
     for name, res in results.items():
         s = res.summary()
         terms = s["terms"]
-        table.add_row(
+        talks.add_row(
             name, _pct(s["p_talks_12"]), _pct(s["p_talks_24"]), _pct(s["p_talks_end"]),
             _num(s["median_talks_month"], ".0f"),
-            "-" if terms["median"] is None
-            else f"{terms['p10']:.2f}-{terms['median']:.2f}-{terms['p90']:.2f}",
-            _num(s["cost_A"]["mean"]), _num(s["cost_D"]["mean"]),
-            f"{s['casualties_A']['mean']:.0f}/{s['casualties_D']['mean']:.0f}",
+            _num(terms["p10"], ".2f"), _num(terms["median"], ".2f"), _num(terms["p90"], ".2f"),
+        )
+        costs.add_row(
+            name, _num(s["cost_A"]["mean"]), _num(s["cost_D"]["mean"]),
+            _num(s["casualties_A"]["mean"], ".0f"), _num(s["casualties_D"]["mean"], ".0f"),
+            _num(s["money_A"]["mean"], ".0f"), _num(s["money_D"]["mean"], ".0f"),
             _pct(s["p_attacker_wins"]),
         )
-    table.caption = (
-        "terms: the attacker's share of the contested territory at settlement (Nash bargaining "
-        "within the range); costs: weighted, in the same units, until the war ends"
+    talks.caption = (
+        "terms: the attacker's share of the contested territory (Nash bargaining in the range)"
     )
-    console.print(table)
+    costs.caption = "cost: weighted by each side's cost sensitivity, in units of the prize"
+    console.print(talks)
+    console.print(costs)
 
 
 def _print_base_rates(rates: dict[str, Any], results: dict[str, Any]) -> None:

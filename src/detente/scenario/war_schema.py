@@ -44,7 +44,9 @@ PARAMETERS: dict[str, ParamInfo] = {
     # battlefield
     "control0": ParamInfo(0.5, 0.0, 1.0, "share", "attacker's share of the contested territory"),
     "theta": ParamInfo(0.0, -0.1, 0.1, "share/month", "true drift of control at equal capacities"),
-    "kappa": ParamInfo(0.02, 0.0, 1.0, "share/month", "drift per unit of (power share - 1/2)"),
+    "kappa": ParamInfo(
+        0.005, 0.0, 1.0, "share/month", "drift per unit of ln(attacker / defender capacity)"
+    ),
     "sigma": ParamInfo(0.005, 1e-6, 0.5, "share/month", "sd of the monthly change of control"),
     "front_steps": ParamInfo(
         0.0, 0.0, 1000.0, "steps",

@@ -10,15 +10,17 @@ loop over paths). Per month, for the paths still at war:
    attacker's reading).
 2. Each side values fighting on for ``horizon`` months under its own beliefs: the expected control
    at the horizon (a normal with its believed drift -- the latent trend ``theta`` as it believes it
-   plus ``kappa`` x (expected power share - 1/2) -- clipped to [0, 1] because the war ends when a
+   plus ``kappa`` x ln(expected capacity ratio) -- clipped to [0, 1] because the war ends when a
    side collapses) minus its expected weighted costs. The attacker expects aid to go on with its
    resolve belief and pending threats to be carried out with its credibility belief; both enter
    through expected capacities (revenue -> attacker capacity) and expected costs (fiscal strain).
 3. Talks start when a bargaining range exists: EV_A + EV_D <= 1 (Fearon 1995; Blainey's mutual
    optimism dissolved). Terms: the Nash bargaining solution over the split with disagreement point
    (EV_A, EV_D): the middle of the range [EV_A, 1 - EV_D], within [0, 1].
-4. Otherwise they fight a month: control moves with drift theta + kappa (pi - 1/2), pi the
-   attacker's share of total capacity, plus normal noise (or +-1/N steps: Slantchev's
+4. Otherwise they fight a month: control moves with drift theta + kappa ln(cap_A / cap_D) (a
+   contest in the log of the capacity ratio, so that a change in one side's capacity shifts both
+   sides' expectations alike, and only costs and beliefs decide whether a range opens) plus
+   normal noise (or +-1/N steps: Slantchev's
    fight-to-the-finish random walk when ``front_steps`` = N); control 0 or 1 ends the war.
 5. Costs accrue (casualties and money, weighted by each side's sensitivities; the attacker's money
    weighs more as its revenue falls below the start's, and less under a rally round the flag).
@@ -97,7 +99,8 @@ def revenue(
 
 def attacker_cost(P: dict, rev: np.ndarray, rev0: np.ndarray, sanctions: np.ndarray) -> np.ndarray:
     """Attacker's weighted cost per month: casualties and money, the money weighing more as
-    revenue falls (fiscal strain), all weighing less under a rally round the flag."""
+    revenue falls below ``rev0``, its level without sanctions (fiscal strain), all weighing less
+    under a rally round the flag."""
     lost = np.maximum(0.0, 1.0 - rev / np.maximum(rev0, 1e-12))
     strain = 1.0 + P["fiscal_strain"] * lost
     base = P["w_casualties_A"] * P["casualties_A"] + P["w_money_A"] * P["money_A"] * strain
@@ -107,6 +110,11 @@ def attacker_cost(P: dict, rev: np.ndarray, rev0: np.ndarray, sanctions: np.ndar
 def defender_cost(P: dict) -> float | np.ndarray:
     """Defender's weighted cost per month."""
     return P["w_casualties_D"] * P["casualties_D"] + P["w_money_D"] * P["money_D"]
+
+
+def _log_ratio(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    # ln(a / d), bounded where a side's capacity is (near) zero.
+    return np.log(np.maximum(a, 1e-9)) - np.log(np.maximum(d, 1e-9))
 
 
 def _avg_capacity(cap: np.ndarray, steady: np.ndarray, attr: np.ndarray, H: np.ndarray):
@@ -143,7 +151,8 @@ def simulate_block(
     aid = P["aid"] * ones
     pending = np.zeros(n, dtype=f)  # sanctions threatened, deadline not yet passed
 
-    rev0 = revenue(P, sanctions, secondary, absorb)
+    # Fiscal strain is measured against the revenue without sanctions (the same for every mix).
+    rev0 = revenue(P, 0.0 * ones, 0.0 * ones, absorb)
 
     def inflow_A(s, sec, ab, du):
         return P["invest_A"] * revenue(P, s, sec, ab) + du * (1.0 - sec * P["secondary_effect"])
@@ -233,10 +242,10 @@ def simulate_block(
         ssD_A = (P["own_D"] + resolve * aid) / attr  # the attacker discounts aid by resolve
         ssD_D = (P["own_D"] + aid) / attr
         capA_bar = _avg_capacity(cap_A, ss_A, attr, H)
-        pi_A = capA_bar / np.maximum(capA_bar + _avg_capacity(cap_D, ssD_A, attr, H), 1e-12)
-        pi_D = capA_bar / np.maximum(capA_bar + _avg_capacity(cap_D, ssD_D, attr, H), 1e-12)
-        mu_A = x + H * (m_A + kappa * (pi_A - 0.5))
-        mu_D = x + H * (m_D + kappa * (pi_D - 0.5))
+        lr_A = _log_ratio(capA_bar, _avg_capacity(cap_D, ssD_A, attr, H))
+        lr_D = _log_ratio(capA_bar, _avg_capacity(cap_D, ssD_D, attr, H))
+        mu_A = x + H * (m_A + kappa * lr_A)
+        mu_D = x + H * (m_D + kappa * lr_D)
         e_A = clipped_normal_mean(mu_A, np.sqrt(H * sigma**2 + H**2 * v_A))
         e_D = clipped_normal_mean(mu_D, np.sqrt(H * sigma**2 + H**2 * v_D))
         rev_exp = revenue(P, s_exp, secondary, absorb)
@@ -257,9 +266,8 @@ def simulate_block(
 
         # 3. a month of fighting
         noise = rng.standard_normal((3, n))
-        total = np.maximum(cap_A + cap_D, 1e-12)
-        pi = cap_A / total
-        drift = theta + kappa * (pi - 0.5)
+        lr = _log_ratio(cap_A, cap_D)
+        drift = theta + kappa * lr
         if steps > 0:
             up = ndtr(noise[0]) < np.clip(0.5 + 0.5 * steps * drift, 0.0, 1.0)
             dx = np.where(up, 1.0, -1.0) / steps
@@ -291,7 +299,7 @@ def simulate_block(
         cap_D = np.where(active, cap_D * (1.0 - attr) + (P["own_D"] + aid) * shock_D, cap_D)
 
         # beliefs: the month's change net of the capacity effect is a signal about theta
-        y = (x_new - x) - kappa * (pi - 0.5)
+        y = (x_new - x) - kappa * lr
         nm, nv = normal_update(m_A, v_A, y, sigma**2)
         m_A, v_A = np.where(active, nm, m_A), np.where(active, nv, v_A)
         nm, nv = normal_update(m_D, v_D, y, sigma**2)
