@@ -146,8 +146,13 @@ def _first(extras: dict[str, Any]) -> dict[str, Any]:
     for key, value in extras.items():
         if isinstance(value, np.ndarray) and value.ndim >= 1:
             out[key] = value[0]
-        elif isinstance(value, list) and value and isinstance(value[0], list):
-            out[key] = value[0]
+        elif (
+            isinstance(value, Sequence)  # a list per batch element, or a lazy one (ExchangeLog)
+            and not isinstance(value, str | bytes)
+            and len(value)
+            and isinstance(value[0], list)
+        ):
+            out[key] = list(value[0])
         else:
             out[key] = value
     return out
