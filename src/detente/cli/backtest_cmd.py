@@ -26,7 +26,7 @@ from detente.analysis import backtest as bt
 from detente.cli.common import JsonOpt, console, err_console, parse_params, print_json
 from detente.scenario.errors import DetenteError
 
-PER_CASE_LIMIT = 25  # more cases than this: the per-case table only with --per-case
+PER_CASE_LIMIT = 10  # more cases than this: the per-case table only with --per-case
 
 
 def backtest(
@@ -205,28 +205,22 @@ def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_ca
 
 
 def _print_cases(result: bt.BacktestResult) -> None:
-    table = Table(title="Per case: forecast (absolute error, on the issue's own scale)",
-                  title_justify="left")
-    table.add_column("case", overflow="fold")
-    table.add_column("issue", overflow="fold")
-    table.add_column("outcome", justify="right")
-    models = list(result.models)
-    if result.ensemble is not None:
-        models.append(bt.ENSEMBLE)
+    table = Table(title="Per case: forecasts and absolute errors", title_justify="left")
+    for name, justify in (("case", "left"), ("issue", "left"), ("outcome", "right"),
+                          ("model", "left"), ("forecast", "right"), ("error", "right"),
+                          ("error (0-100)", "right")):
+        table.add_column(name, justify=justify, overflow="fold")
     rows = result.rows
     if result.ensemble is not None:
         rows = pd.concat([rows, result.ensemble.rows], ignore_index=True)
-    shown = [m for m in models if rows[rows.model == m].forecast.notna().any()]
-    for m in shown:
-        table.add_column(m, justify="right")
+    rows = rows[rows.forecast.notna()]
     for (case, issue), sub in rows.groupby(["case", "issue"], sort=False):
-        by_model = {r.model: r for r in sub.itertuples()}
-        cells = [str(case), str(issue), f"{sub.outcome.iloc[0]:g}"]
-        for m in shown:
-            r = by_model.get(m)
-            cells.append("-" if r is None or math.isnan(r.forecast)
-                         else f"{r.forecast:.2f} ({r.error:.2f})")
-        table.add_row(*cells)
+        for n, r in enumerate(sub.sort_values("scaled_error", kind="stable").itertuples()):
+            first = n == 0
+            table.add_row(str(case) if first else "", str(issue) if first else "",
+                          f"{r.outcome:g}" if first else "", str(r.model), f"{r.forecast:.2f}",
+                          f"{r.error:.2f}", f"{r.scaled_error:.2f}",
+                          end_section=n == len(sub) - 1)
     console.print(table)
 
 
