@@ -578,9 +578,10 @@ if _nb is not None:
         return xs[first]
 
     @_nb.njit(cache=True)
-    def _nb_probs(u, us, ws, rs, use_r, below, all_den):  # pragma: no cover - compiled
+    def _nb_probs(u, us, ws, order, rs, use_r, below, all_den):  # pragma: no cover - compiled
         n = u.shape[0]
         cum = np.empty((n, n + 1))
+        util = np.empty((n, n))  # util[a, k]: actor a's distance to sorted voter k, ** r_k
         for a in range(n):
             acc = 0.0
             cum[a, 0] = 0.0
@@ -588,6 +589,7 @@ if _nb is not None:
                 dd = abs(u[a] - us[k])
                 if use_r:
                     dd = dd ** rs[k]
+                util[a, k] = dd
                 acc += dd * ws[k]
                 cum[a, k + 1] = acc
         num = np.zeros((n, n))
@@ -611,13 +613,11 @@ if _nb is not None:
                 rgt = k + 1
                 for mm in range(1, n):  # rank 0 is k itself, distance 0
                     if rgt >= n or (lft >= 0 and us[k] - us[lft] <= us[rgt] - us[k]):
-                        dd = us[k] - us[lft]
+                        dd = util[order[lft], k]
                         lft -= 1
                     else:
-                        dd = us[rgt] - us[k]
+                        dd = util[order[rgt], k]
                         rgt += 1
-                    if use_r:
-                        dd = dd ** rs[k]
                     acc += (2.0 * mm - n + 1.0) * dd
                 total += 2.0 * acc * ws[k]
             if total > 0:
@@ -642,12 +642,18 @@ if _nb is not None:
         us = u[order]
         ws = w[order]
         mu = _nb_wmedian(us, ws)
+        # below[i, j]: voters strictly under the midpoint of x_i and x_j. For fixed i the
+        # midpoint grows with x_j, so one sweep over the sorted voters serves every j.
         below = np.empty((n, n), dtype=np.int64)
         for i in range(n):
-            for j in range(n):
-                below[i, j] = np.searchsorted(us, 0.5 * (u[i] + u[j]))
+            m = 0
+            for jj in range(n):
+                mid = 0.5 * (u[i] + us[jj])
+                while m < n and us[m] < mid:
+                    m += 1
+                below[i, order[jj]] = m
         ones = np.ones(n)
-        p1 = _nb_probs(u, us, ws, ones, False, below, all_den)
+        p1 = _nb_probs(u, us, ws, order, ones, False, below, all_den)
         danger = np.zeros(n)
         for tt in range(n):
             acc = 0.0
@@ -668,7 +674,7 @@ if _nb is not None:
             for i in range(n):
                 rk = (2.0 * danger[i] - hi - lo) / (hi - lo)
                 r[i] = (1.0 - rk / 3.0) / (1.0 + rk / 3.0)
-        p2 = _nb_probs(u, us, ws, r[order], True, below, all_den)
+        p2 = _nb_probs(u, us, ws, order, r[order], True, below, all_den)
         cls = np.empty(n, dtype=np.int64)
         tgt = np.empty(n)
         key = np.empty(n)
