@@ -596,6 +596,212 @@ def _fuzz_serial(budget: int, seed: np.random.SeedSequence,
     return report
 
 
+# --- store faults ----------------------------------------------------------------------------
+
+
+def expected_result(writer: int, seq: int) -> dict[str, Any]:
+    """The result writer ``writer`` stores as its run number ``seq``: derived from (writer, seq)
+    alone, so a reader can tell a whole run from a damaged or partial one. 1-20 KB of JSON."""
+    rng = np.random.default_rng([writer, seq])
+    n = int(rng.integers(100, 2000))
+    return {"writer": writer, "seq": seq, "values": rng.uniform(-1e6, 1e6, n).tolist(),
+            "text": "x" * int(rng.integers(0, 4000))}
+
+
+def _store_scenarios() -> list[Any]:
+    from detente.scenario.io import from_data
+
+    rng = np.random.default_rng(99)
+    return [from_data(random_scenario_data(rng, 3 + k, 2), f"store seed {k}") for k in range(3)]
+
+
+def _writer(path: str, writer: int, journal: str, runs: int, pause_s: float) -> None:
+    """A writer process: record ``runs`` runs (or until killed), journaling each committed id.
+
+    ``pause_s`` > 0 sleeps inside each write transaction, just before COMMIT (the store's seam
+    for crash tests), so that a kill often lands while a run is half-written.
+    """
+    from detente.store.runs import RunStore
+
+    log = open(journal, "a", encoding="utf-8")  # noqa: SIM115 (the process is killed anyway)
+    current = [0]
+
+    class JournaledStore(RunStore):
+        def _before_commit(self, conn: Any, run_id: int) -> None:
+            # Inside the transaction: the run is written but not committed. A kill from here
+            # until "done" is a kill in mid-write; the run must then be absent or whole.
+            log.write(f"begin {run_id} {writer} {current[0]}\n")
+            log.flush()
+            if pause_s > 0:
+                time.sleep(pause_s * ((run_id * 7919) % 10) / 10)
+
+    store = JournaledStore(path)
+    scenarios = _store_scenarios()
+    for seq in range(runs):
+        current[0] = seq
+        run_id = store.record(
+            "stress", scenarios[seq % len(scenarios)], {"writer": writer}, seq,
+            expected_result(writer, seq), {"total_s": 0.0}, models=["median"],
+            argv=["stress", str(writer), str(seq)],
+        )
+        # COMMIT has returned: this run is committed and must survive any later kill.
+        log.write(f"done {run_id} {writer} {seq}\n")
+        log.flush()
+    log.close()
+
+
+@dataclass
+class StoreReport:
+    """What the store fault test did and found."""
+
+    kills: int = 0
+    mid_write_kills: int = 0
+    mid_write_rolled_back: int = 0
+    survived: int = 0
+    runs_committed: int = 0
+    runs_in_store: int = 0
+    runs_lost: int = 0
+    runs_corrupt: int = 0
+    problems: list[str] = field(default_factory=list)
+    concurrent_writers: int = 0
+    concurrent_runs: int = 0
+    concurrent_lost: int = 0
+    seconds: float = 0.0
+
+
+def check_store(path: str | os.PathLike[str], journals: list[Path],
+                checked: dict[int, tuple[int, int]]) -> tuple[int, int, int, list[str]]:
+    """Open the store as a new process would and check it.
+
+    Returns (journaled runs, journaled runs missing, runs whose content is not exactly what
+    their writer stored, problems). ``checked`` holds runs already compared (id -> (writer,
+    seq)), so each run's content is compared once; every run is checked to be present each time.
+    """
+    from detente.store.runs import RunStore, StoreError
+
+    problems: list[str] = []
+    try:
+        store = RunStore(path)
+        problems += store.verify()  # SQLite integrity check, result hashes, scenario hashes
+        rows = {r.id: r for r in store.list_runs(limit=None)}
+    except (StoreError, OSError, ValueError) as exc:
+        return 0, 0, 0, [f"the store does not open: {exc}"]
+    committed: dict[int, tuple[int, int]] = {}
+    for journal in journals:
+        if journal.exists():
+            for line in journal.read_text(encoding="utf-8").splitlines():
+                state, *numbers = line.split()
+                if state == "done" and len(numbers) == 3:
+                    rid, writer, seq = (int(x) for x in numbers)
+                    committed[rid] = (writer, seq)
+    lost = sum(1 for rid in committed if rid not in rows)
+    corrupt = 0
+    for rid in rows:
+        if rid in checked:
+            continue
+        try:
+            full = store.get(rid)
+            writer, seq = int(full.argv[1]), int(full.argv[2])
+            ok = (full.result == expected_result(writer, seq) and full.seed == seq
+                  and full.scenario() is not None and committed.get(rid, (writer, seq))
+                  == (writer, seq))
+        except Exception as exc:  # any failure to read a run back is a corrupt run
+            problems.append(f"run {rid}: cannot be read back: {type(exc).__name__}: {exc}")
+            ok = False
+        if ok:
+            checked[rid] = (writer, seq)
+        else:
+            corrupt += 1
+    return len(committed), lost, corrupt, problems
+
+
+def store_kill_test(kills: int, seed: int = 0, workdir: str | os.PathLike[str] | None = None,
+                    max_delay_s: float = 0.25) -> StoreReport:
+    """Kill writer processes (SIGKILL) ``kills`` times at random points, checking the store after
+    each kill; then two writers at once. Needs ``fork`` (Linux, macOS)."""
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("fork")
+    rng = np.random.default_rng(seed)
+    report = StoreReport()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-store-") as tmp:
+        path = str(Path(tmp) / "runs.sqlite")
+        journals: list[Path] = []
+        checked: dict[int, tuple[int, int]] = {}
+        pending: list[tuple[int, int]] = []
+        for k in range(kills):
+            # One writer, sometimes two at once; each is killed after a random delay, some
+            # while paused inside a write transaction.
+            procs = []
+            for j in range(1 + int(rng.random() < 0.3)):
+                writer = 2 * k + j
+                journal = Path(tmp) / f"journal-{writer}.txt"
+                journals.append(journal)
+                pause = float(rng.choice([0.0, 0.0, 0.02]))
+                proc = ctx.Process(target=_writer, args=(path, writer, str(journal), 10_000, pause))
+                proc.start()
+                procs.append(proc)
+            time.sleep(float(rng.uniform(0.0, max_delay_s)))
+            for proc in procs:
+                if proc.pid is not None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                proc.join()
+            report.kills += 1
+            for journal in journals[-len(procs):]:
+                lines = journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []
+                if lines and lines[-1].startswith("begin "):
+                    report.mid_write_kills += 1
+                    _, _, writer, seq = lines[-1].split()
+                    pending.append((int(writer), int(seq)))
+            committed, lost, corrupt, problems = check_store(path, journals, checked)
+            report.runs_committed, report.runs_lost = committed, lost
+            report.runs_corrupt += corrupt
+            report.problems += problems
+            report.survived += int(lost == 0 and corrupt == 0 and not problems)
+        report.runs_in_store = len(checked)
+        # A run killed in mid-write was rolled back (absent) or, when the kill came after COMMIT
+        # reached the disk, is whole (checked above with every other run).
+        # (A rolled-back run's id is reused by the next run: compare by writer and sequence.)
+        stored = set(checked.values())
+        report.mid_write_rolled_back = sum(1 for key in pending if key not in stored)
+        # Two writers at once, to the end: nothing lost, nothing doubled.
+        path2 = str(Path(tmp) / "concurrent.sqlite")
+        per_writer = 40
+        js = [Path(tmp) / f"conc-{w}.txt" for w in range(2)]
+        procs = [ctx.Process(target=_writer, args=(path2, 10_000 + w, str(js[w]), per_writer, 0.0))
+                 for w in range(2)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
+            if proc.exitcode != 0:
+                report.problems.append(f"concurrent writer exited with {proc.exitcode}")
+        seen: dict[int, tuple[int, int]] = {}
+        committed, lost, corrupt, problems = check_store(path2, js, seen)
+        report.concurrent_writers = 2
+        report.concurrent_runs = len(seen)
+        want = {(10_000 + w, s) for w in range(2) for s in range(per_writer)}
+        report.concurrent_lost = len(want - set(seen.values())) + lost
+        report.runs_corrupt += corrupt
+        report.problems += problems
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def print_store(report: StoreReport) -> None:
+    r = report
+    print(f"store: kills {r.kills} (SIGKILL; {r.mid_write_kills} inside a write transaction, "
+          f"{r.mid_write_rolled_back} of those rolled back); store opened and checked after "
+          f"each kill: {r.survived} of {r.kills} sound; committed runs {r.runs_committed}, "
+          f"runs in store {r.runs_in_store}, lost {r.runs_lost}, corrupt or partial "
+          f"{r.runs_corrupt}; two writers at once: {r.concurrent_runs} runs stored of 80, lost "
+          f"{r.concurrent_lost}; {r.seconds:.1f} s")
+    for problem in r.problems[:20]:
+        print(f"  PROBLEM {problem}")
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -627,10 +833,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fuzz", type=int, default=105_000, help="inputs to try (all loaders)")
     parser.add_argument("--seed", type=int, default=20250909)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--kills", type=int, default=220, help="writer processes to SIGKILL")
     args = parser.parse_args(argv)
     fuzz = fuzz_loaders(args.fuzz, seed=args.seed, workers=args.workers)
     print_fuzz(fuzz)
     failed = fuzz.crashes > 0 or bool(fuzz.findings)
+    if args.kills:
+        store = store_kill_test(args.kills, seed=args.seed)
+        print_store(store)
+        failed = failed or bool(store.problems) or store.runs_lost > 0 or store.runs_corrupt > 0
+        failed = failed or store.concurrent_lost > 0
     return 1 if failed else 0
 
 
