@@ -134,9 +134,11 @@ def simulate(
     """Simulate ``paths`` paths of the war for ``months`` months under a policy mix.
 
     ``spec``: a Scenario (with a ``war:`` section), a WarSpec, or None for the defaults.
-    Paths are simulated in blocks of :data:`detente.war.model.BLOCK` with random streams spawned
-    from one SeedSequence by block index, so results do not depend on memory chunking, and two
-    mixes with the same seed share their random numbers (common random numbers). Per-path
+    Paths are simulated in memory chunks of :data:`detente.war.model.BLOCK`; their random numbers
+    come from streams spawned from one SeedSequence per block of STREAM paths and purpose, so path
+    i's numbers depend only on (seed, i, month): results do not depend on chunking or on the
+    number of paths, and two mixes with the same seed share their random numbers (common random
+    numbers). Per-path
     parameter arrays in ``params`` must have shape (paths,).
     """
     if not 1 <= months <= MAX_MONTHS:
@@ -159,7 +161,7 @@ def simulate(
         root = np.random.SeedSequence(seed)
     events = resolve_events(ws, policy, months, P, levers)
     blocks: list[BlockResult] = []
-    for b, start in enumerate(range(0, paths, BLOCK)):
+    for start in range(0, paths, BLOCK):
         sl = slice(start, min(start + BLOCK, paths))
         n = sl.stop - sl.start
         Pb = {k: (v[sl] if isinstance(v, np.ndarray) else v) for k, v in P.items()}
@@ -173,8 +175,7 @@ def simulate(
             )
             for ev in events
         ]
-        ss = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, b))
-        blocks.append(simulate_block(Pb, evb, months, n, ss, trace=trace))
+        blocks.append(simulate_block(Pb, evb, months, n, root, trace=trace, start=sl.start))
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(blk, name) for blk in blocks])

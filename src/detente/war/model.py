@@ -112,6 +112,29 @@ def defender_cost(P: dict) -> float | np.ndarray:
     return P["w_casualties_D"] * P["casualties_D"] + P["w_money_D"] * P["money_D"]
 
 
+# Random numbers come in fixed stream blocks of STREAM paths, each seeded by (block, purpose),
+# so path i's numbers never depend on how many paths run or how they are chunked in memory.
+STREAM = 4096
+
+
+def _stream(
+    ss: np.random.SeedSequence, start: int, n: int, key: tuple[int, ...], k: int,
+    normal: bool = False,
+) -> np.ndarray:
+    """Random numbers (n, k) for paths start .. start + n - 1: uniforms, or standard normals."""
+    out = np.empty((n, k))
+    first, last = start // STREAM, (start + n - 1) // STREAM
+    for j in range(first, last + 1):
+        rng = np.random.default_rng(
+            np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, j, *key))
+        )
+        block = rng.standard_normal((STREAM, k)) if normal else rng.random((STREAM, k))
+        lo = max(start, j * STREAM)
+        hi = min(start + n, (j + 1) * STREAM)
+        out[lo - start : hi - start] = block[lo - j * STREAM : hi - j * STREAM]
+    return out
+
+
 def _log_ratio(a: np.ndarray, d: np.ndarray) -> np.ndarray:
     # ln(a / d), bounded where a side's capacity is (near) zero.
     return np.log(np.maximum(a, 1e-9)) - np.log(np.maximum(d, 1e-9))
@@ -132,9 +155,13 @@ def simulate_block(
     n: int,
     ss: np.random.SeedSequence,
     trace: bool = False,
+    start: int = 0,
 ) -> BlockResult:
-    """Simulate ``n`` paths for ``months`` months. ``P`` values are floats or arrays (n,)."""
-    rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0)))
+    """Simulate paths ``start .. start + n - 1`` of a run seeded by ``ss`` for ``months`` months.
+
+    ``P`` values are floats or arrays (n,). Path i's random numbers depend only on (ss, i, month),
+    never on n or ``start`` (see :func:`_stream`).
+    """
     f = np.float64
     ones = np.ones(n, dtype=f)
     attr = np.maximum(P["attrition"], 1e-3) * ones
@@ -200,9 +227,7 @@ def simulate_block(
     for t in range(1, months + 1):
         # 1. policy events (only on paths still at war)
         for ev in deadlines.get(t, []):
-            u = np.random.default_rng(
-                np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1, ev.index))
-            ).random(n)
+            u = _stream(ss, start, n, (1, ev.index), 1)[:, 0]
             kept = u < ev.enforce
             pending = np.where(active, np.maximum(pending - ev.intensity, 0.0), pending)
             sanctions = np.where(active & kept, np.minimum(sanctions + ev.intensity, 1.0),
@@ -265,7 +290,7 @@ def simulate_block(
         active = active & ~settle
 
         # 3. a month of fighting
-        noise = rng.standard_normal((3, n))
+        noise = _stream(ss, start, n, (0, t), 3, normal=True).T
         lr = _log_ratio(cap_A, cap_D)
         drift = theta + kappa * lr
         if steps > 0:
