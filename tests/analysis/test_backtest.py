@@ -312,3 +312,30 @@ def test_cli_user_errors_are_one_line(capsys, argv: list[str], message: str) -> 
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+TWO_ISSUES = """
+meta: {id: two-issue-case, title: A two-issue test case}
+issues:
+  - {id: a, name: Issue A}
+  - {id: b, name: Issue B, scale: {low: 0, high: 10}}
+outcomes:
+  a: {value: 40, source: test}
+actors:
+  - {id: x, name: X, capability: 2, positions: {a: 0, b: 10}, saliences: {a: 0.9, b: 0.1}}
+  - {id: y, name: Y, capability: 1, positions: {a: 100, b: 0}, saliences: {a: 0.2, b: 0.8}}
+  - {id: z, name: Z, capability: 1, positions: {a: 60, b: 5}, saliences: {a: 0.5, b: 0.5}}
+"""
+
+
+def test_multi_issue_case_scores_only_issues_with_outcomes(tmp_path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_ISSUES, encoding="utf-8")
+    result = bt.run_backtest(bt.load_cases([str(path)]), ["compromise", "exchange"])
+    assert set(result.rows.issue) == {"a"}
+    # Compromise on issue a by hand: weights 1.8, 0.2, 0.5; (0 + 20 + 30) / 2.5 = 20.
+    comp = result.rows[result.rows.model == "compromise"].iloc[0]
+    assert comp.forecast == pytest.approx(20.0) and comp.error == pytest.approx(20.0)
+    # The exchange model needs two issues and has them here: it is scored, not skipped.
+    exch = result.rows[result.rows.model == "exchange"].iloc[0]
+    assert np.isfinite(exch.forecast) and exch.note == ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from detente.analysis import backtest as bt
 from detente.analysis import deu
@@ -197,3 +199,68 @@ def test_cli_backtest_deu(capsys) -> None:
     assert result.exit_code == 0, result.output
     for word in ("Leaderboard", "deu-101", "ensemble", "skipped rows: 2"):
         assert word in result.output
+
+
+# --- property: any mix of values and missing-value codes is read as the codebook says ---------
+
+ACTORS = ("com", "ep", "de", "fr", "pl", "mt")
+MISSING = ("999", "", "NA", "-1", "1000", "#NULL!")
+
+
+@st.composite
+def deu_files(draw: st.DrawFn) -> list[dict[str, str]]:
+    cell = st.one_of(st.integers(0, 100).map(str), st.sampled_from(MISSING))
+    rows = []
+    for n in range(draw(st.integers(1, 4))):
+        row = {"isnr": str(n + 1), "finact": "15-06-09", "proc": "COD",
+               "rp": draw(cell), "out": draw(cell)}
+        for a in ACTORS:
+            row["p" + a] = draw(cell)
+            row["s" + a] = draw(cell)
+        rows.append(row)
+    return rows
+
+
+def _value(text: str) -> float | None:
+    # The codebook's rule, restated: a number on 0-100 is a value; anything else here is missing.
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if 0 <= v <= 100 else None
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=deu_files())
+def test_property_missing_codes_and_compromise(tmp_path: Path, rows: list[dict[str, str]]) -> None:
+    cols = ["isnr", "finact", "proc"] + ["p" + a for a in ACTORS] + ["s" + a for a in ACTORS]
+    cols += ["rp", "out"]
+    text = ";".join(cols) + "\n" + "".join(";".join(r[c] for c in cols) + "\n" for r in rows)
+    path = tmp_path / "prop.csv"
+    path.write_text(text, encoding="utf-8")
+    data = deu.load_deu(path)
+    weight = {"com": 29, "ep": 29, "de": 29, "fr": 29, "pl": 27, "mt": 3}  # Nice, 2009
+    expected = {}
+    for r in rows:
+        placed = [(a, _value(r["p" + a]), _value(r["s" + a])) for a in ACTORS]
+        placed = [(a, x, 50.0 if s is None else s) for a, x, s in placed if x is not None]
+        out = _value(r["out"])
+        if out is None or len(placed) < 2:
+            continue
+        w = [weight[a] * s for a, _, s in placed]
+        xs = [x for _, x, _ in placed]
+        mean = (sum(wi * xi for wi, xi in zip(w, xs, strict=True)) / sum(w) if sum(w) > 0
+                else sum(xs) / len(xs))
+        expected[f"deu-{r['isnr']}"] = ({a for a, _, _ in placed}, abs(mean - out))
+    assert [c.id for c in data.cases] == list(expected)
+    assert len(data.skipped) == len(rows) - len(expected)
+    if not expected:
+        return
+    result = bt.run_backtest(data.cases, ["compromise"], ensemble=False)
+    for case in data.cases:
+        actors, err = expected[case.id]
+        assert {a.id for a in case.scenario.actors} == actors
+        got = result.rows[result.rows.case == case.id].error.iloc[0]
+        # Tolerance 1e-9 on 0-100: the same weighted mean summed in another order.
+        assert got == pytest.approx(err, abs=1e-9)
