@@ -52,10 +52,10 @@ them at random.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
-import numba
 import numpy as np
 
 from detente.bargaining.inputs import BargainingInput, ModelResult
@@ -211,8 +211,7 @@ def _best_numpy(
     return best, gain[rows, best], t.reshape(m, -1)[rows, best], out
 
 
-@numba.njit(cache=True)
-def _best_numba(
+def _best_loops(
     act: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
@@ -223,7 +222,7 @@ def _best_numba(
     moved: np.ndarray,
     ia: np.ndarray,
     ib: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Same as :func:`_best_numpy`, as one compiled loop per row: no (i, j, pair) temporaries.
 
     Candidates are visited in the same (i, j, pair) order and only a strictly larger gain
@@ -287,6 +286,20 @@ def _best_numba(
         gain[q] = bg
         tbest[q] = bt
     return best, gain, tbest, out
+
+
+@functools.cache
+def _compiled() -> Any:
+    # numba is imported and the kernel compiled (or loaded from numba's cache) on first use, so
+    # that importing detente (the CLI, the registry) does not pay for it.
+    import numba
+
+    return numba.njit(cache=True)(_best_loops)
+
+
+def _best_numba(*args: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_best_loops` compiled with numba."""
+    return _compiled()(*args)
 
 
 def _run_chunk(
