@@ -380,3 +380,15 @@ def test_first_exchange_is_the_best_one(seed: int) -> None:
     # The same exchange, whichever of the two is called i: {(supplier, supply issue)}.
     i, a, j, b = who
     assert {(first["i"], first["issue_i"]), (first["j"], first["issue_j"])} == {(i, a), (j, b)}
+
+
+def test_exchange_log_indexing() -> None:
+    rng = np.random.default_rng(5)
+    inp = _random_input(rng, 3, 5, 3)
+    log = exchange(inp).extras["exchanges"]
+    assert len(log) == 3
+    assert [len(x) for x in log] == log.counts().tolist()
+    assert log[-1] == log[2] and log[0:2] == [log[0], log[1]]
+    assert all(isinstance(e, dict) and e["gain"] > 0 for x in log for e in x)
+    with pytest.raises(IndexError):
+        log[3]
