@@ -108,7 +108,8 @@ def backtest(
         selected, model or None, parse_params(param), draws=draws, seed=seed,
         position_sd=position_sd, ensemble=ensemble,
     )
-    timings = {"load_s": loaded - started, "score_s": time.perf_counter() - loaded}
+    done = time.perf_counter()
+    timings = {"load_s": loaded - started, "score_s": done - loaded, "total_s": done - started}
     payload = result.to_json()
     if deu_info is not None:
         payload["deu"] = deu_info
