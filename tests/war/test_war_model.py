@@ -183,3 +183,16 @@ def test_policy_base_chain_and_loops() -> None:
     })
     with pytest.raises(DetenteError, match="loops"):
         simulate(loop, "a", months=3, paths=5)
+
+
+def test_status_quo_talks_only_after_beliefs_converge() -> None:
+    # Why claim 5 would hold in 100% of draws under the status quo: with no events the weighted
+    # costs are constant, so the range condition is gap(t) <= horizon x (c_A + c_D), a constant;
+    # draws are conditioned on no range in month 1, so every path that reaches talks does so with
+    # a smaller gap than at the start. (The scenario's claim uses credible pressure, where rising
+    # costs could open a range without convergence.)
+    drawn, _ = draw_at_war(UKR.war, 3_000, seed=5)
+    res = simulate(UKR, "status-quo", 60, 3_000, seed=5, params=drawn)
+    talks = res.talks_month > 0
+    assert talks.any()
+    assert np.all(res.gap_at_talks[talks] < res.gap_start[talks])

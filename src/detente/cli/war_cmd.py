@@ -242,23 +242,24 @@ def claims(
         title=f"{sc.meta.title}: claims ({draws} draws x {paths} paths, seed {seed})",
         title_justify="left",
     )
-    table.add_column("claim")
-    table.add_column("statement")
-    table.add_column("default", justify="center")
-    table.add_column("share of draws", justify="right")
-    table.add_column("values (default)")
+    table.add_column("claim", no_wrap=True)
+    table.add_column("default", justify="center", no_wrap=True)
+    table.add_column("share of draws", justify="right", no_wrap=True)
+    table.add_column("in words")
     for r in results:
         table.add_row(
-            f"[bold]{r.id}[/bold]\n{r.text}", r.statement,
-            "[green]holds[/green]" if r.holds_default else "[red]fails[/red]",
-            "-" if r.share_draws is None else f"{100 * r.share_draws:.0f}%",
-            "\n".join(f"{k} = {v:.3g}" for k, v in r.values_default.items()),
+            r.id, "[green]holds[/green]" if r.holds_default else "[red]fails[/red]",
+            "-" if r.share_draws is None else f"{100 * r.share_draws:.0f}%", r.text,
         )
     table.caption = (
-        "share of draws: in what share of draws from the war parameters' uncertainty the claim "
-        "holds (each draw simulated on its paths with common random numbers across mixes)"
+        "default: under the assumed values; share of draws: in what share of draws from the "
+        "war parameters' uncertainty it holds (common random numbers across mixes)"
     )
     console.print(table)
+    for r in results:
+        console.print(f"[bold]{r.id}[/bold]: {r.statement}", soft_wrap=True)
+        values = ", ".join(f"{k} = {v:.3g}" for k, v in r.values_default.items())
+        console.print(f"  default values: {values}", soft_wrap=True, style="dim")
 
 
 def register(app: typer.Typer) -> None:
