@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "detente.cli.catalog_cmd",
     "detente.cli.ktab_cmd",
     "detente.cli.runs_cmd",
+    "detente.cli.report_cmd",
+    "detente.cli.serve_cmd",
     "detente.cli.backtest_cmd",
     "detente.cli.analysis_cmd",
     "detente.cli.war_cmd",

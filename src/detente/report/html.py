@@ -36,9 +36,12 @@ def report_data(
     war: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     source: str | None = None,
+    claims_draws: int = 200,
+    claims_paths: int = 200,
 ) -> dict[str, Any]:
     """Everything the report shows, as JSON. Parts given (e.g. from a stored run) are used as
-    they are; the rest is computed with ``seed``."""
+    they are; the rest is computed with ``seed``. ``claims_draws`` x ``claims_paths``: the
+    claims check's effort (draws from the war parameters' uncertainty x paths per draw)."""
     notes: list[str] = []
     if forecast_json is None:
         fc = api.forecast(scenario, model=models, params=params)
@@ -61,7 +64,7 @@ def report_data(
         "forecast": forecast_json,
         "montecarlo": mc,
         "war": war,
-        "claims": sections.claims_section(scenario, seed),
+        "claims": sections.claims_section(scenario, seed, claims_draws, claims_paths),
         "baserates": sections.baserates_section(scenario),
         "extra": extra or {},
         "notes": notes,
@@ -125,12 +128,13 @@ def build_report(scenario: Scenario, **kwargs: Any) -> str:
     return render_report(report_data(scenario, **kwargs))
 
 
-def report_for_run(run: Any, draws: int = 0, seed: int | None = None) -> str:
+def report_for_run(run: Any, draws: int = 0, seed: int | None = None, **kwargs: Any) -> str:
     """The report of a stored run: its stored results, plus the other sections computed now."""
-    return render_report(run_report_data(run, draws=draws, seed=seed))
+    return render_report(run_report_data(run, draws=draws, seed=seed, **kwargs))
 
 
-def run_report_data(run: Any, draws: int = 0, seed: int | None = None) -> dict[str, Any]:
+def run_report_data(run: Any, draws: int = 0, seed: int | None = None, **kwargs: Any
+                    ) -> dict[str, Any]:
     """:func:`report_data` for a stored run (its forecast, Monte Carlo and war results reused)."""
     from detente.scenario.errors import DetenteError
 
@@ -153,6 +157,7 @@ def run_report_data(run: Any, draws: int = 0, seed: int | None = None) -> dict[s
         forecast_json=result if is_forecast else None,
         montecarlo=mc or None, war=war, extra=extra,
         source=f"run {run.id} ({run.command}, {run.created_at[:19].replace('T', ' ')} UTC)",
+        **kwargs,
     )
     return data
 
@@ -221,6 +226,8 @@ def _at(curve: dict[str, Any], month: float) -> float | None:
 
 def _policy_summary(result: dict[str, Any], name: str) -> dict[str, Any]:
     pols = result.get("policies")
+    if isinstance(pols, dict):
+        pols = [{"name": k, **v} for k, v in pols.items() if isinstance(v, dict)]
     if isinstance(pols, list):
         for pol in pols:
             if isinstance(pol, dict) and (pol.get("name") or pol.get("policy")) == name:

@@ -99,8 +99,14 @@ def _value(est: Any) -> float | None:
         return None
 
 
+def _t(text: object) -> str:
+    """User text (names, labels) as matplotlib shows it literally: '$' would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
 def _short_label(text: str, limit: int = 28) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    text = text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    return _t(text)
 
 
 def _empty(message: str) -> Figure:
@@ -165,7 +171,7 @@ def positions_figure(
                            edgecolor="white", linewidth=0.8)
                 ax.annotate(f"{value:.1f}", (value, y), xytext=(6, 0),
                             textcoords="offset points", va="center", fontsize=7, color=color)
-            labels.append(f"{name} (forecast)")
+            labels.append(_t(f"{name} (forecast)"))
             y += 1
         ref = issue.get("reference")
         if ref is not None:
@@ -184,7 +190,7 @@ def positions_figure(
             f"{hi:g}\n{_short_label(issue.get('high_label') or '', 36)}",
         ], fontsize=8)
         ax.grid(axis="x", color="#eee")
-        ax.set_title(issue.get("name") or issue["id"], loc="left", fontsize=10,
+        ax.set_title(_t(issue.get("name") or issue["id"]), loc="left", fontsize=10,
                      fontweight="bold")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -216,8 +222,8 @@ def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure
         if issue:
             lo, hi = float(issue["low"]), float(issue["high"])
             ax.set_ylim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))  # ends stay visible
-            ax.set_ylabel(f"{issue['high_label'][:18]} \u2191", fontsize=7)
-        ax.set_title(f"{model}: {issue.get('name', issue_id)}", loc="left", fontsize=10,
+            ax.set_ylabel(_t(f"{issue['high_label'][:18]} \u2191"), fontsize=7)
+        ax.set_title(_t(f"{model}: {issue.get('name', issue_id)}"), loc="left", fontsize=10,
                      fontweight="bold")
         ax.set_xlabel("round", fontsize=8)
         ax.grid(color="#eee")
@@ -256,7 +262,9 @@ def talks_curves(war: Any) -> list[dict[str, Any]]:
                 low, high = [b[0] for b in band], [b[1] for b in band]
         if p is None:
             continue
-        months = pol.get("months") or data.get("months") or list(range(1, len(p) + 1))
+        months = pol.get("months") or data.get("months") or len(p)
+        if isinstance(months, int | float):  # a horizon: months 1..T
+            months = list(range(1, len(p) + 1))
         out.append({
             "policy": str(pol.get("name") or pol.get("policy") or pol.get("id") or f"policy {i}"),
             "label": pol.get("label") or pol.get("title"),
@@ -295,7 +303,7 @@ def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figur
     ax.set_xlim(min(min(c["months"]) for c in curves), max(max(c["months"]) for c in curves))
     ax.set_xlabel("months from now", fontsize=9)
     ax.set_ylabel("P(talks by month)", fontsize=9)
-    ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    ax.set_title(_t(title), loc="left", fontsize=10, fontweight="bold")
     ax.grid(color="#eee")
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     for side in ("top", "right"):
@@ -382,7 +390,7 @@ def sensitivity_figure(sens: Any, top: int = 12) -> Figure:
                 error_kw={"lw": 0.8, "ecolor": "#444"})
         ax.set_yticks(range(len(order)), [_short_label(g["names"][i], 34) for i in order],
                       fontsize=8)
-        ax.set_title(f"{g['output']}: {g['index']}", loc="left", fontsize=10, fontweight="bold")
+        ax.set_title(_t(f"{g['output']}: {g['index']}"), loc="left", fontsize=10, fontweight="bold")
         ax.grid(axis="x", color="#eee")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -423,7 +431,7 @@ def whatif_figure(whatif: Any, title: str = "What if: baseline vs variant") -> F
             color=PALETTE[0], label="what if")
     ax.set_yticks(list(ys), [_short_label(r["label"], 36) for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    ax.set_title(_t(title), loc="left", fontsize=10, fontweight="bold")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.grid(axis="x", color="#eee")
     for side in ("top", "right"):

@@ -73,14 +73,21 @@ def talks_comparison(
     """
     import numpy as np
 
+    from detente.war import params as war_params
     from detente.war import simulate
-    from detente.war.params import draw_params, uncertain_names
     from detente.war.policies import get_policy, policy_names
 
     spec = sc.war
     names = policies or policy_names(spec)
     n = draws * paths_per_draw
-    drawn = draw_params(spec, draws, seed) if uncertain_names(spec) else {}
+    accepted = 1.0
+    if not war_params.uncertain_names(spec):
+        drawn: dict[str, Any] = {}
+    elif hasattr(war_params, "draw_at_war"):
+        # As `detente war` does: only draws under which the war is still going on at the start.
+        drawn, accepted = war_params.draw_at_war(spec, draws, seed)
+    else:
+        drawn = war_params.draw_params(spec, draws, seed)
     params = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
     out = []
     for name in names:
@@ -107,6 +114,7 @@ def talks_comparison(
         "draws": draws, "paths_per_draw": paths_per_draw, "seed": seed,
         "levers": dict(levers or {}),
         "uncertain_parameters": sorted(drawn),
+        "draws_accepted": accepted,
         "band": "10th-90th percentile across parameter draws",
         "policies": out,
     }
@@ -122,18 +130,20 @@ def war_section(sc: Scenario, seed: int, levers: dict[str, float] | None = None,
     return {"available": True, "result": result}
 
 
-def claims_section(sc: Scenario, seed: int, draws: int | None = None) -> dict[str, Any]:
-    """The article's claims, checked: in what share of the parameter space each holds."""
+def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200
+                   ) -> dict[str, Any]:
+    """The scenario's claims, checked: under the default assumptions, and in what share of draws
+    from the war parameters' uncertainty each holds."""
     mod = _module("detente.analysis.claims")
-    fn = None if mod is None else (getattr(mod, "check_claims", None)
-                                   or getattr(mod, "claims", None)
-                                   or getattr(mod, "check", None))
+    fn = None if mod is None else getattr(mod, "check_claims", None)
     if fn is None or not callable(fn):
         return _absent("the claims check (detente.analysis.claims)")
-    kwargs: dict[str, Any] = {"seed": seed}
-    if draws:
-        kwargs["draws"] = draws
-    return {"available": True, "result": _json(fn(sc, **_accepted(fn, kwargs)))}
+    if not sc.claims:
+        return {"available": False, "reason": "the scenario states no claims"}
+    kwargs = _accepted(fn, {"seed": seed, "draws": draws, "paths": paths})
+    results = fn(sc, **kwargs)
+    return {"available": True, "draws": draws, "paths": paths, "seed": seed,
+            "result": [_json(r) for r in results]}
 
 
 def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, Any]:

@@ -24,11 +24,12 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
-from detente.store.runs import ENV_VAR, StoreError, open_store
+from detente.store.runs import ENV_VAR, StoreError, open_store, resolve_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +77,13 @@ def stored(fn: F) -> F:
 
     wrapper.__signature__ = new_sig  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+def current_store_path() -> Path | None:
+    """The store the running command reads: its ``--store``, else $DETENTE_STORE or the default
+    (``--no-store`` only stops recording); None when the store is off."""
+    settings = _SETTINGS.get()
+    return resolve_path(settings.store if settings is not None else None)
 
 
 def record_cli_run(

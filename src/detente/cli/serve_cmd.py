@@ -1,0 +1,44 @@
+"""``detente serve``: the local web app (FastAPI + htmx), on 127.0.0.1 by default."""
+
+from __future__ import annotations
+
+import typer
+
+from detente.cli.common import console
+from detente.scenario.errors import DetenteError
+from detente.store.runs import ENV_VAR
+
+
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1", "--host",
+        help="Address to bind. The default serves this machine only; 0.0.0.0 exposes the app "
+        "(and every scenario you open) to your network.",
+    ),
+    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any)."),
+    store: str | None = typer.Option(
+        None, "--store", metavar="PATH",
+        help=f"Run store for the app's runs; default ${ENV_VAR} or the user data dir; 'off'.",
+    ),
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level."),
+) -> None:
+    """Serve the local web app: choose or upload a scenario, edit it, run the models, move the
+    policy levers, open and compare past runs, download reports."""
+    import uvicorn
+
+    from detente.web.app import create_app
+
+    app = create_app(store)
+    where = app.state.store.path if app.state.store is not None else "(storing is off)"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]warning:[/yellow] serving on {host}: other machines can reach "
+                      "this app; it has no login")
+    console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+    except OSError as exc:
+        raise DetenteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
