@@ -342,3 +342,51 @@ def test_unknown_parameter_is_rejected() -> None:
 def test_bad_inputs_raise_detente_errors(pos, sal, cap, match) -> None:
     with pytest.raises(DetenteError, match=match):
         eum(make_input(pos, sal, cap))
+
+
+def test_security_sums_over_positions_include_the_actual_one() -> None:
+    # risk_superscripts="positions": i's own sum at its actual position is one of the candidates,
+    # so it lies between their min and max (R_i in [-1, 1], r_i in [0.5, 2]), and it equals the
+    # sum the "actors" reading uses.
+    from detente.bargaining.eum import (
+        _count_below,
+        _danger_over_positions,
+        _eu_r1,
+        _Settings,
+        _win_probabilities,
+        weighted_median_rows,
+    )
+
+    rng = np.random.default_rng(12)
+    u = rng.uniform(0, 1, (4, 7))
+    w = rng.uniform(0, 1, (4, 7))
+    s = rng.uniform(0, 1, (4, 7))
+    for q, all_den in ((1.0, True), (0.6, False)):
+        cfg = _Settings(q, 0.3, "scholz", "positions", True, all_den)
+        mu = weighted_median_rows(u, w)
+        actual, hi, lo = _danger_over_positions(u, w, s, mu, cfg)
+        assert np.all(lo <= actual + 1e-12) and np.all(actual <= hi + 1e-12)
+        order = np.argsort(u, axis=1, kind="stable")
+        us, ws = np.take_along_axis(u, order, 1), np.take_along_axis(w, order, 1)
+        ui, uj = u[:, :, None], u[:, None, :]
+        dist = np.abs(ui - us[:, None, :])
+        p = _win_probabilities(dist, ws, _count_below(us, 0.5 * (ui + uj)), ui < uj, ui > uj,
+                               None, np.argsort(dist, axis=1), cfg)
+        e1 = _eu_r1(p, np.abs(ui - uj), s, np.abs(u - mu[:, None]), cfg)
+        np.einsum("bii->bi", e1)[...] = 0.0
+        np.testing.assert_allclose(actual, e1.sum(axis=1), atol=1e-12)
+
+
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_engines_and_reference_break_ties_alike_on_the_emissions_case(options: dict) -> None:
+    # Integer positions make exact ties (e.g. Belgium at 7 challenged from 4 and from 10 with
+    # equal distances): the documented tie rules (largest threat E^i(U_ji), then the lowest
+    # position) must give one answer in all three implementations.
+    cap = [0.08, 0.08, 0.03, 0.16, 0.16, 0.16, 0.16, 0.05, 0.05, 0.08]
+    pos = [4, 7, 4, 4, 10, 10, 10, 7, 4, 7]
+    sal = list(np.array([80, 40, 20, 80, 60, 60, 90, 10, 100, 70]) / 100.0)
+    ref = np.array(reference_trajectory(pos, sal, cap, rounds=8, **options))
+    for engine in ("numpy", "numba"):
+        got = eum(make_input(pos, sal, cap), rounds=8, engine=engine, **options)
+        np.testing.assert_allclose(got.trajectory[0, :, :, 0], ref, atol=ENGINE_TOL,
+                                   err_msg=f"{engine} {options}")

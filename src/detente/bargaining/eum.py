@@ -26,7 +26,6 @@ works on (rows x N x N) pairwise arrays, rows = draws x issues, in chunks that b
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import numpy as np
 
@@ -532,10 +531,6 @@ def _danger_over_positions(
     actual = np.einsum("bii->bi", out).copy()
     return actual, out.max(axis=2), out.min(axis=2)
 
-
-def parameters() -> dict[str, Any]:
-    """The model's parameters and defaults (for documentation and the CLI)."""
-    return {p.name: p.default for p in PARAMS}
 
 
 # ----------------------------------------------------------------------------------------------
