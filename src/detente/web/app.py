@@ -39,6 +39,11 @@ MAX_UPLOAD_BYTES = 1_000_000  # a scenario is a few KB; refuse anything near thi
 MAX_BODY_BYTES = 2 * MAX_UPLOAD_BYTES
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".csv", ".xml")
 MAX_DRAWS = 5_000  # Monte Carlo draws a page may ask for (keeps a click under a few seconds)
+# Requests per second each client address may make (token bucket), and the burst it may save up:
+# far above what a person clicking does, low enough that a runaway script cannot monopolise the
+# models. ``create_app(rate_limit=None)`` turns the limit off (e.g. for a load test).
+RATE_LIMIT_PER_S = 50.0
+RATE_BURST = 200
 
 
 def _env() -> Environment:
@@ -57,14 +62,20 @@ class WebError(DetenteError):
     """A request the page cannot serve; shown to the user in the page."""
 
 
-def create_app(store: str | os.PathLike[str] | None = None) -> FastAPI:
-    """The app; runs go to ``store`` (default: $DETENTE_STORE or the user's data dir)."""
+def create_app(store: str | os.PathLike[str] | None = None, *,
+               rate_limit: float | None = RATE_LIMIT_PER_S, burst: int = RATE_BURST) -> FastAPI:
+    """The app; runs go to ``store`` (default: $DETENTE_STORE or the user's data dir).
+
+    Each client address may make ``rate_limit`` requests per second with bursts of ``burst``
+    (429 beyond); ``rate_limit=None`` turns the limit off.
+    """
     store_path = resolve_path(store)
     env = _env()
     app = FastAPI(title="detente", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.store = None if store_path is None else RunStore(store_path)
+    app.add_middleware(_Guard, max_body=MAX_BODY_BYTES, rate=rate_limit, burst=burst)
 
     def render(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**ctx), status_code=status)
@@ -88,12 +99,21 @@ def create_app(store: str | os.PathLike[str] | None = None) -> FastAPI:
     async def detente_error(request: Request, exc: DetenteError) -> HTMLResponse:
         return error(str(exc))
 
+    @app.exception_handler(RequestTooLarge)
+    async def too_large(request: Request, exc: RequestTooLarge) -> HTMLResponse:
+        return error(str(exc), status=413)
+
     @app.exception_handler(ParameterError)
     async def parameter_error(request: Request, exc: ParameterError) -> HTMLResponse:
         return error(str(exc))
 
     @app.get("/", response_class=HTMLResponse)
     def index(scenario: str | None = None) -> HTMLResponse:
+        if scenario and scenario not in scenario_io.embedded_names():
+            # Only embedded names: a path here would let any page read any file the server can
+            # (its content leaks through the error message) or hang it on /dev/zero.
+            raise WebError(f"no embedded scenario {scenario[:60]!r} "
+                           f"(embedded: {', '.join(scenario_io.embedded_names())})")
         sc = api.load(scenario or scenario_io.DEFAULT_SCENARIO)
         return render("index.html", **_editor_ctx(sc, scenario or scenario_io.DEFAULT_SCENARIO),
                       embedded=scenario_io.embedded_names(), version=__version__,
@@ -190,7 +210,8 @@ def create_app(store: str | os.PathLike[str] | None = None) -> FastAPI:
         from detente.report.html import report_for_run
 
         run = _need_store(app).get(run_id)
-        html = report_for_run(run, draws=0)
+        # The run's own results, plus the other sections at a pace a click can wait for.
+        html = report_for_run(run, draws=0, claims_draws=50, claims_paths=100)
         return Response(html, media_type="text/html; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="detente-run-{run.id}.html"'})
 
@@ -200,12 +221,73 @@ def create_app(store: str | os.PathLike[str] | None = None) -> FastAPI:
 
         form = await request.form()
         sc = _edited_scenario(form)
-        html = build_report(sc, draws=_int(form.get("draws"), "draws", 0, MAX_DRAWS))
+        html = build_report(sc, draws=_int(form.get("draws"), "draws", 0, MAX_DRAWS),
+                            claims_draws=50, claims_paths=100)
         name = sc.meta.id or "scenario"
         return Response(html, media_type="text/html; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="detente-{_safe_name(name)}.html"'})
 
     return app
+
+
+class RequestTooLarge(WebError):
+    """A request body (sent without Content-Length, e.g. chunked) grew past the limit."""
+
+
+class _Guard:
+    """ASGI middleware: a per-client token-bucket rate limit, and a cap on request bodies that
+    arrive without a Content-Length (the ``limit_body`` middleware checks those that have one).
+    """
+
+    def __init__(self, app: Any, max_body: int, rate: float | None, burst: int) -> None:
+        self.app, self.max_body, self.rate, self.burst = app, max_body, rate, burst
+        self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, last time)
+
+    def _allow(self, client: str) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        if not self.rate:
+            return 0.0
+        now = time.monotonic()
+        tokens, last = self.buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self.buckets[client] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        if len(self.buckets) > 10_000:  # many clients: forget those that are back to full
+            self.buckets = {k: v for k, v in self.buckets.items()
+                            if v[0] + (now - v[1]) * self.rate < self.burst}
+        self.buckets[client] = (tokens - 1.0, now)
+        return 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if not scope.get("path", "").startswith("/static/"):
+            wait = self._allow(client)
+            if wait > 0:
+                resp = HTMLResponse(
+                    '<div class="error" role="alert">Too many requests: slow down and try again '
+                    f"in {wait:.1f} s.</div>", status_code=429,
+                    headers={"Retry-After": str(max(1, round(wait))), "HX-Retarget": "#messages",
+                             "HX-Reswap": "innerHTML"})
+                await resp(scope, receive, send)
+                return
+        received = 0
+
+        async def counted() -> Any:
+            nonlocal received
+            message = await receive()
+            if message.get("type") == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise RequestTooLarge(f"the request is too large (over {self.max_body:,} "
+                                          f"bytes; scenario uploads are limited to "
+                                          f"{MAX_UPLOAD_BYTES:,} bytes)")
+            return message
+
+        await self.app(scope, counted, send)
 
 
 # -- helpers --------------------------------------------------------------------------------
