@@ -301,3 +301,17 @@ def test_intervention_spec_round_trips_through_mapping() -> None:
     spec = parse_intervention("merge USA,EU as WEST")
     again = InterventionSpec.model_validate(spec.model_dump(by_alias=True))
     assert again == spec
+
+
+def test_war_whatif_policy_uses_common_random_numbers() -> None:
+    sc = api.load("ukraine-2025")
+    # The status quo against itself: the same draws and paths, so exactly no change.
+    same = whatif(sc, ["policy status-quo"], models=["war"], draws=300, seed=4).to_frame()
+    assert list(same["model"]) == ["war"] * 3
+    assert np.all(same["change"].fillna(0.0).to_numpy() == 0.0)
+    other = whatif(sc, ["policy secondary-sanctions"], models=["war"], draws=300, seed=4)
+    frame = other.to_frame()
+    assert ((frame["base"] >= 0) & (frame["base"] <= 1)).all()
+    assert frame.loc[0, "base"] == same.loc[0, "base"]  # the base run does not depend on it
+    with pytest.raises(DetenteError, match="unknown policy mix"):
+        whatif(sc, ["policy nosuch"], models=["war"], draws=10)

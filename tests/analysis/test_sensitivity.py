@@ -126,3 +126,18 @@ def test_war_sensitivity_is_seeded_and_bounded() -> None:
     np.testing.assert_allclose(p * 40, np.round(p * 40), atol=1e-9)
     with pytest.raises(DetenteError, match="war"):
         sensitivity(linear(), "war", method="morris", n=4)
+
+
+@pytest.mark.parametrize(("d", "n", "seed"), [(3, 64, 1), (7, 100, 3)])
+def test_saltelli_design_equals_salib(d: int, n: int, seed: int) -> None:
+    import warnings
+
+    from SALib.sample import sobol as sobol_sample
+
+    from detente.analysis.sensitivity import saltelli_units
+
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    assert np.array_equal(saltelli_units(d, n, seed), want)

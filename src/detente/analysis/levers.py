@@ -328,12 +328,17 @@ class WhatIf:
     draws: int
     seed: int | None
     thresholds: tuple[Threshold, ...] = ()
+    war_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model and issue: base and what-if (medians under Monte Carlo), change,
-        90% intervals, and P(threshold) before and after."""
+        90% intervals, and P(threshold) before and after; for the war model, P(talks within 12
+        and 24 months) and the median terms, base policy vs the intervened one."""
         rows = []
         for m in self.models:
+            if m == "war":
+                rows.extend(self.war_rows)
+                continue
             b, n = self.base_forecasts[m], self.new_forecasts[m]
             for k, issue in enumerate(self.base.issue_ids):
                 row: dict[str, Any] = {
@@ -393,8 +398,12 @@ def whatif(
 
     base_f: dict[str, np.ndarray] = {}
     new_f: dict[str, np.ndarray] = {}
+    war_rows: list[dict[str, Any]] = []
     for m in models:
         p = (params or {}).get(m, {})
+        if m == "war":
+            war_rows = _war_whatif(base_sc, applied, paths=max(draws, 2000), seed=entropy)
+            continue
         if draws > 1:
             # Both through the same seeded stream; the interventions keep columns by name, so a
             # shared input gets the same draw (monte_carlo draws by column order: same names,
@@ -407,7 +416,38 @@ def whatif(
             base_f[m] = get_model(m)(to_arrays(base_sc), **p).forecast
             new_f[m] = get_model(m)(to_arrays(applied.scenario), **p).forecast
     return WhatIf(base_sc, applied, tuple(models), base_f, new_f, draws,
-                  entropy if draws > 1 else None, ths)
+                  entropy if draws > 1 else None, ths, war_rows)
+
+
+def _war_whatif(base: Scenario, applied: Applied, *, paths: int, seed: int,
+                months: int = 24) -> list[dict[str, Any]]:
+    # The war model under the status quo vs under the last ``policy`` intervention (its key=value
+    # settings override the war parameters the mix refers to); both on the same parameter draws
+    # and path seed (common random numbers), so the change is the policy's, not noise.
+    from detente.war import simulate
+    from detente.war.params import draw_at_war
+
+    if base.war is None:
+        raise DetenteError("the war model needs the scenario's war: section")
+    chosen = applied.policies[-1] if applied.policies else None
+    policy = chosen.policy if chosen is not None else "status-quo"
+    overrides = {k: v for k, v in (chosen.params if chosen else {}).items()}
+    drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
+    base_res = simulate(base, "status-quo", months=months, paths=paths, seed=seed, params=drawn)
+    new_sc = applied.scenario if applied.scenario.war is not None else base
+    new_res = simulate(new_sc, policy, months=months, paths=paths, seed=seed,
+                       params={**drawn, **overrides})
+    rows = []
+    for label, fn in (
+        ("P(talks within 12 months)", lambda r: float(r.p_talks_by()[11])),
+        ("P(talks within 24 months)", lambda r: float(r.p_talks_by()[23])),
+        ("terms at talks (median)", lambda r: float(np.nanmedian(r.terms))
+         if np.isfinite(r.terms).any() else float("nan")),
+    ):
+        b, n = fn(base_res), fn(new_res)
+        rows.append({"model": "war", "issue": label, "base": b, "whatif": n, "change": n - b,
+                     "policy": policy})
+    return rows
 
 
 def _mc_aligned(
@@ -567,13 +607,14 @@ class LeverResult:
     base_probability: float
     best: dict[str, Any] | None
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    variants: int = 0  # scenario variants evaluated (each on ``draws`` draws)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "actor": self.actor, "target": str(self.target), "probability": self.probability,
             "model": self.model, "draws": self.draws, "seed": self.seed,
             "base_probability": self.base_probability, "best": self.best,
-            "candidates": self.candidates,
+            "candidates": self.candidates, "variants": self.variants,
         }
 
 
@@ -654,6 +695,7 @@ def smallest_lever(
     found_p = np.full(len(cands), np.nan)
     steps = np.linspace(0.0, 1.0, grid)
     active = np.ones(len(cands), dtype=bool)
+    n_variants = 1
     if base_p >= probability:
         active[:] = False
     for _ in range(1 + refinements):
@@ -665,6 +707,7 @@ def smallest_lever(
             apply_interventions(base, [cands[c].intervention(float(d))]).scenario
             for c, row in zip(idx, deltas, strict=True) for d in row
         ]
+        n_variants += len(variants)
         f = forecast_variants(variants, base, model, draws=n_draws, seed=entropy, params=params,
                               runner=runner, label=f"lever search: {len(variants)} variants")
         p = prob(f).reshape(idx.size, grid)
@@ -694,4 +737,4 @@ def smallest_lever(
         rows = [{"intervention": "none needed", "target": None, "kind": None, "change": 0.0,
                  "cost": 0.0, "probability": base_p}]
     return LeverResult(actor, th, probability, model, n_draws, entropy if n_draws > 1 else None,
-                       base_p, rows[0] if rows else None, rows)
+                       base_p, rows[0] if rows else None, rows, n_variants)

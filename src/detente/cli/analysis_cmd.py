@@ -138,8 +138,11 @@ def whatif(
 
     sc = api.load(scenario)
     models = model or api.default_models(sc)
+    items = do or [i.describe() for i in sc.interventions]
+    if not model and sc.war is not None and any(i.strip().startswith("policy") for i in items):
+        models = [*models, "war"]  # a policy intervention is for the war model
     with runner(cluster, progress=not as_json) as run:
-        res = run_whatif(sc, do, models=models, draws=draws, seed=seed,
+        res = run_whatif(sc, items, models=models, draws=draws, seed=seed,
                          params=parse_params(param), thresholds=threshold or (), runner=run)
     if as_json:
         print_json(res.to_json())
@@ -160,8 +163,9 @@ def whatif(
     for c in extra:
         table.add_column(c, justify="right")
     for row in frame.sort_values(["issue", "model"], kind="stable").to_dict(orient="records"):
-        cells = [row["issue"], row["model"], f"{row['base']:.2f}", f"{row['whatif']:.2f}",
-                 _signed(row["change"])]
+        digits = 3 if row["model"] == "war" else 2  # war rows are probabilities and shares
+        cells = [row["issue"], row["model"], f"{row['base']:.{digits}f}",
+                 f"{row['whatif']:.{digits}f}", _signed(row["change"], digits)]
         if draws > 1:
             cells += [f"{row['base_p05']:.1f} - {row['base_p95']:.1f}",
                       f"{row['whatif_p05']:.1f} - {row['whatif_p95']:.1f}"]
@@ -287,8 +291,10 @@ def sweep(
     console.print(table)
 
 
-def _signed(x: float) -> str:
-    return f"{x:+.2f}" if abs(x) >= 0.005 else "0.00"
+def _signed(x: float, digits: int = 2) -> str:
+    if x != x:
+        return ""
+    return f"{x:+.{digits}f}" if abs(x) >= 0.5 * 10**-digits else f"{0:.{digits}f}"
 
 
 def _nan(x: Any) -> bool:
