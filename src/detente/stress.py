@@ -802,6 +802,170 @@ def print_store(report: StoreReport) -> None:
         print(f"  PROBLEM {problem}")
 
 
+# --- web load ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    """What the load test sent and measured."""
+
+    requests: int = 0
+    served: int = 0
+    errors: int = 0
+    clients: int = 0
+    seconds: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    by_path: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.served / self.seconds if self.seconds else 0.0
+
+
+# The request mix of a person using the app: pages, partials, a cheap forecast (which also
+# writes a run to the store), the stylesheet. Weights sum to 1.
+LOAD_MIX: tuple[tuple[str, str, float], ...] = (
+    ("GET", "/", 0.25),
+    ("GET", "/health", 0.20),
+    ("GET", "/scenario?name=ukraine-2025", 0.15),
+    ("GET", "/runs", 0.15),
+    ("POST", "/forecast", 0.15),
+    ("POST", "/talks", 0.05),
+    ("GET", "/static/app.css", 0.05),
+)
+
+
+def _serve(sock: Any, store: str) -> None:
+    """Child process: the web app on an already-bound loopback socket, rate limit off."""
+    import logging
+
+    import uvicorn
+
+    from detente.web.app import create_app
+
+    logging.disable(logging.WARNING)
+    config = uvicorn.Config(create_app(store, rate_limit=None), fd=sock.fileno(),
+                            log_level="error", access_log=False, lifespan="off")
+    uvicorn.Server(config).run()
+
+
+def load_test(requests: int, clients: int, seed: int = 0,
+              workdir: str | os.PathLike[str] | None = None) -> LoadReport:
+    """``requests`` requests from ``clients`` concurrent keep-alive clients against ``detente
+    serve``'s app in its own process on 127.0.0.1 (rate limit off: this measures capacity).
+
+    Bounded: each client sends its share and stops. A request is an error when it raises or gets
+    a status >= 400.
+    """
+    import http.client
+    import json
+    import multiprocessing
+    import socket
+    import threading
+    import urllib.parse
+
+    from detente.scenario.io import load
+
+    scenario_json = json.dumps(load().model_dump(mode="json"), separators=(",", ":"))
+    forecast_body = urllib.parse.urlencode({"scenario_json": scenario_json, "model": "median"})
+    talks_body = urllib.parse.urlencode({"scenario_json": scenario_json})
+    report = LoadReport(requests=requests, clients=clients)
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-load-") as tmp:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(256)
+        port = sock.getsockname()[1]
+        server = ctx.Process(target=_serve, args=(sock, str(Path(tmp) / "runs.sqlite")))
+        server.start()
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # wait until the app answers
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("GET", "/health")
+                    if conn.getresponse().status == 200:
+                        conn.close()
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or not server.is_alive():
+                    report.problems.append("the web app did not start")
+                    return report
+                time.sleep(0.1)
+            streams = np.random.SeedSequence(seed).spawn(clients)
+            latencies: list[list[float]] = [[] for _ in range(clients)]
+            statuses: list[Counter[str]] = [Counter() for _ in range(clients)]
+            paths = [m for _, m, _ in LOAD_MIX]
+            weights = np.array([w for _, _, w in LOAD_MIX])
+
+            def client(c: int) -> None:
+                rng = np.random.default_rng(streams[c])
+                n = requests // clients + (c < requests % clients)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                for _ in range(n):
+                    k = int(rng.choice(len(paths), p=weights / weights.sum()))
+                    method, path, _ = LOAD_MIX[k]
+                    body = (forecast_body if path == "/forecast" else talks_body
+                            if path == "/talks" else None)
+                    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+                    start = time.perf_counter()
+                    try:
+                        conn.request(method, path, body=body, headers=headers)
+                        resp = conn.getresponse()
+                        resp.read()
+                        ok = resp.status < 400
+                        key = f"{method} {path} {resp.status}"
+                    except (OSError, http.client.HTTPException) as exc:
+                        ok, key = False, f"{method} {path} {type(exc).__name__}"
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    latencies[c].append(time.perf_counter() - start)
+                    statuses[c][("ok " if ok else "ERROR ") + key] += 1
+                conn.close()
+
+            threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            report.seconds = time.perf_counter() - t0
+        finally:
+            server.terminate()
+            server.join(10)
+            if server.is_alive():
+                server.kill()
+                server.join()
+            sock.close()
+    lat = np.array([x for row in latencies for x in row]) * 1000
+    total: Counter[str] = Counter()
+    for counts in statuses:
+        total.update(counts)
+    report.errors = sum(v for k, v in total.items() if k.startswith("ERROR"))
+    report.served = sum(v for k, v in total.items() if k.startswith("ok"))
+    report.by_path = dict(sorted(total.items()))
+    if lat.size:
+        report.p50_ms, report.p99_ms = (float(x) for x in np.percentile(lat, [50, 99]))
+        report.max_ms = float(lat.max())
+    return report
+
+
+def print_load(report: LoadReport) -> None:
+    r = report
+    print(f"web load: {r.requests} requests from {r.clients} concurrent clients on 127.0.0.1: "
+          f"served {r.served}, errors {r.errors}; {r.rps:.1f} requests/s, latency p50 "
+          f"{r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; {r.seconds:.1f} s")
+    for key, n in r.by_path.items():
+        print(f"  {key}: {n}")
+    for problem in r.problems:
+        print(f"  PROBLEM {problem}")
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -834,6 +998,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20250909)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--kills", type=int, default=220, help="writer processes to SIGKILL")
+    parser.add_argument("--requests", type=int, default=800, help="web load test: requests")
+    parser.add_argument("--clients", type=int, default=8, help="web load test: clients")
     args = parser.parse_args(argv)
     fuzz = fuzz_loaders(args.fuzz, seed=args.seed, workers=args.workers)
     print_fuzz(fuzz)
@@ -843,6 +1009,10 @@ def main(argv: list[str] | None = None) -> int:
         print_store(store)
         failed = failed or bool(store.problems) or store.runs_lost > 0 or store.runs_corrupt > 0
         failed = failed or store.concurrent_lost > 0
+    if args.requests:
+        load = load_test(args.requests, args.clients, seed=args.seed)
+        print_load(load)
+        failed = failed or load.errors > 0 or bool(load.problems)
     return 1 if failed else 0
 
 
