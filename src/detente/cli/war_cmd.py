@@ -67,6 +67,7 @@ def war(
         raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
     if not 1 <= paths <= 2_000_000:
         raise DetenteError(f"--paths must be between 1 and 2000000, not {paths}")
+    data_dir = find_data_dir(data)  # a bad --data fails before the simulation
     drawn, accepted = (
         ({}, 1.0) if fixed else draw_at_war(sc.war, paths, np.random.SeedSequence([seed, 1]))
     )
@@ -74,7 +75,6 @@ def war(
         name: simulate(sc, name, months=months, paths=paths, seed=seed, params=drawn)
         for name in names
     }
-    data_dir = find_data_dir(data)
     rates = base_rates(data_dir) if data_dir is not None else None
     plot_path = None if no_plot else _plot(results, plot, sc.meta.title)
     if as_json:

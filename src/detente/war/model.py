@@ -140,11 +140,14 @@ def _log_ratio(a: np.ndarray, d: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(a, 1e-9)) - np.log(np.maximum(d, 1e-9))
 
 
-def _avg_capacity(cap: np.ndarray, steady: np.ndarray, attr: np.ndarray, H: np.ndarray):
-    # Mean of cap_h = steady + (cap - steady)(1 - a)^h over h = 1..H: the capacity each side
-    # expects on average over its planning horizon.
+def _horizon_weight(attr: np.ndarray, H: np.ndarray) -> np.ndarray:
+    # Mean of cap_h = steady + (cap - steady)(1 - a)^h over h = 1..H is steady + (cap - steady) g:
+    # the capacity each side expects on average over its planning horizon.
     a = np.maximum(attr, 1e-9)
-    g = (1.0 - a) * (1.0 - (1.0 - a) ** H) / (H * a)
+    return (1.0 - a) * (1.0 - (1.0 - a) ** H) / (H * a)
+
+
+def _avg_capacity(cap: np.ndarray, steady: np.ndarray, g: np.ndarray) -> np.ndarray:
     return steady + (cap - steady) * g
 
 
@@ -168,6 +171,8 @@ def simulate_block(
     H = P["horizon"] * ones
     sigma = P["sigma"] * ones
     kappa, theta = P["kappa"], P["theta"]
+    g_h = _horizon_weight(attr, H)
+    h_noise = H * sigma**2  # the battlefield noise's variance over the horizon
     steps = int(round(float(np.max(P["front_steps"]))))
 
     # levers in force
@@ -225,6 +230,8 @@ def simulate_block(
             deadlines.setdefault(ev.month + ev.deadline, []).append(ev)
 
     for t in range(1, months + 1):
+        if not trace and not active.any():
+            break  # every path has ended: nothing changes any more
         # 1. policy events (only on paths still at war)
         for ev in deadlines.get(t, []):
             u = _stream(ss, start, n, (1, ev.index), 1)[:, 0]
@@ -266,13 +273,13 @@ def simulate_block(
         ss_A = inflow_A(s_exp, secondary, absorb, dual) / attr
         ssD_A = (P["own_D"] + resolve * aid) / attr  # the attacker discounts aid by resolve
         ssD_D = (P["own_D"] + aid) / attr
-        capA_bar = _avg_capacity(cap_A, ss_A, attr, H)
-        lr_A = _log_ratio(capA_bar, _avg_capacity(cap_D, ssD_A, attr, H))
-        lr_D = _log_ratio(capA_bar, _avg_capacity(cap_D, ssD_D, attr, H))
+        capA_bar = _avg_capacity(cap_A, ss_A, g_h)
+        lr_A = _log_ratio(capA_bar, _avg_capacity(cap_D, ssD_A, g_h))
+        lr_D = _log_ratio(capA_bar, _avg_capacity(cap_D, ssD_D, g_h))
         mu_A = x + H * (m_A + kappa * lr_A)
         mu_D = x + H * (m_D + kappa * lr_D)
-        e_A = clipped_normal_mean(mu_A, np.sqrt(H * sigma**2 + H**2 * v_A))
-        e_D = clipped_normal_mean(mu_D, np.sqrt(H * sigma**2 + H**2 * v_D))
+        e_A = clipped_normal_mean(mu_A, np.sqrt(h_noise + H**2 * v_A))
+        e_D = clipped_normal_mean(mu_D, np.sqrt(h_noise + H**2 * v_D))
         rev_exp = revenue(P, s_exp, secondary, absorb)
         ev_A = e_A - H * attacker_cost(P, rev_exp, rev0, s_exp)
         ev_D = (1.0 - e_D) - H * cost_D_month
