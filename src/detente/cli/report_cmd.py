@@ -55,7 +55,7 @@ def report(
         if path is None:
             raise DetenteError("the run store is off: pass --store PATH to report a run")
         run = RunStore(path).get(str(target))
-        data = run_report_data(run, draws=draws if "montecarlo" not in (run.result or {}) else 0,
+        data = run_report_data(run, draws=draws,
                                seed=seed, claims_draws=claims_draws, claims_paths=claims_paths)
         sc = run.scenario()
     else:

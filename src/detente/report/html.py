@@ -50,8 +50,9 @@ def report_data(
     if montecarlo is None:
         mc = sections.montecarlo_section(scenario, model_names, draws, seed)
     else:
+        first = next(iter(montecarlo.values()), {})
         mc = {"available": True, "models": montecarlo, "stored": True,
-              "draws": next(iter(montecarlo.values()), {}).get("draws")}
+              "draws": first.get("draws"), "seed": first.get("seed")}
     if war is None:
         war = sections.war_section(scenario, seed)
     return {
@@ -150,7 +151,8 @@ def run_report_data(run: Any, draws: int = 0, seed: int | None = None, **kwargs:
     if run.command and run.command.split(":")[-1] in ("sensitivity", "whatif", "lever", "sweep",
                                                       "claims", "backtest"):
         extra[run.command.split(":")[-1]] = result
-    mc = result.get("montecarlo") if is_forecast else None
+    # `detente forecast --draws N` stores its Monte Carlo under "uncertainty".
+    mc = (result.get("uncertainty") or result.get("montecarlo")) if is_forecast else None
     data = report_data(
         sc, models=run.models or None, draws=draws,
         seed=run.seed if seed is None and run.seed is not None else (seed or 1),

@@ -148,11 +148,13 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         t0 = time.perf_counter()
         fc = api.forecast(sc, model=models or None)
         t1 = time.perf_counter()
-        mc = _montecarlo(sc, list(fc.results), draws, seed) if draws else {}
+        if draws:
+            # The service layer's Monte Carlo (Forecast.uncertainty), as `detente forecast
+            # --draws N --seed S` runs it: the same numbers as the CLI.
+            fc = api.forecast(sc, model=list(fc.results), draws=draws, seed=seed)
         t2 = time.perf_counter()
         result = fc.to_json()
-        if mc:
-            result["montecarlo"] = mc
+        mc = result.get("uncertainty") or {}
         run_id = _store(app, "web:forecast", sc, result, list(fc.results),
                         seed if mc else None, {"forecast_s": t1 - t0, "montecarlo_s": t2 - t1,
                                                "total_s": t2 - t0}, {"draws": draws})
@@ -160,7 +162,7 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
 
         charts = {"positions": plots.to_inline_svg(plots.positions_figure(fc, montecarlo=mc))}
         for name in fc.results:
-            if fc.to_json()["models"][name]["trajectory"]:
+            if result["models"][name]["trajectory"]:
                 charts[f"trajectory:{name}"] = plots.to_inline_svg(
                     plots.trajectory_figure(result, name, sc))
         resp = render("_results.html", result=result, mc=mc, charts=charts, run_id=run_id,
@@ -197,7 +199,8 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         table = forecast_table(run)
         if table is not None and isinstance(run.result, dict) and run.scenario_json:
             chart = plots.to_inline_svg(plots.positions_figure(
-                run.result, json.loads(run.scenario_json), montecarlo=run.result.get("montecarlo")
+                run.result, json.loads(run.scenario_json),
+                montecarlo=run.result.get("uncertainty") or run.result.get("montecarlo"),
             ))
         elif isinstance(run.result, dict) and plots.talks_curves(run.result):
             chart = plots.to_inline_svg(plots.talks_figure(run.result))
@@ -307,7 +310,8 @@ def _int(value: Any, what: str, lo: int, hi: int) -> int:
 def _safe_name(name: str | None) -> str:
     base = Path(name or "upload").name
     keep = "".join(c if c.isalnum() or c in "._-" else "_" for c in base)
-    return keep[:80] or "upload"
+    # No leading dots: ".." (or ".") must never come back as a name to join onto a directory.
+    return keep.lstrip(".")[:80] or "upload"
 
 
 async def _read_upload(file: UploadFile) -> Scenario:
@@ -394,14 +398,6 @@ def _edited_scenario(form: FormData) -> Scenario:
                     actor[key][issue] = _edit_estimate(
                         actor[key][issue], _number(value, f"{aid} {key[:-1]} on {issue}"))
     return scenario_io.from_data(data, name="edited scenario")
-
-
-def _montecarlo(sc: Scenario, models: list[str], draws: int, seed: int) -> dict[str, Any]:
-    try:
-        from detente.analysis.montecarlo import monte_carlo
-    except ImportError:
-        return {}
-    return {m: monte_carlo(sc, m, draws, seed=seed).to_json() for m in models}
 
 
 def _store(app: FastAPI, command: str, sc: Scenario, result: Any, models: list[str],
