@@ -38,13 +38,16 @@ def run() -> list[dict]:
     rows: list[dict] = []
 
     def loop_seconds(model: str, n: int, total: int) -> float:
-        # A Python loop over draws, one model call per draw (B = 1), scaled to ``total`` draws.
+        # A Python loop over draws doing the same work one draw at a time: transform the draw's
+        # uniforms, build a B = 1 input, call the model; scaled to ``total`` draws.
         u = unit_draws(1, table.size, 0, n)
-        values = table.from_unit(u)
         spec = get_model(model)
-        inputs = [inputs_from_values(base, table, values[i : i + 1]) for i in range(n)]
-        t = _seconds(lambda: [spec(inp) for inp in inputs])
-        return t / n * total
+
+        def loop() -> None:
+            for i in range(n):
+                spec(inputs_from_values(base, table, table.from_unit(u[i : i + 1])))
+
+        return _seconds(loop) / n * total
 
     for spec in list_models():
         m = spec.name

@@ -192,6 +192,7 @@ def forecast(
     thresholds: Sequence[str] = (),
     cluster: str | None = None,
     progress: bool = False,
+    interventions: Sequence[Any] | None = None,
 ) -> Forecast:
     """Forecast each issue of ``scenario`` with one or more models (default: every model).
 
@@ -200,9 +201,15 @@ def forecast(
     uncertainties (``Forecast.uncertainty[model]``, a MonteCarloResult: median, 50%/90% intervals,
     P(``thresholds``), e.g. ``"territory<=40"``); ``cluster`` ("local" or a Dask scheduler
     address) runs its chunks there, with the same numbers as in one process.
+    ``interventions`` (lines of the intervention language, e.g. ``"remove IND"``, or specs) are
+    applied first (see :mod:`detente.analysis.levers`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
+    if interventions:
+        from detente.analysis.levers import apply_interventions
+
+        scenario = apply_interventions(scenario, interventions).scenario
     names = (
         default_models(scenario)
         if model is None
@@ -225,3 +232,45 @@ def forecast(
                     thresholds=ths, runner=run,
                 )
     return out
+
+
+# ---- analysis: what-ifs, levers, sweeps, sensitivity (detente.analysis) ------------------------
+
+
+def whatif(scenario: Scenario | str | None, interventions: Sequence[Any] | None = None,
+           **options: Any) -> Any:
+    """Forecasts before and after ``interventions`` side by side (a WhatIf); options as
+    :func:`detente.analysis.levers.whatif` (models, draws, seed, params, thresholds, runner)."""
+    from detente.analysis.levers import whatif as _whatif
+
+    sc = scenario if isinstance(scenario, Scenario) else load(scenario)
+    return _whatif(sc, interventions, **options)
+
+
+def smallest_lever(scenario: Scenario | str | None, actor: str, target: str,
+                   **options: Any) -> Any:
+    """The smallest change ``actor`` can make to its own inputs to reach ``target`` (e.g.
+    ``"territory<=40"``) with a probability; see :func:`detente.analysis.levers.smallest_lever`."""
+    from detente.analysis.levers import smallest_lever as _lever
+
+    sc = scenario if isinstance(scenario, Scenario) else load(scenario)
+    return _lever(sc, actor, target, **options)
+
+
+def sweep(scenario: Scenario | str | None, levers: Sequence[str], **options: Any) -> Any:
+    """Forecasts over a grid of one or two levers (e.g. ``"USA.position.sanctions=0:100:11"``);
+    see :func:`detente.analysis.levers.sweep`."""
+    from detente.analysis.levers import sweep as _sweep
+
+    sc = scenario if isinstance(scenario, Scenario) else load(scenario)
+    return _sweep(sc, levers, **options)
+
+
+def sensitivity(scenario: Scenario | str | None, model: str = "compromise",
+                **options: Any) -> Any:
+    """Sobol' or Morris indices of each issue's forecast (or of P(talks) for ``model="war"``);
+    see :func:`detente.analysis.sensitivity.sensitivity`."""
+    from detente.analysis.sensitivity import sensitivity as _sensitivity
+
+    sc = scenario if isinstance(scenario, Scenario) else load(scenario)
+    return _sensitivity(sc, model, **options)

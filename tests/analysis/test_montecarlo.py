@@ -182,3 +182,23 @@ def test_cli_bad_threshold_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("detente: error:") and "nowhere" in err[0]
+
+
+def test_chunk_size_bounds_memory_for_large_scenarios() -> None:
+    from detente.analysis.montecarlo import CHUNK_FLOATS, STATIC_CHUNK, chunk_size
+
+    assert chunk_size("compromise", 6, 3) == STATIC_CHUNK
+    big = chunk_size("compromise", 5_000, 400)
+    assert 1 <= big and big * 5_000 * 400 <= CHUNK_FLOATS
+
+
+def test_api_forecast_applies_interventions() -> None:
+    from detente.analysis.levers import apply_interventions
+
+    sc = api.load("ukraine-2025")
+    got = api.forecast(sc, model="compromise", interventions=["shift USA.position.sanctions -20"])
+    manual = apply_interventions(sc, ["shift USA.position.sanctions -20"]).scenario
+    want = api.forecast(manual, model="compromise")
+    assert np.array_equal(got.results["compromise"].forecast, want.results["compromise"].forecast)
+    assert got.results["compromise"].forecast[0, 2] < api.forecast(
+        sc, model="compromise").results["compromise"].forecast[0, 2]

@@ -37,6 +37,9 @@ from detente.scenario.schema import Scenario
 # ones, so that memory stays bounded and the progress bar moves.
 STATIC_CHUNK = 16_384
 DYNAMIC_CHUNK = 1_024
+# ... and at most about this many floats per (B, N, K) array of a chunk (~128 MB), for large
+# scenarios (thousands of actors or issues).
+CHUNK_FLOATS = 16_000_000
 
 _THRESHOLD = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 
@@ -112,9 +115,10 @@ def evaluate(task: EvalTask) -> np.ndarray:
     return get_model(task.model)(inp, **task.params).forecast
 
 
-def chunk_size(model: str) -> int:
-    """The default draws per chunk for ``model``."""
-    return DYNAMIC_CHUNK if get_model(model).dynamic else STATIC_CHUNK
+def chunk_size(model: str, n_actors: int = 1, n_issues: int = 1) -> int:
+    """The default draws per chunk for ``model`` on a scenario of this size."""
+    size = DYNAMIC_CHUNK if get_model(model).dynamic else STATIC_CHUNK
+    return max(1, min(size, CHUNK_FLOATS // max(1, n_actors * n_issues)))
 
 
 def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
@@ -216,7 +220,9 @@ def monte_carlo(
     tasks = [
         # The overrides, not the resolved dict: a model checks its own defaults (some are None).
         EvalTask(base, table, model, dict(params or {}), entropy, a, b)
-        for a, b in chunk_ranges(draws, chunk or chunk_size(model))
+        for a, b in chunk_ranges(
+            draws, chunk or chunk_size(model, len(scenario.actors), len(scenario.issues))
+        )
     ]
     runner = runner or SerialRunner()
     parts = runner.map(evaluate, tasks, label=f"{model}: {draws:,} draws")
