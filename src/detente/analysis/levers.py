@@ -431,12 +431,18 @@ def _war_whatif(base: Scenario, applied: Applied, *, paths: int, seed: int,
         raise DetenteError("the war model needs the scenario's war: section")
     chosen = applied.policies[-1] if applied.policies else None
     policy = chosen.policy if chosen is not None else "status-quo"
-    overrides = {k: v for k, v in (chosen.params if chosen else {}).items()}
+    from detente.scenario.war_schema import EVENT_KINDS
+
+    settings = dict(chosen.params if chosen else {})
+    # key=value: a kind of lever event (threat=2: twice the intensity of every threat in the
+    # mix) or a war parameter the mix refers to (threat_size=0.5).
+    levers = {k: float(v) for k, v in settings.items() if k in EVENT_KINDS}
+    overrides = {k: v for k, v in settings.items() if k not in EVENT_KINDS}
     drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
     base_res = simulate(base, "status-quo", months=months, paths=paths, seed=seed, params=drawn)
     new_sc = applied.scenario if applied.scenario.war is not None else base
     new_res = simulate(new_sc, policy, months=months, paths=paths, seed=seed,
-                       params={**drawn, **overrides})
+                       params={**drawn, **overrides}, levers=levers or None)
     rows = []
     for label, fn in (
         ("P(talks within 12 months)", lambda r: float(r.p_talks_by()[11])),
