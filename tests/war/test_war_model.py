@@ -196,3 +196,16 @@ def test_status_quo_talks_only_after_beliefs_converge() -> None:
     talks = res.talks_month > 0
     assert talks.any()
     assert np.all(res.gap_at_talks[talks] < res.gap_start[talks])
+
+
+def test_selected_traces_equal_the_full_trace() -> None:
+    full = simulate(UKR, "pressure", 12, 200, seed=1, trace=True)
+    some = simulate(UKR, "pressure", 12, 200, seed=1, trace=("credibility", "gap"),
+                    trace_months=(3, 7))
+    assert set(some.traces) == {"credibility", "gap"} and some.traces["gap"].shape == (2, 200)
+    for key in ("credibility", "gap"):
+        for month in (3, 7):
+            np.testing.assert_array_equal(some.trace(key, month), full.trace(key, month))
+    np.testing.assert_array_equal(some.talks_month, full.talks_month)
+    with pytest.raises(DetenteError, match="not traced"):
+        some.trace("gap", 4)

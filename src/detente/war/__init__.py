@@ -45,8 +45,9 @@ class WarResult:
     (bn USD): raw costs until the war ended or the horizon. revenue_A: mean monthly oil revenue.
     gap_start, gap_at_talks: the gap between the sides' expected control at the horizon at month
     1 and when talks started (the mutual optimism that talks need to dissolve).
-    traces (when asked): per month x path float32 arrays of control, gap, credibility, resolve,
-    capacity_A, capacity_D, revenue_A.
+    traces (when asked): float32 arrays (month, path) of control, gap, credibility, resolve,
+    capacity_A, capacity_D, revenue_A at the months ``trace_months`` (all months when None); read
+    one with :meth:`trace`.
     """
 
     policy: str
@@ -68,6 +69,16 @@ class WarResult:
     gap_start: np.ndarray
     gap_at_talks: np.ndarray
     traces: dict[str, np.ndarray] = field(default_factory=dict)
+    trace_months: tuple[int, ...] | None = None
+
+    def trace(self, key: str, month: int) -> np.ndarray:
+        """A traced quantity at the end of ``month`` (1-based), one value per path."""
+        if key not in self.traces:
+            raise DetenteError(f"{key!r} was not traced; pass trace=True or trace=({key!r},)")
+        months = self.trace_months or tuple(range(1, self.months + 1))
+        if month not in months:
+            raise DetenteError(f"month {month} was not traced (traced: {list(months)[:12]})")
+        return self.traces[key][months.index(month)]
 
     def p_talks_by(self) -> np.ndarray:
         """P(talks started by month t) for t = 1..months (cumulative share of paths)."""
@@ -129,7 +140,8 @@ def simulate(
     seed: int | np.random.SeedSequence | None = 0,
     params: dict[str, float | np.ndarray] | None = None,
     levers: dict[str, float] | None = None,
-    trace: bool = False,
+    trace: bool | tuple[str, ...] = False,
+    trace_months: tuple[int, ...] | None = None,
 ) -> WarResult:
     """Simulate ``paths`` paths of the war for ``months`` months under a policy mix.
 
@@ -139,7 +151,9 @@ def simulate(
     i's numbers depend only on (seed, i, month): results do not depend on chunking or on the
     number of paths, and two mixes with the same seed share their random numbers (common random
     numbers). Per-path
-    parameter arrays in ``params`` must have shape (paths,).
+    parameter arrays in ``params`` must have shape (paths,). ``trace``: True records every
+    quantity of :data:`detente.war.model.TRACES` each month; a tuple of names records only those,
+    and ``trace_months`` only those months (memory: 4 bytes x paths per name and month).
     """
     if not 1 <= months <= MAX_MONTHS:
         raise DetenteError(f"--months must be between 1 and {MAX_MONTHS}, not {months}")
@@ -159,6 +173,14 @@ def simulate(
         if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
             raise DetenteError(f"--seed must be a non-negative integer, not {seed!r}")
         root = np.random.SeedSequence(seed)
+    if trace and not isinstance(trace, bool):
+        from detente.war.model import TRACES
+
+        unknown = [k for k in trace if k not in TRACES]
+        if unknown:
+            raise DetenteError(f"cannot trace {unknown}; the traces are: {', '.join(TRACES)}")
+    if trace_months is not None and any(not 1 <= t <= months for t in trace_months):
+        raise DetenteError(f"trace_months must lie within 1..{months}")
     events = resolve_events(ws, policy, months, P, levers)
     blocks: list[BlockResult] = []
     for start in range(0, paths, BLOCK):
@@ -175,14 +197,15 @@ def simulate(
             )
             for ev in events
         ]
-        blocks.append(simulate_block(Pb, evb, months, n, root, trace=trace, start=sl.start))
+        blocks.append(simulate_block(Pb, evb, months, n, root, trace=trace, start=sl.start,
+                                     trace_months=trace_months))
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(blk, name) for blk in blocks])
 
     traces = (
         {k: np.concatenate([blk.traces[k] for blk in blocks], axis=1) for k in blocks[0].traces}
-        if trace else {}
+        if blocks[0].traces else {}
     )
     return WarResult(
         policy=policy, months=months, paths=paths,
@@ -193,6 +216,7 @@ def simulate(
         money_A=cat("money_A"), money_D=cat("money_D"), revenue_A=cat("revenue_A"),
         control=cat("control"), gap_start=cat("gap_start"), gap_at_talks=cat("gap_at_talks"),
         traces=traces,
+        trace_months=tuple(trace_months) if trace_months is not None else None,
     )
 
 

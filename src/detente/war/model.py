@@ -157,8 +157,9 @@ def simulate_block(
     months: int,
     n: int,
     ss: np.random.SeedSequence,
-    trace: bool = False,
+    trace: bool | tuple[str, ...] = False,
     start: int = 0,
+    trace_months: tuple[int, ...] | None = None,
 ) -> BlockResult:
     """Simulate paths ``start .. start + n - 1`` of a run seeded by ``ss`` for ``months`` months.
 
@@ -220,7 +221,11 @@ def simulate_block(
     months_fought = np.zeros(n)
     gap_start = np.full(n, np.nan)
     gap_at_talks = np.full(n, np.nan)
-    traces = {k: np.empty((months, n), dtype=np.float32) for k in TRACES} if trace else {}
+    # Traces: the keys asked for (all of TRACES for trace=True), at the months asked for (all by
+    # default); row r of a trace is month trace_months[r].
+    keys = TRACES if trace is True else tuple(trace or ())
+    rows = {t: r for r, t in enumerate(trace_months or range(1, months + 1))}
+    traces = {k: np.full((len(rows), n), np.nan, dtype=np.float32) for k in keys}
 
     by_month: dict[int, list[Event]] = {}
     deadlines: dict[int, list[Event]] = {}
@@ -230,7 +235,7 @@ def simulate_block(
             deadlines.setdefault(ev.month + ev.deadline, []).append(ev)
 
     for t in range(1, months + 1):
-        if not trace and not active.any():
+        if not traces and not active.any():
             break  # every path has ended: nothing changes any more
         # 1. policy events (only on paths still at war)
         for ev in deadlines.get(t, []):
@@ -345,15 +350,11 @@ def simulate_block(
         outcome = np.where(won_A, A_WINS, np.where(won_D, D_WINS, outcome))
         active = active & ~ended
 
-        if trace:
-            tr = traces
-            tr["control"][t - 1] = x
-            tr["gap"][t - 1] = gap
-            tr["credibility"][t - 1] = cred
-            tr["resolve"][t - 1] = resolve
-            tr["capacity_A"][t - 1] = cap_A
-            tr["capacity_D"][t - 1] = cap_D
-            tr["revenue_A"][t - 1] = rev
+        if traces and t in rows:
+            now = {"control": x, "gap": gap, "credibility": cred, "resolve": resolve,
+                   "capacity_A": cap_A, "capacity_D": cap_D, "revenue_A": rev}
+            for key, arr in traces.items():
+                arr[rows[t]] = now[key]
 
     return BlockResult(
         talks_month=talks_month,
