@@ -110,3 +110,33 @@ def test_user_text_is_drawn_literally() -> None:
     sc = scenario_io.from_data(data)
     svg = plots.to_svg(plots.positions_figure(api.forecast(sc, model="median"), sc))
     assert "US$ bloc $x^$ &lt;b&gt;&amp;" in svg
+
+
+def test_plots_of_the_analysis_layers_json() -> None:
+    # The shapes `detente sensitivity --json` and `detente whatif --json` print.
+    sens_mod = pytest.importorskip("detente.analysis.sensitivity")
+    levers_mod = pytest.importorskip("detente.analysis.levers")
+    sc = scenario_io.load("ukraine-2025")
+    sens = sens_mod.sensitivity(sc, "compromise", method="morris", n=4, seed=1).to_json()
+    groups = plots.sensitivity_bars(sens)
+    assert [g["output"] for g in groups] == list(sens["outputs"])
+    first = sens["outputs"]["territory"]["indices"]
+    fig = plots.sensitivity_figure(sens, top=100)
+    widths = sorted(p.get_width() for p in fig.axes[0].patches)
+    assert widths == sorted(r["mu_star"] for r in first)
+    wi = levers_mod.whatif(sc, ["shift RUS.positions.territory -20"],
+                           models=["compromise"]).to_json()
+    rows = plots.whatif_rows(wi)
+    assert [(r["baseline"], r["variant"]) for r in rows] == [
+        (r["base"], r["whatif"]) for r in wi["rows"]]
+    bars = sorted(p.get_width() for p in plots.whatif_figure(wi).axes[0].patches)
+    assert bars == sorted([r["base"] for r in wi["rows"]] + [r["whatif"] for r in wi["rows"]])
+
+
+def test_plots_of_the_war_clis_json() -> None:
+    # `detente war --json`: {"months": T, "policies": {name: {"p_talks_by_month": [...]}}}
+    data = {"months": 3, "policies": {"status-quo": {"p_talks_by_month": [0.1, 0.3, 0.35],
+                                                     "summary": {}}}}
+    (curve,) = plots.talks_curves(data)
+    assert curve["months"] == [1, 2, 3] and curve["p"] == [0.1, 0.3, 0.35]
+    assert curve["low"] is None

@@ -161,3 +161,13 @@ def test_past_runs_open_compare_and_download(page: Any, live_server: dict[str, A
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "<script" not in html.lower()
     assert "Russia and Ukraine, September 2025" in html
+
+
+def test_reset_restores_the_scenario(page: Any, live_server: dict[str, Any]) -> None:
+    _open(page, live_server)
+    field = "input[name='sal:CHN:security']"
+    original = page.input_value(field)
+    page.fill(field, "0.99")
+    page.click("#reset-button")
+    page.wait_for_function(f"() => document.querySelector(\"{field}\").value === '{original}'")
+    assert page.input_value(field) == original

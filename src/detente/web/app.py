@@ -344,6 +344,7 @@ def _editor_ctx(sc: Scenario, source: str) -> dict[str, Any]:
     models = [{"name": m.name, "title": m.title, "checked": True}
               for m in list_models() if m.multi_issue or k >= 2]
     return {"sc": sc, "source": source, "models": models,
+            "resettable": source in scenario_io.embedded_names(),
             "scenario_json": json.dumps(sc.model_dump(mode="json"), separators=(",", ":"))}
 
 
