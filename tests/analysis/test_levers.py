@@ -315,3 +315,16 @@ def test_war_whatif_policy_uses_common_random_numbers() -> None:
     assert frame.loc[0, "base"] == same.loc[0, "base"]  # the base run does not depend on it
     with pytest.raises(DetenteError, match="unknown policy mix"):
         whatif(sc, ["policy nosuch"], models=["war"], draws=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80) | st.from_regex(
+    r"(set|shift|scale|remove|merge|add|policy) [A-Za-z.,= 0-9\-]{0,40}", fullmatch=True))
+def test_any_text_is_read_or_rejected_with_an_intervention_error(text: str) -> None:
+    # Invariant: user text never raises anything but the one-line InterventionError.
+    try:
+        spec = parse_intervention(text)
+    except InterventionError as exc:
+        assert "\n" not in str(exc)  # one line (the text is quoted with repr)
+        return
+    assert isinstance(spec, InterventionSpec) and spec.describe()
