@@ -107,3 +107,26 @@ def test_sigkill_at_a_random_moment(tmp_path: Path, seed: int) -> None:
     finally:
         _kill(proc)
     _check(path, committed)
+
+
+def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path) -> None:
+    # A CLI sweep and the web app write to one store at once: WAL + busy_timeout serialise the
+    # writes; none fails, none is lost.
+    path = tmp_path / "runs.sqlite"
+    code = (
+        "import sys\nfrom detente.store.runs import RunStore\n"
+        "rs = RunStore(sys.argv[1])\n"
+        "for i in range(15):\n"
+        "    rs.record('w' + sys.argv[2], None, {'i': i}, i, {'writer': sys.argv[2], 'i': i})\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(w)],
+                              stderr=subprocess.PIPE, text=True) for w in (1, 2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    rs = RunStore(path)
+    assert rs.verify() == []
+    runs = rs.list_runs(limit=None)
+    assert len(runs) == 30
+    for w in ("1", "2"):
+        assert sorted(r.seed for r in runs if r.command == f"w{w}") == list(range(15))
