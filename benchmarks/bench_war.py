@@ -50,8 +50,6 @@ def run() -> list[dict]:
          "ratio": (loop_s / loop_months * float(fought)) / vec_s},
         {"name": "war path-months per second", "value": vec_rate, "unit": "path-months/s",
          "baseline": loop_rate, "ratio": vec_rate / loop_rate},
-        {"name": "war P(talks by month 60), credible-pressure", "value":
-         float(res.p_talks_by()[-1]), "unit": "share", "baseline": None, "ratio": None},
     ]
 
 
