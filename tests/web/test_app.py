@@ -161,3 +161,18 @@ def test_store_off(tmp_path: Path) -> None:
     res = client.post("/forecast", data={**_form(client), "model": "median"})
     assert res.status_code == 200 and "Stored as run" not in res.text
     assert client.get("/runs/1").status_code == 422
+
+
+def test_ktab_xml_upload(client: TestClient) -> None:
+    xml = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bargaining" / "ktab"
+           / "dummyData_3Dim.xml")
+    if not xml.exists():
+        pytest.skip(f"{xml} is absent: the shared reference data is not beside this clone")
+    expected = scenario_io.load(xml)
+    res = client.post("/scenario/upload",
+                      files={"file": ("dummyData_3Dim.xml", xml.read_bytes(), "text/xml")})
+    assert res.status_code == 200
+    assert res.text.count('name="cap:') == len(expected.actors)
+    broken = xml.read_bytes()[:200]
+    res = client.post("/scenario/upload", files={"file": ("cut.xml", broken, "text/xml")})
+    assert res.status_code == 422 and "cut.xml" in res.text and "/tmp" not in res.text
