@@ -209,3 +209,19 @@ def test_selected_traces_equal_the_full_trace() -> None:
     np.testing.assert_array_equal(some.talks_month, full.talks_month)
     with pytest.raises(DetenteError, match="not traced"):
         some.trace("gap", 4)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_invariants_over_random_parameter_draws(seed: int) -> None:
+    # Any draw from the scenario's uncertainty: outcomes are consistent with each other.
+    drawn = draw_params(UKR.war, 500, seed=seed)
+    res = simulate(UKR, "secondary-sanctions", 36, 500, seed=seed, params=drawn)
+    talks = res.talks_month > 0
+    assert np.all(res.talks_month[talks] == res.end_month[talks])
+    assert np.all((res.outcome == 1) == talks)
+    assert np.all((res.terms[talks] >= 0) & (res.terms[talks] <= 1))
+    assert np.all(res.cost_A >= 0) and np.all(res.cost_D >= 0)
+    fought = np.where(res.end_month > 0, res.end_month - talks, 36)
+    # casualties accrue once per month fought: exactly months x the drawn monthly figure
+    np.testing.assert_allclose(res.casualties_A, fought * drawn["casualties_A"], rtol=1e-12)
+    assert np.all((res.control >= 0) & (res.control <= 1))

@@ -137,7 +137,10 @@ class EventSpec(_Strict):
     """A scheduled policy lever.
 
     ``intensity`` and ``enforce`` are numbers (Estimates) or the name of a war parameter (so that a
-    mix can share a scenario-level uncertain quantity, e.g. ``intensity: threat_severity``).
+    mix can share a scenario-level uncertain quantity, e.g. ``intensity: threat_size``). A number's
+    own uncertainty is not drawn: to give a lever uncertainty, refer to a war parameter.
+    Units of ``intensity``: sanctions levels (threat, sanction, secondary), capacity per month
+    (aid, dual_use), a share (purchases), a multiple of the weight (summit, concession).
     """
 
     kind: EventKind
