@@ -40,7 +40,7 @@ def run() -> list[dict]:
     def loop_seconds(model: str, n: int, total: int) -> float:
         # A Python loop over draws doing the same work one draw at a time: transform the draw's
         # uniforms, build a B = 1 input, call the model; scaled to ``total`` draws.
-        u = unit_draws(1, table.size, 0, n)
+        u = unit_draws(1, table.names, 0, n)
         spec = get_model(model)
 
         def loop() -> None:

@@ -328,3 +328,19 @@ def test_any_text_is_read_or_rejected_with_an_intervention_error(text: str) -> N
         assert "\n" not in str(exc)  # one line (the text is quoted with repr)
         return
     assert isinstance(spec, InterventionSpec) and spec.describe()
+
+
+def test_structural_whatif_keeps_shared_draws() -> None:
+    # C has no weight (capability 0): removing it cannot move the compromise. Draws are keyed by
+    # input name, so A's and B's draws are the same with and without C: equal in every draw.
+    sc = scenario([
+        {"id": "A", "cap": {"value": 1.0, "sd": 0.3}, "pos": {"x": {"value": 30.0, "sd": 5.0}}},
+        {"id": "C", "cap": 0.0, "pos": {"x": {"value": 90.0, "low": 80.0, "high": 100.0}}},
+        {"id": "B", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 50.0, "high": 70.0}}},
+    ])
+    res = whatif(sc, ["remove C"], models=["compromise"], draws=1500, seed=6)
+    np.testing.assert_allclose(res.new_forecasts["compromise"], res.base_forecasts["compromise"],
+                               atol=1e-9)  # round-off only
+    merged = whatif(sc, ["merge A,B as AB"], models=["compromise"], draws=1500, seed=6)
+    # The coalition's position carries its members' uncertainty (its own stream): it varies.
+    assert merged.new_forecasts["compromise"][:, 0].std() > 1.0

@@ -76,7 +76,7 @@ def test_draws_stay_in_their_allowed_range(value, sd, cap, cap_sd, seed) -> None
     sc = _one({"value": 100 * value, "sd": 100 * sd}, sal={"value": value, "sd": sd},
               cap={"value": cap, "sd": cap_sd})
     table = param_table(sc)
-    vals = table.from_unit(unit_draws(seed, table.size, 0, 500))
+    vals = table.from_unit(unit_draws(seed, table.names, 0, 500))
     assert np.all(np.isfinite(vals))
     pos, sal, capv = (vals[:, list(table.names).index(n)] for n in
                       ("A.position.x", "A.salience.x", "A.capability"))
@@ -86,10 +86,16 @@ def test_draws_stay_in_their_allowed_range(value, sd, cap, cap_sd, seed) -> None
 
 
 def test_unit_draws_do_not_depend_on_how_rows_are_split() -> None:
-    whole = unit_draws(7, 3, 0, 3 * BLOCK + 17)
-    parts = np.concatenate([unit_draws(7, 3, a, b) for a, b in
+    names = ("A.capability", "B.position.x", "C.salience.y")
+    whole = unit_draws(7, names, 0, 3 * BLOCK + 17)
+    parts = np.concatenate([unit_draws(7, names, a, b) for a, b in
                             [(0, 5), (5, BLOCK + 1), (BLOCK + 1, 3 * BLOCK + 17)]])
     assert np.array_equal(whole, parts)
+    # A column depends on its input's name only, not on the other columns or their order.
+    alone = unit_draws(7, ("B.position.x",), 0, 3 * BLOCK + 17)
+    assert np.array_equal(alone[:, 0], whole[:, 1])
+    swapped = unit_draws(7, names[::-1], 0, 100)
+    assert np.array_equal(swapped[:, ::-1], whole[:100])
 
 
 def test_same_seed_same_numbers_any_chunking() -> None:

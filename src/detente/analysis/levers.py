@@ -249,7 +249,6 @@ class VariantTask:
     """Forecast several variants of a scenario under the same draws (common random numbers)."""
 
     variants: tuple[Scenario, ...]
-    names: tuple[str, ...]  # the uncertain inputs of the base scenario, the columns of the draws
     model: str
     params: dict[str, Any]
     entropy: int
@@ -257,15 +256,16 @@ class VariantTask:
 
 
 def evaluate_variants(task: VariantTask) -> np.ndarray:
-    """(variants, draws, K) forecasts. One model call for the whole chunk of variants x draws."""
-    units = unit_draws(task.entropy, len(task.names), 0, task.draws)
-    col = {n: j for j, n in enumerate(task.names)}
+    """(variants, draws, K) forecasts. One model call for the whole chunk of variants x draws.
+    Every variant draws its inputs from the streams of their names, so inputs the variants share
+    get the same draws (common random numbers)."""
+    cache: dict[tuple[str, ...], np.ndarray] = {}
     parts: list[BargainingInput] = []
     for sc in task.variants:  # a loop over variants (grid points), each a vectorised batch of draws
         table = param_table(sc)
-        keep = [n for n in table.names if n in col]
-        table = table.select(keep)
-        values = table.from_unit(units[:, [col[n] for n in keep]])
+        if table.names not in cache:
+            cache[table.names] = unit_draws(task.entropy, table.names, 0, task.draws)
+        values = table.from_unit(cache[table.names])
         parts.append(inputs_from_values(to_arrays(sc), table, values))
     inp = _concat(parts)
     out = get_model(task.model)(inp, **task.params).forecast
@@ -294,19 +294,18 @@ def forecast_variants(
     per_task: int | None = None,
     label: str = "variants",
 ) -> np.ndarray:
-    """(V, draws, K) forecasts of each variant, the same draws for all (``draws=1`` and no
-    uncertain input: the central values). Variants must share the base's actors and issues."""
+    """(V, draws, K) forecasts of each variant, the same draws of the inputs they share
+    (``draws=1`` when the base has no uncertain input: the central values). Variants must have
+    the base's issues and the same number of actors (one batch)."""
     get_model(model).resolve(params)
-    names = param_table(base).names
-    draws = 1 if not names else draws
+    draws = 1 if not param_table(base).names else draws
     entropy = resolve_seed(seed)
     # Bound a task's batch to about 64k model evaluations (memory, progress).
     per_task = per_task or max(1, 65_536 // max(draws, 1))
     if get_model(model).dynamic:
         per_task = max(1, per_task // 16)
     tasks = [
-        VariantTask(tuple(variants[i : i + per_task]), names, model, dict(params or {}), entropy,
-                    draws)
+        VariantTask(tuple(variants[i : i + per_task]), model, dict(params or {}), entropy, draws)
         for i in range(0, len(variants), per_task)
     ]
     parts = (runner or SerialRunner()).map(evaluate_variants, tasks, label=label)
@@ -381,7 +380,7 @@ def whatif(
 ) -> WhatIf:
     """Forecast ``scenario`` before and after ``interventions`` (default: the scenario file's
     ``interventions:`` list). With ``draws > 1`` both use the same seeded draws of the inputs the
-    two share; an input the interventions add (a coalition's) is drawn from its own columns."""
+    two share; an input the interventions add (a coalition's) has a stream of its own."""
     items = list(interventions) if interventions else list(scenario.interventions)
     if not items:
         raise DetenteError(
@@ -405,13 +404,14 @@ def whatif(
             war_rows = _war_whatif(base_sc, applied, paths=max(draws, 2000), seed=entropy)
             continue
         if draws > 1:
-            # Both through the same seeded stream; the interventions keep columns by name, so a
-            # shared input gets the same draw (monte_carlo draws by column order: same names,
-            # same order, unless actors were removed, added or merged).
+            # Both with the same seed: every input the two share has the same draws (streams
+            # are keyed by the input's name), so the change is the interventions', not noise.
             base_f[m] = monte_carlo(
                 base_sc, m, draws, seed=entropy, params=p, runner=runner
             ).forecasts
-            new_f[m] = _mc_aligned(base_sc, applied.scenario, m, draws, entropy, p, runner)
+            new_f[m] = monte_carlo(
+                applied.scenario, m, draws, seed=entropy, params=p, runner=runner
+            ).forecasts
         else:
             base_f[m] = get_model(m)(to_arrays(base_sc), **p).forecast
             new_f[m] = get_model(m)(to_arrays(applied.scenario), **p).forecast
@@ -454,20 +454,6 @@ def _war_whatif(base: Scenario, applied: Applied, *, paths: int, seed: int,
         rows.append({"model": "war", "issue": label, "base": b, "whatif": n, "change": n - b,
                      "policy": policy})
     return rows
-
-
-def _mc_aligned(
-    base: Scenario, new: Scenario, model: str, draws: int, entropy: int,
-    params: dict[str, Any], runner: Runner | None,
-) -> np.ndarray:
-    # Same actors: common random numbers through evaluate_variants. Otherwise an independent
-    # Monte Carlo of the new scenario (its inputs are not the base's).
-    if new.actor_ids == base.actor_ids:
-        return forecast_variants([new], base, model, draws=draws, seed=entropy, params=params,
-                                 runner=runner)[0]
-    from detente.analysis.montecarlo import monte_carlo
-
-    return monte_carlo(new, model, draws, seed=entropy, params=params, runner=runner).forecasts
 
 
 # ---- sweeps ----------------------------------------------------------------------------------

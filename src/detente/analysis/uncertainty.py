@@ -12,10 +12,13 @@ designs (SALib's unit-hypercube samples) all share one transform:
   allowed range).
 * ``dist: triangular``: triangular on [low, high] with its mode at ``value``.
 
-Draws come in fixed blocks of :data:`BLOCK` rows; block ``b`` is drawn from the generator seeded by
-``SeedSequence(entropy, spawn_key=(b,))`` (what ``SeedSequence(entropy).spawn`` gives as its
-``b``-th child). Whatever way a run is cut into chunks, on one process or on a cluster, draw ``i``
-is the same number.
+Each uncertain input has its own random stream, keyed by its name (e.g. ``USA.position.sanctions``),
+and a stream comes in fixed blocks of :data:`BLOCK` rows: block ``b`` of input ``name`` is drawn
+from the generator seeded by ``SeedSequence(entropy, spawn_key=(b, key(name)))``. So draw ``i`` of
+an input is the same number whatever way a run is cut into chunks, on one process or on a
+cluster, and whatever other inputs the scenario has: a what-if that removes, adds or merges actors
+keeps every shared input's draws (common random numbers), and a new input (a coalition's) gets a
+stream of its own.
 
 The reference point (status quo) of an issue is held at its central value in bargaining Monte Carlo:
 the model contract (``BargainingInput.reference``) has no batch axis.
@@ -23,6 +26,7 @@ the model contract (``BargainingInput.reference``) has no batch axis.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,25 +147,35 @@ def _spec(est: Estimate, lo: float, hi: float) -> tuple[int, float, float, float
     return _UNIFORM, est.value, 0.0, low, high
 
 
-def unit_draws(entropy: int, n_params: int, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of the seeded (draws x params) matrix of U(0, 1) numbers.
+def stream_key(name: str) -> int:
+    """A stable 63-bit key of an input's name (the same in every process and Python version)."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big") >> 1
 
-    Row ``i`` depends only on ``entropy`` and ``i`` (through its block), never on how the rows are
-    split between calls.
+
+def unit_draws(
+    entropy: int, names: tuple[str, ...] | list[str], start: int, stop: int
+) -> np.ndarray:
+    """Rows ``start:stop`` of the seeded (draws x inputs) matrix of U(0, 1) numbers, one column
+    per input name.
+
+    Entry (i, j) depends only on ``entropy``, ``i`` and ``names[j]``: never on how the rows are
+    split between calls nor on the other columns.
     """
-    if stop <= start:
-        return np.empty((0, n_params))
+    n = len(names)
+    if stop <= start or n == 0:
+        return np.empty((max(stop - start, 0), n))
     first, last = start // BLOCK, (stop - 1) // BLOCK
-    # One generator per block (a loop over blocks of BLOCK draws, not over draws).
-    blocks = [
-        np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(b,))).random(
-            (BLOCK, n_params)
-        )
-        for b in range(first, last + 1)
-    ]
-    rows = np.concatenate(blocks, axis=0)
+    keys = [stream_key(name) for name in names]
+    out = np.empty(((last - first + 1) * BLOCK, n))
+    # One generator per (block of BLOCK draws, input): a loop over blocks and inputs, each
+    # drawing a whole block at once, never over draws.
+    for b in range(first, last + 1):
+        rows = slice((b - first) * BLOCK, (b - first + 1) * BLOCK)
+        for j, key in enumerate(keys):
+            rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(b, key)))
+            out[rows, j] = rng.random(BLOCK)
     offset = start - first * BLOCK
-    return rows[offset : offset + (stop - start)]
+    return out[offset : offset + (stop - start)]
 
 
 def resolve_seed(seed: int | None) -> int:
