@@ -135,3 +135,17 @@ def test_user_policy_mix_in_a_scenario_runs() -> None:
     assert "mine" in policy_names(sc.war)
     res = simulate(sc, "mine", months=6, paths=20, seed=0)
     assert res.talks_month.shape == (20,)
+
+
+def test_set_and_lever_options_change_the_run(tmp_path: Path) -> None:
+    base = ["war", "--paths", "300", "--months", "24", "--json", "--no-plot", "--fixed",
+            "--policy", "credible-pressure"]
+    plain = json.loads(runner.invoke(cli_main.app, base).output)
+    # No threats and no enforcement: credible pressure loses its threats' effect on talks.
+    weaker = json.loads(runner.invoke(
+        cli_main.app, [*base, "--lever", "threat=0", "--set", "enforce_strong=0"]).output)
+    p0 = plain["policies"]["credible-pressure"]["summary"]["p_talks_24"]
+    p1 = weaker["policies"]["credible-pressure"]["summary"]["p_talks_24"]
+    assert p1 != p0
+    with pytest.raises(SystemExit):
+        cli_main.main(["war", "--no-plot", "--paths", "10", "--lever", "threat=abc"])
