@@ -290,7 +290,7 @@ def test_cli_json_keys() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"models", "draws", "seed", "leaderboard", "cases", "ensemble", "notes"} <= set(data)
-    issue = data["cases"][0]["issues"][0]
+    issue = next(c for c in data["cases"] if c["id"] == CASE)["issues"][0]
     assert issue["outcome"] == OUTCOME
     assert issue["forecasts"]["compromise"]["error"] == pytest.approx(
         abs(500.3 / 67.7 - OUTCOME), abs=1e-9)
