@@ -209,3 +209,22 @@ def test_messages_name_file_field_value_and_rule(tmp_path: Path) -> None:
     err = info.value
     assert err.file == str(path) and err.field == "actors[0].capability"
     assert "-3" in str(err) and ">= 0" in str(err)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-7", "ISO-2022-JP", "bogus-9", "UTF-16", "UTF-32"])
+def test_xml_encoding_declarations_load_or_are_clear_errors(encoding: str, tmp_path: Path) -> None:
+    # Found by the atheris harness: expat raised ValueError for UTF-7 ("multi-byte encodings are
+    # not supported"); Python raises LookupError for an unknown codec. ASCII-compatible ones
+    # (ISO-2022-JP on ASCII text) may load.
+    text = to_ktab_xml(_valid()).replace('encoding="UTF-8"', f'encoding="{encoding}"')
+    path = tmp_path / "enc.xml"
+    path.write_bytes(text.encode("utf-8"))
+    if encoding in ("UTF-7", "bogus-9"):
+        _rejects(lambda: ktab.load_ktab_xml(path), str(path), "encoding")
+        return
+    try:
+        scenario = ktab.load_ktab_xml(path)
+    except DetenteError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        assert len(scenario.actors) == 4

@@ -260,8 +260,11 @@ def _parse_xml(path: Path, name: str) -> Any:
         raise ScenarioError(
             name, f"line {line}, column {col}", NO_VALUE, f"is not well-formed XML: {exc}"
         ) from None
-    except LookupError as exc:  # <?xml encoding="..."?> names a codec Python does not know
-        raise ScenarioError(name, "", NO_VALUE, f"names an unknown XML encoding: {exc}") from None
+    except (LookupError, ValueError) as exc:
+        # <?xml encoding="..."?> names a codec Python does not know, or one expat cannot read
+        # (UTF-7 and other multi-byte encodings: "multi-byte encodings are not supported").
+        raise ScenarioError(name, "", NO_VALUE, f"has an XML encoding expat cannot use: {exc}"
+                            ) from None
     if root.tag != "Scenario":
         raise ScenarioError(name, root.tag, NO_VALUE, "the root element must be <Scenario>")
     return root
