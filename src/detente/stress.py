@@ -325,6 +325,9 @@ def _long_string(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
 
 def _format_specific(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
     choice = int(rng.integers(4))
+    if kind == "ktab_xml" and rng.random() < 0.2:  # an encoding expat or Python cannot use
+        codec = (b"UTF-7", b"ISO-2022-JP", b"UTF-16", b"bogus", b"", b"UTF-32BE")[choice]
+        return data.replace(b'encoding="UTF-8"', b'encoding="' + codec + b'"', 1)
     if kind == "ktab_xml":
         if choice == 0:  # billion laughs: the document refers to the last entity
             return _XML_BOMB + data.split(b"?>", 1)[-1].replace(b"<name>Fuzz", b"<name>&lol9;", 1)
