@@ -144,8 +144,8 @@ def test_set_and_lever_options_change_the_run(tmp_path: Path) -> None:
     # No threats and no enforcement: credible pressure loses its threats' effect on talks.
     weaker = json.loads(runner.invoke(
         cli_main.app, [*base, "--lever", "threat=0", "--set", "enforce_strong=0"]).output)
-    p0 = plain["policies"]["credible-pressure"]["summary"]["p_talks_24"]
-    p1 = weaker["policies"]["credible-pressure"]["summary"]["p_talks_24"]
-    assert p1 != p0
+    p0 = plain["policies"]["credible-pressure"]["summary"]["p_talks_12"]
+    p1 = weaker["policies"]["credible-pressure"]["summary"]["p_talks_12"]
+    assert p1 < p0
     with pytest.raises(SystemExit):
         cli_main.main(["war", "--no-plot", "--paths", "10", "--lever", "threat=abc"])
