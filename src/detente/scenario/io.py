@@ -407,10 +407,25 @@ def _unique_slug(text: str, used: set[str]) -> str:
 # --- writing ---------------------------------------------------------------------------------
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that writes strings holding U+0085 (NEL) double-quoted, where it is escaped:
+    PyYAML writes it raw in single quotes, and a reader folds it into a space (found by fuzzing).
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\x85" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return dumper.represent_str(data)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def to_yaml(scenario: Scenario) -> str:
     """The scenario as YAML text (round-trips through :func:`loads`)."""
     data = scenario.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def save(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
