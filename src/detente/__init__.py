@@ -1,4 +1,4 @@
-"""detente: make a negotiation or a war computable: who comes to the table, when, and on what terms."""
+"""detente: make a negotiation or a war computable: who comes to the table, when, on what terms."""
 
 from detente.api import Forecast, forecast, load, scenario_hash
 from detente.scenario.errors import DetenteError, ScenarioError

@@ -132,6 +132,9 @@ def loo_ensemble(
         return None
     wide = rows.pivot_table(index=["case", "issue"], columns="model", values="forecast",
                             aggfunc="first", dropna=False)
+    # dropna=False builds every case x issue combination; keep only the issues that exist.
+    real = pd.MultiIndex.from_frame(rows[["case", "issue"]].drop_duplicates())
+    wide = wide.reindex(real)
     complete = [m for m in dict.fromkeys(rows.model) if m in wide and wide[m].notna().all()]
     if len(complete) < 2:
         return None
