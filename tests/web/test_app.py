@@ -176,3 +176,13 @@ def test_ktab_xml_upload(client: TestClient) -> None:
     broken = xml.read_bytes()[:200]
     res = client.post("/scenario/upload", files={"file": ("cut.xml", broken, "text/xml")})
     assert res.status_code == 422 and "cut.xml" in res.text and "/tmp" not in res.text
+
+
+def test_foreign_hosts_and_origins_are_refused(client: TestClient) -> None:
+    # DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+    form = {**_form(client), "model": "median"}
+    res = client.post("/forecast", data=form, headers={"origin": "http://evil.example"})
+    assert res.status_code == 403 and "cross-origin" in res.text
+    same = client.post("/forecast", data=form, headers={"origin": "http://testserver"})
+    assert same.status_code == 200

@@ -26,11 +26,13 @@ def serve(
     policy levers, open and compare past runs, download reports."""
     import uvicorn
 
-    from detente.web.app import create_app
+    from detente.web.app import LOOPBACK_HOSTS, create_app
 
-    app = create_app(store)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    # Bound to loopback: answer only to loopback names (no DNS rebinding); else to any name.
+    app = create_app(store, allowed_hosts=LOOPBACK_HOSTS if loopback else ["*"])
     where = app.state.store.path if app.state.store is not None else "(storing is off)"
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not loopback:
         console.print(f"[yellow]warning:[/yellow] serving on {host}: other machines can reach "
                       "this app; it has no login")
     console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")

@@ -62,17 +62,29 @@ class WebError(DetenteError):
     """A request the page cannot serve; shown to the user in the page."""
 
 
+# Host names the app answers to by default: loopback only, so a DNS-rebinding page (evil.example
+# resolving to 127.0.0.1) cannot read it. "testserver" is the name Starlette's TestClient sends;
+# it is no public DNS name.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
+
+
 def create_app(store: str | os.PathLike[str] | None = None, *,
-               rate_limit: float | None = RATE_LIMIT_PER_S, burst: int = RATE_BURST) -> FastAPI:
+               rate_limit: float | None = RATE_LIMIT_PER_S, burst: int = RATE_BURST,
+               allowed_hosts: list[str] | tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
     """The app; runs go to ``store`` (default: $DETENTE_STORE or the user's data dir).
 
     Each client address may make ``rate_limit`` requests per second with bursts of ``burst``
-    (429 beyond); ``rate_limit=None`` turns the limit off.
+    (429 beyond); ``rate_limit=None`` turns the limit off. ``allowed_hosts``: the Host names
+    it answers to (``detente serve --host 0.0.0.0`` passes ``["*"]``). POSTs whose Origin is
+    another site are refused (403): a page elsewhere cannot drive the models or fill the store.
     """
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     store_path = resolve_path(store)
     env = _env()
     app = FastAPI(title="detente", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.store = None if store_path is None else RunStore(store_path)
     app.add_middleware(_Guard, max_body=MAX_BODY_BYTES, rate=rate_limit, burst=burst)
@@ -86,6 +98,14 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         resp.headers["HX-Retarget"] = "#messages"
         resp.headers["HX-Reswap"] = "innerHTML"
         return resp
+
+    @app.middleware("http")
+    async def same_origin(request: Request, call_next: Any) -> Response:
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin and origin != "null":
+            if origin.split("://", 1)[-1] != request.headers.get("host", ""):
+                return error(f"cross-origin request from {origin[:80]} refused", status=403)
+        return await call_next(request)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Any) -> Response:
