@@ -58,8 +58,8 @@ def talks_comparison(
     *,
     policies: list[str] | None = None,
     months: int = 48,
-    draws: int = 20,
-    paths_per_draw: int = 200,
+    draws: int = 100,
+    paths_per_draw: int = 50,
     seed: int = 1,
     levers: dict[str, float] | None = None,
 ) -> dict[str, Any]:

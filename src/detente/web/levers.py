@@ -26,9 +26,9 @@ LEVER_KINDS: dict[str, str] = {
     "dual_use": "dual-use exports",
 }
 SLIDER_MIN, SLIDER_MAX, SLIDER_STEP = 0.0, 3.0, 0.25
-# A slider move re-simulates every policy: 10 parameter draws x 100 paths over 36 months answers
-# in well under a second; the report uses more.
-WEB_MONTHS, WEB_DRAWS, WEB_PATHS_PER_DRAW = 36, 10, 100
+# A slider move re-simulates every policy: 25 parameter draws x 40 paths over 36 months answers
+# in well under a second; the report uses more (100 x 50 over 48 months).
+WEB_MONTHS, WEB_DRAWS, WEB_PATHS_PER_DRAW = 36, 25, 40
 
 
 def available() -> bool:
