@@ -141,3 +141,37 @@ def test_saltelli_design_equals_salib(d: int, n: int, seed: int) -> None:
         warnings.simplefilter("ignore")
         want = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     assert np.array_equal(saltelli_units(d, n, seed), want)
+
+
+def test_grouped_design_equals_salib_and_actor_indices_match_closed_form() -> None:
+    import warnings
+
+    from SALib.sample import sobol as sobol_sample
+
+    from detente.analysis.sensitivity import saltelli_units
+
+    groups = ["a", "b", "a", "c", "b"]
+    problem = {"num_vars": 5, "names": [f"x{i}" for i in range(5)],
+               "bounds": [[0.0, 1.0]] * 5, "groups": groups}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = sobol_sample.sample(problem, 32, calc_second_order=False, seed=4)
+    assert np.array_equal(saltelli_units(5, 32, 4, groups), want)
+    # Two issues; each actor has an uncertain position on both. Issue x's compromise depends on
+    # the x positions only, so an actor's group index on x is its x position's share (closed
+    # form as above); the y inputs in its group add nothing.
+    sc = scenario(
+        [{"id": n, "cap": c, "pos": {"x": {"value": 50.0, "low": 50.0 - h, "high": 50.0 + h},
+                                     "y": {"value": 50.0, "low": 40.0, "high": 60.0}}}
+         for n, c, h in (("A", 1.0, 10.0), ("B", 2.0, 20.0), ("C", 3.0, 5.0))],
+        issues=["x", "y"],
+    )
+    res = sensitivity(sc, "compromise", method="sobol", issue="x", n=1024, seed=2, by="actor")
+    frame = res.outputs["x"].set_index("name")
+    c = np.array([1.0, 2.0, 3.0]) ** 2 * np.array([20.0, 40.0, 10.0]) ** 2
+    # Tolerance 0.02 as in the ungrouped closed-form test (N = 1024, scrambled Sobol').
+    np.testing.assert_allclose(frame.loc[["A", "B", "C"], "S1"].to_numpy(), c / c.sum(), atol=0.02)
+    np.testing.assert_allclose(frame.loc[["A", "B", "C"], "ST"].to_numpy(), c / c.sum(), atol=0.02)
+    assert res.evaluations == 1024 * (3 + 2)
+    with pytest.raises(DetenteError, match="group by one of"):
+        sensitivity(sc, "compromise", by="colour")

@@ -94,27 +94,52 @@ def default_n(model: str, method: str) -> int:
     return 16 if dynamic else 64
 
 
-def _problem(names: tuple[str, ...]) -> dict[str, Any]:
-    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+BY = ("input", "actor", "kind")
 
 
-def design(method: str, names: tuple[str, ...], n: int, seed: int) -> np.ndarray:
+def _problem(names: tuple[str, ...], groups: list[str] | None = None) -> dict[str, Any]:
+    problem: dict[str, Any] = {
+        "num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)
+    }
+    if groups is not None:
+        problem["groups"] = list(groups)
+    return problem
+
+
+def group_of(name: str, by: str) -> str:
+    """The group of an input for ``by``: the input itself, its actor (``USA``) or its kind
+    (``position``, ``salience``, ``capability``, or a war parameter's own name)."""
+    parts = name.split(".")
+    if by == "input" or len(parts) < 2:
+        return name
+    return parts[0] if by == "actor" else parts[1]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def design(
+    method: str, names: tuple[str, ...], n: int, seed: int, groups: list[str] | None = None
+) -> np.ndarray:
     """The SALib sample on the unit hypercube, (rows, P)."""
-    problem = _problem(names)
+    problem = _problem(names, groups)
     if method == "sobol":
-        return saltelli_units(len(names), n, seed)
+        return saltelli_units(len(names), n, seed, groups)
     from SALib.sample import morris as morris_sample
 
     x = morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
     return x
 
 
-def saltelli_units(d: int, n: int, seed: int) -> np.ndarray:
+def saltelli_units(d: int, n: int, seed: int, groups: list[str] | None = None) -> np.ndarray:
     """SALib's ``sobol.sample(problem, n, calc_second_order=False, seed=seed)`` on the unit
     hypercube, built with array operations (SALib fills it with a Python loop over n x d x d
     cells, about a second at n = 1024, d = 42). Rows per base point i: A_i, then A_i with column
     j taken from B_i for each j, then B_i; A and B are the two halves of a scrambled Sobol'
-    sequence in 2d dimensions. Equal to SALib's matrix (tests/analysis/test_sensitivity.py)."""
+    sequence in 2d dimensions. With ``groups`` (one name per column), one row per group takes all
+    of the group's columns from B_i. Equal to SALib's matrix (tests/analysis/test_sensitivity.py).
+    """
     import warnings
 
     from scipy.stats import qmc
@@ -124,19 +149,25 @@ def saltelli_units(d: int, n: int, seed: int) -> np.ndarray:
         warnings.simplefilter("ignore", UserWarning)
         base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
     a, b = base[:, :d], base[:, d:]
-    out = np.repeat(a[:, None, :], d + 2, axis=1)
-    idx = np.arange(d)
-    out[:, 1 + idx, idx] = b
-    out[:, d + 1, :] = b
-    return out.reshape(n * (d + 2), d)
+    names = _unique(groups) if groups is not None else None
+    g = d if names is None else len(names)
+    out = np.repeat(a[:, None, :], g + 2, axis=1)
+    cols = np.arange(d)
+    rows = cols if groups is None else np.array([names.index(x) for x in groups])
+    out[:, 1 + rows, cols] = b
+    out[:, g + 1, :] = b
+    return out.reshape(n * (g + 2), d)
 
 
 def analyse(
-    method: str, names: tuple[str, ...], x: np.ndarray, y: np.ndarray, seed: int
+    method: str, names: tuple[str, ...], x: np.ndarray, y: np.ndarray, seed: int,
+    groups: list[str] | None = None,
 ) -> tuple[pd.DataFrame, float]:
-    """The indices of one output ``y`` (rows,) as a frame, and the output's variance."""
-    problem = _problem(names)
+    """The indices of one output ``y`` (rows,) as a frame, and the output's variance. With
+    ``groups``, one row per group (the group's indices: its inputs varied together)."""
+    problem = _problem(names, groups)
     var = float(np.var(y))
+    names = tuple(_unique(groups)) if groups is not None else names
     if method == "sobol":
         from SALib.analyze import sobol as sobol_analyze
 
@@ -152,9 +183,10 @@ def analyse(
     from SALib.analyze import morris as morris_analyze
 
     si = morris_analyze.analyze(problem, x, y, num_levels=MORRIS_LEVELS, seed=seed)
+    mu = si["mu"] if groups is None else np.full(len(names), np.nan)  # not defined for groups
     frame = pd.DataFrame({"name": names, "mu_star": np.asarray(si["mu_star"], dtype=float),
                           "mu_star_conf": np.asarray(si["mu_star_conf"], dtype=float),
-                          "mu": np.asarray(si["mu"], dtype=float),
+                          "mu": np.asarray(mu, dtype=float),
                           "sigma": np.asarray(si["sigma"], dtype=float)})
     return frame.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True), var
 
@@ -188,10 +220,14 @@ def sensitivity(
     months: int = 12,
     paths: int = 256,
     policy: str | None = None,
+    by: str = "input",
 ) -> SensitivityResult:
     """Sobol' or Morris indices of each issue's forecast (or only ``issue``'s) with respect to
-    every uncertain position, salience and capability. ``model="war"``: see
-    :func:`war_sensitivity` (P(talks within ``months``))."""
+    every uncertain position, salience and capability; ``by="actor"`` (or ``"kind"``) gives one
+    index per actor (per kind of input), its inputs varied together (SALib groups).
+    ``model="war"``: see :func:`war_sensitivity` (P(talks within ``months``))."""
+    if by not in BY:
+        raise DetenteError(f"unknown grouping {by!r}; group by one of: {', '.join(BY)}")
     if model == "war":
         return war_sensitivity(scenario, method=method, n=n, seed=seed, runner=runner,
                                months=months, paths=paths, policy=policy)
@@ -211,7 +247,10 @@ def sensitivity(
     entropy = resolve_seed(seed)
     # SALib takes a 32-bit seed; derive it from the entropy so any seed works.
     salib_seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
-    x = design(method, table.names, n, salib_seed)
+    groups = None if by == "input" else [group_of(name, by) for name in table.names]
+    if groups is not None and len(set(groups)) < 2:
+        raise DetenteError(f"grouping by {by} leaves one group: nothing to compare")
+    x = design(method, table.names, n, salib_seed, groups)
     u = _units_for_model(method, x)
     base = base_input(scenario)
     tasks = [
@@ -226,7 +265,7 @@ def sensitivity(
     for k, iid in enumerate(scenario.issue_ids):
         if issue is not None and iid != issue:
             continue
-        frame, var = analyse(method, table.names, x, y[:, k], salib_seed)
+        frame, var = analyse(method, table.names, x, y[:, k], salib_seed, groups)
         result.outputs[iid] = frame
         result.variance[iid] = var
     return result

@@ -61,6 +61,10 @@ def sensitivity(
     model: str = typer.Option("compromise", "--model", "-m", help="Model, or 'war'."),
     method: str = typer.Option("sobol", "--method", help="sobol (S1, ST) or morris (mu*)."),
     issue: str | None = typer.Option(None, "--issue", help="Only this issue's forecast."),
+    by: str = typer.Option(
+        "input", "--by", help="One index per input, per actor (its inputs together) or per kind "
+        "(position, salience, capability)."
+    ),
     n: int | None = typer.Option(
         None, "--n", help="Base sample size (Sobol' N, Morris trajectories); default by model."
     ),
@@ -87,7 +91,7 @@ def sensitivity(
     with runner(cluster, progress=not as_json) as run:
         res = run_sensitivity(sc, model, method=method, issue=issue, n=n, seed=seed,
                               params=params, runner=run, months=months, paths=paths,
-                              policy=policy)
+                              policy=policy, by=by)
     if as_json:
         print_json(res.to_json())
         return
@@ -99,16 +103,17 @@ def sensitivity(
         )
         cols = (["S1", "S1_conf", "ST", "ST_conf"] if res.method == "sobol"
                 else ["mu_star", "mu_star_conf", "mu", "sigma"])
-        table.add_column("input")
+        table.add_column("input" if by == "input" or res.model == "war" else by)
         for c in cols:
             table.add_column(c.replace("_conf", " +-"), justify="right")
         for row in frame.head(top).itertuples():
             table.add_row(row.name, *[f"{getattr(row, c):.3f}" for c in cols])
         var = res.variance.get(name)
+        what = "input" if by == "input" or res.model == "war" else f"{by}'s inputs together"
         if res.method == "sobol":
             table.caption = (
-                f"S1: share of the variance ({var:.3g}) due to the input alone; ST: with all its "
-                "interactions; +-: 95% bootstrap half-width"
+                f"S1: share of the variance ({var:.3g}) due to the {what} alone; ST: with all "
+                "its interactions; +-: 95% bootstrap half-width"
             )
         else:
             table.caption = "mu*: mean |elementary effect| on the input's quantile scale"
