@@ -1,7 +1,8 @@
 """The war-termination model: monthly dynamics of two belligerents and third parties.
 
 One simulated path per array entry; every step is a numpy operation over all paths of a block (no
-loop over paths). Per month, for the paths still at war:
+loop over paths; :mod:`detente.war.reference` is the same model as a per-path loop, for checking).
+The model follows /work/shared/reference/war-model-notes.md. Per month, for the paths at war:
 
 1. Scheduled policy events happen (:mod:`detente.war.policies`); a threat's deadline resolves
    (carried out with its enforcement probability, drawn from the threat's own random stream) and
@@ -17,13 +18,16 @@ loop over paths). Per month, for the paths still at war:
 3. Talks start when a bargaining range exists: EV_A + EV_D <= 1 (Fearon 1995; Blainey's mutual
    optimism dissolved). Terms: the Nash bargaining solution over the split with disagreement point
    (EV_A, EV_D): the middle of the range [EV_A, 1 - EV_D], within [0, 1].
-4. Otherwise they fight a month: control moves with drift theta + kappa ln(cap_A / cap_D) (a
-   contest in the log of the capacity ratio, so that a change in one side's capacity shifts both
-   sides' expectations alike, and only costs and beliefs decide whether a range opens) plus
-   normal noise (or +-1/N steps: Slantchev's
-   fight-to-the-finish random walk when ``front_steps`` = N); control 0 or 1 ends the war.
+4. Otherwise they fight a month: control moves with drift theta + kappa ln(cap_A / cap_D) plus
+   normal noise (or +-1/N steps: Slantchev's fight-to-the-finish random walk when
+   ``front_steps`` = N); control 0 or 1 ends the war. The contest is in the log of the capacity
+   ratio so that a change in the attacker's capacity shifts both sides' expected control alike:
+   then a range opens through costs and beliefs, not through the functional form. (One exception
+   remains and is real: when a side's expected control is pinned at 0 or 1, a shift moves only
+   the other side's expectation; tests/war/test_war_model.py shows both cases.)
 5. Costs accrue (casualties and money, weighted by each side's sensitivities; the attacker's money
-   weighs more as its revenue falls below the start's, and less under a rally round the flag).
+   weighs more as its revenue falls below its level without sanctions (fiscal strain), and
+   everything weighs less under a rally round the flag).
 6. Capacities are replenished (attacker: invest_A x oil revenue + dual-use imports cut by
    secondary sanctions; defender: own inflow + aid) and depleted (attrition); oil revenue =
    volume x (price - discount) on unsanctioned volume plus, on sanctioned volume, the share third
