@@ -150,10 +150,11 @@ def simulate(
     come from streams spawned from one SeedSequence per block of STREAM paths and purpose, so path
     i's numbers depend only on (seed, i, month): results do not depend on chunking or on the
     number of paths, and two mixes with the same seed share their random numbers (common random
-    numbers). Per-path
-    parameter arrays in ``params`` must have shape (paths,). ``trace``: True records every
-    quantity of :data:`detente.war.model.TRACES` each month; a tuple of names records only those,
-    and ``trace_months`` only those months (memory: 4 bytes x paths per name and month).
+    numbers). Per-path parameter arrays in ``params`` must have shape (paths,). ``levers``
+    multiplies the intensity of every event of a kind (e.g. {"threat": 2.0}). ``trace``: True
+    records every quantity of :data:`detente.war.model.TRACES` each month; a tuple of names
+    records only those, and ``trace_months`` only those months (4 bytes x paths per name and
+    month).
     """
     if not 1 <= months <= MAX_MONTHS:
         raise DetenteError(f"--months must be between 1 and {MAX_MONTHS}, not {months}")
