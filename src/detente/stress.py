@@ -1004,19 +1004,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=800, help="web load test: requests")
     parser.add_argument("--clients", type=int, default=8, help="web load test: clients")
     args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    print(f"detente stress (seed {args.seed}): fuzzing {args.fuzz} inputs with {args.workers} "
+          f"workers, {args.kills} store kills, {args.requests} web requests", flush=True)
     fuzz = fuzz_loaders(args.fuzz, seed=args.seed, workers=args.workers)
     print_fuzz(fuzz)
-    failed = fuzz.crashes > 0 or bool(fuzz.findings)
+    store = store_kill_test(args.kills, seed=args.seed) if args.kills else StoreReport()
     if args.kills:
-        store = store_kill_test(args.kills, seed=args.seed)
         print_store(store)
-        failed = failed or bool(store.problems) or store.runs_lost > 0 or store.runs_corrupt > 0
-        failed = failed or store.concurrent_lost > 0
+    load = (load_test(args.requests, args.clients, seed=args.seed) if args.requests
+            else LoadReport())
     if args.requests:
-        load = load_test(args.requests, args.clients, seed=args.seed)
         print_load(load)
-        failed = failed or load.errors > 0 or bool(load.problems)
-    return 1 if failed else 0
+    failures = [
+        fuzz.crashes > 0, bool(fuzz.findings), bool(store.problems), store.runs_lost > 0,
+        store.runs_corrupt > 0, store.concurrent_lost > 0, load.errors > 0, bool(load.problems),
+    ]
+    print()
+    print("summary")
+    print(f"  inputs tried            {fuzz.tried}")
+    others = len(fuzz.findings) - fuzz.crashes
+    print(f"  crashes                 {fuzz.crashes} (other findings {others})")
+    print(f"  store kills survived    {store.survived} of {store.kills}")
+    print(f"  runs lost               {store.runs_lost + store.concurrent_lost} "
+          f"(corrupt or partial {store.runs_corrupt})")
+    print(f"  requests served         {load.served} of {load.requests} ({load.rps:.1f}/s, p50 "
+          f"{load.p50_ms:.0f} ms, p99 {load.p99_ms:.0f} ms)")
+    print(f"  errors                  {load.errors}")
+    print(f"  verdict                 {'FAIL' if any(failures) else 'PASS'} "
+          f"({time.perf_counter() - t0:.0f} s)")
+    return 1 if any(failures) else 0
 
 
 if __name__ == "__main__":
