@@ -12,6 +12,7 @@ from rich.table import Table
 from detente import api
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
 from detente.scenario.errors import DetenteError
+from detente.store.cli import record_cli_run, stored
 
 ClusterOpt = typer.Option(
     None, "--cluster", help="Run chunks on Dask: 'local' (a cluster started here) or a scheduler "
@@ -56,6 +57,7 @@ def print_uncertainty(result: api.Forecast) -> None:
     console.print(table)
 
 
+@stored
 def sensitivity(
     scenario: str | None = ScenarioArg,
     model: str = typer.Option("compromise", "--model", "-m", help="Model, or 'war'."),
@@ -92,6 +94,10 @@ def sensitivity(
         res = run_sensitivity(sc, model, method=method, issue=issue, n=n, seed=seed,
                               params=params, runner=run, months=months, paths=paths,
                               policy=policy, by=by)
+    record_cli_run("sensitivity", sc, res.to_json(), seed=seed, models=[model],
+                   params={"method": method, "issue": issue, "by": by, "n": n, "months": months,
+                           "paths": paths, "policy": policy, "model_params": params},
+                   announce=not as_json)
     if as_json:
         print_json(res.to_json())
         return
@@ -120,6 +126,7 @@ def sensitivity(
         console.print(table)
 
 
+@stored
 def whatif(
     scenario: str | None = ScenarioArg,
     do: list[str] | None = typer.Option(
@@ -149,6 +156,10 @@ def whatif(
     with runner(cluster, progress=not as_json) as run:
         res = run_whatif(sc, items, models=models, draws=draws, seed=seed,
                          params=parse_params(param), thresholds=threshold or (), runner=run)
+    record_cli_run("whatif", sc, res.to_json(), seed=seed, models=list(models),
+                   params={"do": items, "draws": draws, "thresholds": threshold or [],
+                           "model_params": parse_params(param)},
+                   announce=not as_json)
     if as_json:
         print_json(res.to_json())
         return
@@ -184,6 +195,7 @@ def whatif(
     console.print(table)
 
 
+@stored
 def lever(
     scenario: str | None = ScenarioArg,
     actor: str = typer.Option(..., "--actor", "-a", help="The actor who pulls the lever."),
@@ -207,6 +219,9 @@ def lever(
         res = smallest_lever(sc, actor, target, model=model, probability=prob, draws=draws,
                              seed=seed, params=parse_params(param).get(model, {}), grid=grid,
                              runner=run)
+    record_cli_run("lever", sc, res.to_json(), seed=seed, models=[model],
+                   params={"actor": actor, "target": target, "probability": prob,
+                           "draws": draws, "grid": grid}, announce=not as_json)
     if as_json:
         print_json(res.to_json())
         return
@@ -229,6 +244,7 @@ def lever(
     console.print(table)
 
 
+@stored
 def sweep(
     scenario: str | None = ScenarioArg,
     lever_: list[str] = typer.Option(
@@ -254,11 +270,14 @@ def sweep(
                         params=parse_params(param).get(model, {}),
                         thresholds=threshold or (), runner=run)
     frame = res.to_frame()
+    out = {"model": model, "draws": res.draws, "seed": res.seed,
+           "levers": [{"op": a.op, "target": a.target, "values": list(a.values)}
+                      for a in res.axes],
+           "rows": frame.to_dict(orient="records")}
+    record_cli_run("sweep", sc, out, seed=seed, models=[model],
+                   params={"levers": lever_, "draws": draws}, announce=not as_json)
     if as_json:
-        print_json({"model": model, "draws": res.draws, "seed": res.seed,
-                    "levers": [{"op": a.op, "target": a.target, "values": list(a.values)}
-                               for a in res.axes],
-                    "rows": frame.to_dict(orient="records")})
+        print_json(out)
         return
     iid = issue or sc.issue_ids[0]
     if iid not in sc.issue_ids:
