@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from detente import api
+from detente.bargaining.inputs import ModelResult
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
 from detente.store.cli import record_cli_run, stored
 
@@ -90,32 +91,43 @@ def print_forecast(result: api.Forecast) -> None:
 
 
 def print_trajectory(result: api.Forecast, name: str) -> None:
-    """Per round, the capability x salience weighted mean position on each issue, and the
-    model's own per-round forecast series where it reports one (e.g. EUM's median voter)."""
+    """Per round, the model's own per-round summary series where it reports them (EUM: the
+    median voter and mean positions of Scholz et al.'s Table 2), else the capability x salience
+    weighted mean position; one column per issue and series."""
     res = result.results[name]
     sc = result.scenario
     traj = res.trajectory[0]  # (T+1, N, K)
     last = traj.shape[0] if res.rounds is None else int(res.rounds[0]) + 1
     shown = list(range(last)) if last <= 12 else [*range(6), *range(last - 5, last)]
-    table = Table(
-        title=f"{name}: trajectory (weighted mean position per round)", title_justify="left"
-    )
+    series = round_series(res, traj.shape[0])
+    if not series:
+        w = sc_weights(result)
+        safe = np.where(w.sum(axis=0) > 0, w, 1.0)
+        series = {"weighted mean": (traj * safe).sum(axis=1) / safe.sum(axis=0)}
+    table = Table(title=f"{name}: trajectory per round", title_justify="left")
     table.add_column("round", justify="right")
     for issue in sc.issues:
-        table.add_column(issue.id, justify="right")
-    weights = sc_weights(result, name)
+        for label in series:
+            table.add_column(f"{issue.id}\n{label}", justify="right")
     for t in shown:
         row = [str(t)]
         for k in range(len(sc.issues)):
-            w = weights[:, k]
-            row.append(
-                f"{float(np.average(traj[t, :, k], weights=w if w.sum() > 0 else None)):.2f}"
-            )
+            row += [f"{values[t, k]:.2f}" for values in series.values()]
         table.add_row(*row)
     console.print(table)
 
 
-def sc_weights(result: api.Forecast, name: str) -> np.ndarray:
+def round_series(res: ModelResult, n_rounds: int) -> dict[str, np.ndarray]:
+    """Per-round (T+1, K) summary series a model reports in its extras (batch element 0)."""
+    out = {}
+    for key, value in res.extras.items():
+        if isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[1] == n_rounds:
+            out[key.replace("_", " ")] = value[0]
+    return out
+
+
+def sc_weights(result: api.Forecast) -> np.ndarray:
+    """(N, K) capability x salience of the scenario's central values."""
     from detente.scenario.arrays import to_arrays
 
     inp = to_arrays(result.scenario)
