@@ -130,24 +130,15 @@ def register_model(
 
 
 def _load_builtin_models() -> None:
-    # Importing the modules registers their models.
+    # Importing the modules registers their models, in the order detente shows them.
     from detente.bargaining import (  # noqa: F401
         compromise,
+        eum,
+        exchange,
         median,
         nash,
+        smp,
     )
-
-    for optional in ("eum", "smp", "exchange"):
-        _import_if_present(optional)
-
-
-def _import_if_present(module: str) -> None:
-    import importlib
-    import importlib.util
-
-    name = f"detente.bargaining.{module}"
-    if importlib.util.find_spec(name) is not None:
-        importlib.import_module(name)
 
 
 def get_model(name: str) -> ModelSpec:
@@ -163,4 +154,9 @@ def get_model(name: str) -> ModelSpec:
 def list_models() -> list[ModelSpec]:
     """All registered models in registration order."""
     _load_builtin_models()
-    return list(_REGISTRY.values())
+    order = {name: i for i, name in enumerate(_DISPLAY_ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda m: order.get(m.name, len(order)))
+
+
+# Simple to elaborate: one-shot models first, then the dynamic ones.
+_DISPLAY_ORDER = ("median", "compromise", "nash", "eum", "smp", "exchange")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
 from detente.scenario.errors import DetenteError
+from detente.store.cli import record_cli_run, stored
 
 DEFAULT_PLOT = "detente-war.png"
 
@@ -27,6 +28,7 @@ def _load(scenario: str | None) -> Any:
     return sc
 
 
+@stored
 def war(
     scenario: str | None = ScenarioArg,
     policy: list[str] | None = typer.Option(
@@ -88,20 +90,25 @@ def war(
     }
     rates = base_rates(data_dir) if data_dir is not None else None
     plot_path = None if no_plot else _plot(results, plot, sc.meta.title)
+    out = {
+        "scenario": sc.meta.id or sc.meta.title,
+        "months": months, "paths": paths, "seed": seed,
+        "parameters": "assumed values" if fixed else "drawn per path from their uncertainty, "
+        "conditioned on the war going on at the start",
+        "draws_accepted": accepted,
+        "policies": {
+            name: {"p_talks_by_month": res.p_talks_by().tolist(), "summary": res.summary()}
+            for name, res in results.items()
+        },
+        "plot": None if plot_path is None else str(plot_path),
+        "base_rates": rates,
+    }
+    record_cli_run("war", sc, out, seed=seed, models=["war"],
+                   params={"policies": list(names), "months": months, "paths": paths,
+                           "fixed": fixed, "set": set_ or [], "lever": lever or []},
+                   announce=not as_json)
     if as_json:
-        print_json({
-            "scenario": sc.meta.id or sc.meta.title,
-            "months": months, "paths": paths, "seed": seed,
-            "parameters": "assumed values" if fixed else "drawn per path from their uncertainty, "
-            "conditioned on the war going on at the start",
-            "draws_accepted": accepted,
-            "policies": {
-                name: {"p_talks_by_month": res.p_talks_by().tolist(), "summary": res.summary()}
-                for name, res in results.items()
-            },
-            "plot": None if plot_path is None else str(plot_path),
-            "base_rates": rates,
-        })
+        print_json(out)
         return
     _print_table(sc, results, fixed, seed)
     if not fixed and accepted < 1.0:
@@ -251,6 +258,7 @@ def _plot(results: dict[str, Any], path: Path, title: str) -> Path:
     return path
 
 
+@stored
 def claims(
     scenario: str | None = ScenarioArg,
     draws: int = typer.Option(200, "--draws", help="Draws from the parameters' uncertainty."),
@@ -266,11 +274,15 @@ def claims(
         raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
     sc = _load(scenario)
     results = check_claims(sc, draws=draws, paths=paths, seed=seed, months=months)
+    out = {
+        "scenario": sc.meta.id or sc.meta.title, "draws": draws, "paths": paths,
+        "seed": seed, "claims": [r.to_json() for r in results],
+    }
+    record_cli_run("claims", sc, out, seed=seed, models=["war"],
+                   params={"draws": draws, "paths": paths, "months": months},
+                   announce=not as_json)
     if as_json:
-        print_json({
-            "scenario": sc.meta.id or sc.meta.title, "draws": draws, "paths": paths,
-            "seed": seed, "claims": [r.to_json() for r in results],
-        })
+        print_json(out)
         return
     table = Table(
         title=f"{sc.meta.title}: claims ({draws} draws x {paths} paths, seed {seed})",
