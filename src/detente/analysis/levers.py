@@ -278,7 +278,11 @@ def _concat(parts: list[BargainingInput]) -> BargainingInput:
         np.concatenate([p.positions for p in parts]),
         np.concatenate([p.saliences for p in parts]),
         np.concatenate([p.capabilities for p in parts]),
-        first.scale_low, first.scale_high, first.reference, first.actor_ids, first.issue_ids,
+        first.scale_low, first.scale_high,
+        # Reference points per draw when any part has them; else the one shared reference.
+        np.concatenate([p.reference_batch() for p in parts])
+        if any(p.reference.ndim == 2 for p in parts) else first.reference,
+        first.actor_ids, first.issue_ids,
     )
 
 

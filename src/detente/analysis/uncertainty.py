@@ -20,8 +20,9 @@ cluster, and whatever other inputs the scenario has: a what-if that removes, add
 keeps every shared input's draws (common random numbers), and a new input (a coalition's) gets a
 stream of its own.
 
-The reference point (status quo) of an issue is held at its central value in bargaining Monte Carlo:
-the model contract (``BargainingInput.reference``) has no batch axis.
+An issue's uncertain reference point (status quo) is an input too, named
+``status-quo.reference.ISSUE``, drawn within the issue's scale; the batch then carries one
+reference point per draw (``BargainingInput.reference`` of shape (B, K)).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ from detente.scenario.schema import Estimate, Scenario
 BLOCK = 1024
 
 _NORMAL, _UNIFORM, _TRIANGULAR = 0, 1, 2
-_KIND_CODES = {"position": 0, "salience": 1, "capability": 2}
+_KIND_CODES = {"position": 0, "salience": 1, "capability": 2, "reference": 3}
+# The name under which an issue's reference point appears among the inputs: it groups as one
+# "actor" (the status quo) of kind "reference" in sensitivity analysis.
+REFERENCE_OWNER = "status-quo"
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,8 @@ class ParamTable:
     """The uncertain inputs of a scenario, one entry per uncertain number.
 
     names      "ACTOR.position.ISSUE", "ACTOR.salience.ISSUE", "ACTOR.capability"
-    kind       0 position, 1 salience, 2 capability
-    actor      actor index;  issue: issue index (-1 for a capability)
+    kind       0 position, 1 salience, 2 capability, 3 an issue's reference point
+    actor      actor index (-1 for a reference point);  issue: issue index (-1 for a capability)
     dist       0 truncated normal, 1 uniform, 2 triangular
     mu, sd     normal's centre and spread; mode of the triangular
     lo, hi     support after truncation (finite, except a capability's upper end)
@@ -103,7 +107,8 @@ class ParamTable:
 
 
 def param_table(scenario: Scenario) -> ParamTable:
-    """Every uncertain position, salience and capability of ``scenario``."""
+    """Every uncertain position, salience and capability of ``scenario``, and every uncertain
+    reference point of its issues."""
     rows: list[tuple[str, int, int, int, int, float, float, float, float]] = []
     for n, actor in enumerate(scenario.actors):
         for k, issue in enumerate(scenario.issues):
@@ -120,6 +125,13 @@ def param_table(scenario: Scenario) -> ParamTable:
         if actor.capability.uncertain:
             rows.append(
                 (f"{actor.id}.capability", 2, n, -1, *_spec(actor.capability, 0.0, np.inf))
+            )
+    for k, issue in enumerate(scenario.issues):
+        ref = issue.reference
+        if ref is not None and ref.uncertain:
+            rows.append(
+                (f"{REFERENCE_OWNER}.reference.{issue.id}", 3, -1, k,
+                 *_spec(ref, issue.scale.low, issue.scale.high))
             )
     cols = list(zip(*rows, strict=True)) if rows else [()] * 9
     return ParamTable(
@@ -212,7 +224,11 @@ def inputs_from_values(
     cols = np.flatnonzero(table.kind == 2)
     if cols.size:
         cap[:, table.actor[cols]] = values[:, cols]
+    ref = base.reference
+    cols = np.flatnonzero(table.kind == 3)
+    if cols.size:
+        ref = np.repeat(base.reference_batch()[:1], b, axis=0)
+        ref[:, table.issue[cols]] = values[:, cols]
     return BargainingInput(
-        pos, sal, cap, base.scale_low, base.scale_high, base.reference,
-        base.actor_ids, base.issue_ids,
+        pos, sal, cap, base.scale_low, base.scale_high, ref, base.actor_ids, base.issue_ids,
     )

@@ -20,7 +20,8 @@ class BargainingInput:
     saliences    (B, N, K) float64 in [0, 1]
     capabilities (B, N)    float64 >= 0
     scale_low, scale_high (K,) the ends of each issue's scale
-    reference    (K,) the status quo / reference point of each issue, NaN where none is given
+    reference    (K,) the status quo / reference point of each issue, NaN where none is given;
+                 or (B, K) when it varies by draw (Monte Carlo over an uncertain status quo)
     """
 
     positions: np.ndarray
@@ -44,6 +45,11 @@ class BargainingInput:
     def n_issues(self) -> int:
         return int(self.positions.shape[2])
 
+    def reference_batch(self) -> np.ndarray:
+        """The reference point as (B, K), whether it is stored per draw or once for all."""
+        ref = np.asarray(self.reference, dtype=float)
+        return ref if ref.ndim == 2 else np.broadcast_to(ref, (self.batch, ref.shape[-1]))
+
     def normalised_positions(self) -> np.ndarray:
         """Positions mapped to [0, 1] per issue (scale_low -> 0, scale_high -> 1)."""
         width = np.where(self.scale_high > self.scale_low, self.scale_high - self.scale_low, 1.0)
@@ -61,7 +67,7 @@ class BargainingInput:
             capabilities=self.capabilities[index],
             scale_low=self.scale_low,
             scale_high=self.scale_high,
-            reference=self.reference,
+            reference=self.reference[index] if self.reference.ndim == 2 else self.reference,
             actor_ids=self.actor_ids,
             issue_ids=self.issue_ids,
         )

@@ -75,10 +75,11 @@ def nash(inp: BargainingInput, *, disagreement: str = "reference") -> ModelResul
     """Forecast each issue at the asymmetric Nash bargaining solution."""
     x = inp.positions
     worst = np.maximum(np.abs(x - inp.scale_low), np.abs(x - inp.scale_high))
-    has_ref = ~np.isnan(inp.reference)
+    reference = inp.reference_batch()  # (B, K)
+    has_ref = ~np.isnan(reference)
     use_ref = has_ref if disagreement == "reference" else np.zeros_like(has_ref)
-    ref = np.where(use_ref, inp.reference, 0.0)
-    radius = np.where(use_ref, np.abs(ref - x), worst)
+    ref = np.where(use_ref, reference, 0.0)
+    radius = np.where(use_ref[:, None, :], np.abs(ref[:, None, :] - x), worst)
     w = effective_weights(inp)
     if np.all(w.sum(axis=1) > 0):
         weights = w
@@ -86,5 +87,5 @@ def nash(inp: BargainingInput, *, disagreement: str = "reference") -> ModelResul
         weights = np.where(w.sum(axis=1, keepdims=True) > 0, w, 1.0)
     sol = nash_solution(x, weights, radius)
     # Empty feasible set: only possible around a reference point; the status quo stands.
-    forecast = np.where(np.isnan(sol), np.broadcast_to(ref, sol.shape), sol)
+    forecast = np.where(np.isnan(sol), ref, sol)
     return ModelResult("nash", forecast=forecast, extras={"status_quo_stands": np.isnan(sol)})
