@@ -228,3 +228,20 @@ def test_xml_encoding_declarations_load_or_are_clear_errors(encoding: str, tmp_p
         assert "\n" not in str(exc) and str(path) in str(exc)
     else:
         assert len(scenario.actors) == 4
+
+
+@pytest.mark.parametrize(
+    "value, needle",
+    [
+        ("!!timestamp xyz", "YAML tag cannot build"),  # found by the stress fuzzer: AttributeError
+        ("!!bool maybe", "YAML tag cannot build"),  # KeyError
+        ("!!int abc", "YAML tag cannot build"),
+        ("!!float x", "YAML tag cannot build"),
+        ("!!timestamp 2001-13-45", "YAML tag cannot build"),
+        ("!!map [1]", "is not valid YAML"),
+        ("!!python/name:os.system", "not allowed"),
+    ],
+)
+def test_yaml_explicit_tags_over_bad_values(value: str, needle: str) -> None:
+    text = to_yaml_text(_valid()).replace("title: fuzz seed", f"title: {value}")
+    _rejects(lambda: io.loads(text), needle)

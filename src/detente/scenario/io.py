@@ -110,7 +110,10 @@ def loads(text: str, name: str = "<text>") -> Scenario:
             name,
             f"line {line}",
             NO_VALUE,
-            f"YAML tags that construct objects are not allowed ({tag.strip()})",
+            f"YAML tags that construct objects are not allowed ({tag.strip()})"
+            if "constructor" in tag or "unhashable" in tag
+            # A standard tag over the wrong kind of node, e.g. "!!map [1]".
+            else f"is not valid YAML: {tag.strip()}",
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -150,7 +153,17 @@ def _safe_load(text: str, name: str) -> Any:
                 f"uses YAML aliases (*name) that expand to {expanded} nodes; at most "
                 f"{MAX_ALIAS_EXPANSION} may come from aliases",
             )
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except (ValueError, AttributeError, KeyError, TypeError, OverflowError) as exc:
+            # PyYAML's constructors fail so on explicit tags over bad values: "!!timestamp x"
+            # (AttributeError), "!!bool x" (KeyError), "!!int x" and 4300+-digit ints (ValueError).
+            if "digits" in str(exc):
+                raise
+            raise ScenarioError(
+                name, "", NO_VALUE,
+                f"has a value its YAML tag cannot build ({type(exc).__name__}: {str(exc)[:80]})",
+            ) from None
     finally:
         loader.dispose()
 
