@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m benchmarks
 
 stress: $(STAMP)
 	$(BIN)/python -m detente.stress
