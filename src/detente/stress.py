@@ -607,7 +607,7 @@ def expected_result(writer: int, seq: int) -> dict[str, Any]:
     """The result writer ``writer`` stores as its run number ``seq``: derived from (writer, seq)
     alone, so a reader can tell a whole run from a damaged or partial one. 1-20 KB of JSON."""
     rng = np.random.default_rng([writer, seq])
-    n = int(rng.integers(100, 2000))
+    n = int(rng.integers(50, 1000))
     return {"writer": writer, "seq": seq, "values": rng.uniform(-1e6, 1e6, n).tolist(),
             "text": "x" * int(rng.integers(0, 4000))}
 
@@ -720,7 +720,7 @@ def check_store(path: str | os.PathLike[str], journals: list[Path],
 
 
 def store_kill_test(kills: int, seed: int = 0, workdir: str | os.PathLike[str] | None = None,
-                    max_delay_s: float = 0.25) -> StoreReport:
+                    max_delay_s: float = 0.1) -> StoreReport:
     """Kill writer processes (SIGKILL) ``kills`` times at random points, checking the store after
     each kill; then two writers at once. Needs ``fork`` (Linux, macOS)."""
     import multiprocessing
