@@ -16,6 +16,7 @@ import pandas as pd
 
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import ModelSpec, get_model, list_models
+from detente.jsonable import to_jsonable
 from detente.scenario import io as scenario_io
 from detente.scenario.arrays import to_arrays
 from detente.scenario.errors import DetenteError
@@ -110,11 +111,11 @@ class Forecast:
             entry: dict[str, Any] = {
                 "title": spec.title,
                 "citation": spec.citation,
-                "params": _jsonable(res.params),
+                "params": to_jsonable(res.params),
                 "rounds": None if res.rounds is None else int(res.rounds[0]),
                 "final_positions": None,
                 "trajectory": None,
-                "extras": _jsonable(_first(res.extras)),
+                "extras": to_jsonable(_first(res.extras)),
             }
             if res.final_positions is not None:
                 entry["final_positions"] = {
@@ -156,20 +157,6 @@ def _first(extras: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def run_models(

@@ -12,7 +12,7 @@ import numpy as np
 
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, register_model
-from detente.bargaining.weights import effective_weights
+from detente.bargaining.weights import WEIGHTINGS, weights_for
 
 
 @register_model(
@@ -25,18 +25,13 @@ from detente.bargaining.weights import effective_weights
             "capability_salience",
             "weights of the mean",
             kind="choice",
-            choices=("capability_salience", "capability", "equal"),
+            choices=WEIGHTINGS,
         )
     ],
 )
 def compromise(inp: BargainingInput, *, weighting: str = "capability_salience") -> ModelResult:
     """Forecast each issue at the weighted mean sum_i w_i x_i / sum_i w_i."""
-    if weighting == "capability_salience":
-        w = effective_weights(inp)
-    elif weighting == "capability":
-        w = np.broadcast_to(inp.capabilities[:, :, None], inp.positions.shape)
-    else:
-        w = np.ones_like(inp.positions)
+    w = weights_for(inp, weighting)
     total = w.sum(axis=1)
     # Zero total weight (nobody cares): every actor counts the same, so the result is defined.
     safe_w = np.where(total[:, None, :] > 0, w, 1.0)

@@ -12,7 +12,7 @@ import numpy as np
 
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, register_model
-from detente.bargaining.weights import effective_weights
+from detente.bargaining.weights import WEIGHTINGS, weights_for
 
 
 def weighted_median(values: np.ndarray, weights: np.ndarray, axis: int = -2) -> np.ndarray:
@@ -50,16 +50,11 @@ def weighted_median(values: np.ndarray, weights: np.ndarray, axis: int = -2) -> 
             "capability_salience",
             "what weighs an actor's vote",
             kind="choice",
-            choices=("capability_salience", "capability", "equal"),
+            choices=WEIGHTINGS,
         )
     ],
 )
 def median(inp: BargainingInput, *, weighting: str = "capability_salience") -> ModelResult:
     """Forecast each issue at the weighted median of the actors' positions."""
-    if weighting == "capability_salience":
-        w = effective_weights(inp)
-    elif weighting == "capability":
-        w = np.broadcast_to(inp.capabilities[:, :, None], inp.positions.shape)
-    else:
-        w = np.ones_like(inp.positions)
+    w = weights_for(inp, weighting)
     return ModelResult("median", forecast=weighted_median(inp.positions, w, axis=1))

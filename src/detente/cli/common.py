@@ -9,6 +9,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from detente.jsonable import to_jsonable
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -19,23 +21,7 @@ JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON (stabl
 
 def print_json(data: Any) -> None:
     """JSON on stdout, NaN/inf as null."""
-    sys.stdout.write(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n")
-
-
-def _clean(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    return value
+    sys.stdout.write(json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n")
 
 
 def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:

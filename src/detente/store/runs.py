@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from detente.jsonable import to_jsonable
 from detente.scenario.errors import DetenteError
 
 ENV_VAR = "DETENTE_STORE"
@@ -89,36 +90,7 @@ def _now() -> str:
 
 def _dumps(value: Any) -> str:
     # NaN/inf are not JSON: store them as null so every stored result parses anywhere.
-    return json.dumps(_clean(value), sort_keys=False, separators=(",", ":"), allow_nan=False)
-
-
-def _clean(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    # Anything else a model put in its result (a dataclass, a log object): its JSON view if it
-    # has one, else its fields, else its text; a run is never lost to an unexpected type.
-    for method in ("to_json", "to_dict"):
-        if callable(getattr(value, method, None)):
-            return _clean(getattr(value, method)())
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _clean(dataclasses.asdict(value))
-    return str(value)
+    return json.dumps(to_jsonable(value), sort_keys=False, separators=(",", ":"), allow_nan=False)
 
 
 def scenario_content(scenario: Any) -> tuple[str, str, str | None, str]:
