@@ -67,3 +67,19 @@ def test_api_tidy_frame() -> None:
     frame = fc.to_frame()
     assert list(frame.columns[:4]) == ["model", "issue", "forecast", "nearest_label"]
     assert len(frame) == 2 * 3
+
+
+def test_ktab_csv_forecast_with_smp_prints_final_positions_and_turns() -> None:
+    from tests.conftest import shared_path
+
+    path = shared_path("data", "bargaining", "ktab", "SOE-Pol-Comp.csv")
+    result = runner.invoke(app, ["forecast", str(path), "--model", "smp", "--no-store"])
+    assert result.exit_code == 0, result.output
+    assert "final positions after 27 rounds" in " ".join(result.output.split())
+    # WY holds its position through KTAB's reference run (15.0 and 60.0 at every turn).
+    assert "15.00 -> 15.00" in result.output and "60.00 -> 60.00" in result.output
+    data = json.loads(
+        runner.invoke(app, ["forecast", str(path), "-m", "smp", "--json", "--no-store"]).output
+    )
+    assert data["models"]["smp"]["rounds"] == 27
+    assert set(data["models"]["smp"]["final_positions"]["Policy"]) >= {"XJ", "WY"}

@@ -88,6 +88,7 @@ def print_forecast(result: api.Forecast) -> None:
         if res.trajectory is None:
             continue
         print_trajectory(result, name)
+        print_final_positions(result, name)
 
 
 def print_trajectory(result: api.Forecast, name: str) -> None:
@@ -114,6 +115,25 @@ def print_trajectory(result: api.Forecast, name: str) -> None:
         for k in range(len(sc.issues)):
             row += [f"{values[t, k]:.2f}" for values in series.values()]
         table.add_row(*row)
+    console.print(table)
+
+
+def print_final_positions(result: api.Forecast, name: str) -> None:
+    """Each actor's position at the start and at the end of a dynamic model's run."""
+    res = result.results[name]
+    if res.final_positions is None or res.trajectory is None:
+        return
+    sc = result.scenario
+    start, end = res.trajectory[0, 0], res.final_positions[0]
+    rounds = "" if res.rounds is None else f" after {int(res.rounds[0])} rounds"
+    table = Table(title=f"{name}: final positions{rounds} (start -> end)", title_justify="left")
+    table.add_column("actor")
+    for issue in sc.issues:
+        table.add_column(issue.id, justify="right")
+    for n, actor in enumerate(sc.actors):
+        table.add_row(
+            actor.id, *[f"{start[n, k]:.2f} -> {end[n, k]:.2f}" for k in range(len(sc.issues))]
+        )
     console.print(table)
 
 
