@@ -139,10 +139,11 @@ _NUMBER_TOKENS = st.one_of(
 
 @st.composite
 def corrupted(draw: st.DrawFn, text: bytes) -> bytes:
-    """``text`` damaged one to three times: truncated, a token replaced, bytes inserted,
-    re-encoded, or nested deeply."""
+    """``text`` damaged one to three times: truncated, a token replaced, bytes inserted or
+    deleted, re-encoded, nested deeply, or given a very long string."""
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["truncate", "token", "insert", "encode", "nest", "delete"]))
+        kind = draw(st.sampled_from(["truncate", "token", "insert", "encode", "nest", "delete",
+                                     "long"]))
         at = draw(st.integers(0, len(text)))
         if kind == "truncate":
             text = text[:at]
@@ -153,6 +154,8 @@ def corrupted(draw: st.DrawFn, text: bytes) -> bytes:
             text = text[:at] + draw(st.binary(min_size=1, max_size=40)) + text[at:]
         elif kind == "delete":
             text = text[:at] + text[at + draw(st.integers(1, 50)):]
+        elif kind == "long":  # a very long string (a name, a number, a header cell)
+            text = text[:at] + b"x" * draw(st.sampled_from([600, 70_000, 300_000])) + text[at:]
         elif kind == "encode":
             codec = draw(st.sampled_from(["utf-16", "utf-32-le", "latin-1", "cp1252", "utf-7"]))
             text = text.decode("utf-8", "replace").encode(codec, "replace")
