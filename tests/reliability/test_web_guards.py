@@ -152,3 +152,38 @@ def test_bounded_load_test_on_loopback(tmp_path: Path) -> None:
     assert report.problems == []
     assert report.served == 40 and report.errors == 0
     assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms
+
+
+def test_hostile_form_json_is_a_clear_error(client: TestClient) -> None:
+    # Found here: JSON nested too deeply raised RecursionError, and a non-table "positions" or a
+    # non-numeric "value" next to an edited cell raised TypeError/ValueError: 500s.
+    base = random_scenario_data(np.random.default_rng(1), 3, 1)
+    cases: list[str] = ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]
+    for field, value in (("positions", 5), ("positions", "ab"), ("capability", {"value": "x"}),
+                         ("saliences", {"i0": {"value": [1], "low": "x", "high": 2}})):
+        doc = json.loads(json.dumps(base))
+        doc["actors"][0][field] = value
+        cases.append(json.dumps(doc))
+    for raw in cases:
+        resp = client.post("/talks", data={"scenario_json": raw, "cap:a0": "2", "pos:a0:i0": "3",
+                                           "pos:a0:a": "4", "sal:a0:i0": "0.1"})
+        assert resp.status_code in (200, 422), (raw[:80], resp.status_code)
+
+
+def test_hostile_uploads_are_clear_errors(client: TestClient) -> None:
+    from detente.stress import _XML_BOMB, _YAML_BOMB, to_ktab_xml
+
+    xml = to_ktab_xml(random_scenario_data(np.random.default_rng(0), 4, 2)).encode()
+    uploads = {
+        "bomb.xml": _XML_BOMB + xml.split(b"?>", 1)[1].replace(b"<name>Fuzz", b"<name>&lol9;"),
+        "utf7.xml": xml.replace(b'encoding="UTF-8"', b'encoding="UTF-7"'),
+        "tag.yaml": b"!!python/object/apply:os.system ['echo pwned']\n",
+        "aliases.yaml": _YAML_BOMB + to_yaml_text(random_scenario_data(
+            np.random.default_rng(0), 3, 1)).encode(),
+        "junk.csv": b"\xff\xfe\x00garbage\x00",
+        "..": b"meta: {title: x}",
+    }
+    for name, data in uploads.items():
+        resp = client.post("/scenario/upload", files={"file": (name, data, "text/plain")})
+        assert resp.status_code == 422, (name, resp.status_code)
+        assert "pwned" not in resp.text

@@ -373,11 +373,16 @@ def _edit_estimate(est: dict[str, Any] | float | int, new: float) -> dict[str, A
     if not isinstance(est, dict):
         return {"value": new}
     out = dict(est)
-    old = float(est.get("value", new))
-    out["value"] = new
-    if out.get("low") is not None and out.get("high") is not None:
-        out["low"] = min(float(out["low"]) + new - old, new)
-        out["high"] = max(float(out["high"]) + new - old, new)
+    try:
+        old = float(est.get("value", new))
+        out["value"] = new
+        if out.get("low") is not None and out.get("high") is not None:
+            out["low"] = min(float(out["low"]) + new - old, new)
+            out["high"] = max(float(out["high"]) + new - old, new)
+    except (TypeError, ValueError, OverflowError):
+        # The form's JSON held something that is not a number here: the edit replaces it
+        # (validation then judges the rest).
+        return {"value": new}
     return out
 
 
@@ -400,7 +405,7 @@ def _edited_scenario(form: FormData) -> Scenario:
         raise WebError("the scenario in the form is too large")
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for the parser
         raise WebError("the scenario in the form is not valid JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
         raise WebError("the scenario in the form has no actors")
@@ -413,7 +418,9 @@ def _edited_scenario(form: FormData) -> Scenario:
             actor["capability"] = _edit_estimate(actor.get("capability", {}),
                                                  _number(cap, f"{aid} capability"))
         for kind, key in (("pos", "positions"), ("sal", "saliences")):
-            for issue in list(actor.get(key) or {}):
+            if not isinstance(actor.get(key), dict):
+                continue  # not a table of issues: validation below says what is wrong
+            for issue in list(actor[key]):
                 value = form.get(f"{kind}:{aid}:{issue}")
                 if value not in (None, ""):
                     actor[key][issue] = _edit_estimate(
