@@ -354,8 +354,10 @@ class RunStore:
             value = int(run_id)
         except (TypeError, ValueError):
             raise StoreError(
-                f"run id {run_id!r}: write a number (see: detente runs list)"
+                f"run id {str(run_id)[:30]!r}: write a number (see: detente runs list)"
             ) from None
+        if not -(2**63) <= value < 2**63:  # SQLite's INTEGER range; beyond it sqlite3 overflows
+            raise StoreError(f"no run {str(run_id)[:30]} (see: detente runs list)")
         return value
 
     @staticmethod
