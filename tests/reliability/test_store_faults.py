@@ -51,3 +51,41 @@ def test_check_store_detects_damage(tmp_path: Path) -> None:
 def test_expected_result_is_deterministic() -> None:
     assert expected_result(3, 7) == expected_result(3, 7)
     assert expected_result(3, 7) != expected_result(3, 8)
+
+
+def test_damaged_store_files_are_clear_errors(tmp_path: Path) -> None:
+    # Junk, a truncated file, flipped bits: every operation answers with a StoreError (one line,
+    # exit 2 in the CLI), never sqlite3's own exception. Flipped bits in a result's text once
+    # escaped as sqlite3.OperationalError ("Could not decode to UTF-8").
+    import numpy as np
+
+    from detente.scenario.errors import DetenteError
+    from detente.store.runs import RunStore
+    from detente.stress import _store_scenarios
+
+    good = tmp_path / "good.sqlite"
+    _writer(str(good), 1, str(tmp_path / "j.txt"), 20, 0.0)
+    with sqlite3.connect(good) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
+    data = good.read_bytes()
+    rng = np.random.default_rng(0)
+    flipped = bytearray(data)
+    for i in rng.integers(100, len(data), 200):
+        flipped[i] ^= 0xFF
+    variants = {"junk": rng.bytes(50_000), "half": data[: len(data) // 2],
+                "header": data[:100], "flipped": bytes(flipped)}
+    scenario = _store_scenarios()[0]
+    for name, blob in variants.items():
+        path = tmp_path / f"{name}.sqlite"
+        path.write_bytes(blob)
+        for op in ("count", "list_runs", "get", "verify", "record"):
+            store = RunStore(path)
+            try:
+                if op == "get":
+                    store.get(3)
+                elif op == "record":
+                    store.record("x", scenario, {}, 1, {"a": 1})
+                else:
+                    getattr(store, op)()
+            except DetenteError as exc:
+                assert "\n" not in str(exc) and str(path) in str(exc), (name, op)

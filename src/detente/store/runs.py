@@ -187,6 +187,11 @@ class RunStore:
         conn = self._connect()
         try:
             yield conn
+        except sqlite3.DatabaseError as exc:
+            # A damaged page ("could not decode to UTF-8", "malformed"), a lock held past the
+            # busy timeout: one clear line instead of sqlite3's traceback.
+            raise StoreError(f"run store {self.path}: {str(exc)[:120]} (the file may be "
+                             "damaged)") from None
         finally:
             conn.close()
 
