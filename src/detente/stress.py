@@ -12,10 +12,11 @@ Three parts, each bounded and seeded so that a run repeats exactly:
   and survive a YAML round trip.
 * **Store faults.** Writer processes are killed with SIGKILL at random points; after each kill the
   store must open, every committed run must read back intact and no partial run may be visible.
-  Two concurrent writers must lose nothing. (Runs when :mod:`detente.store` provides ``record``.)
+  Two concurrent writers must lose nothing. Each run's content is derived from (writer, sequence)
+  alone (:func:`expected_result`), so a reader can tell a whole run from a damaged or partial one.
 * **Web load.** ``detente serve``'s app on loopback: a fixed number of requests from a fixed number
-  of concurrent clients; requests per second, p50/p99 latency and the error count. (Runs when
-  :mod:`detente.web` provides the app.)
+  of concurrent clients, each stopping after its share; requests per second, p50/p99 latency
+  and the error count.
 
 The fast versions of these checks live in ``tests/reliability`` and run in ``make test``.
 """
