@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench stress clean
+.PHONY: setup run test lint bench stress fuzz clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(STAMP)
 
 stress: $(STAMP)
 	$(BIN)/python -m detente.stress
+
+fuzz: $(STAMP)
+	$(BIN)/pip install -q -e '.[fuzz]'
+	$(BIN)/python fuzz/atheris_loaders.py -max_total_time=$${FUZZ_SECONDS:-300} -max_len=8192
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

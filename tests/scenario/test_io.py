@@ -55,3 +55,12 @@ def test_multi_issue_csv(tmp_path: Path) -> None:
     sc = load(path)
     assert sc.issue_ids == ("Oil", "Land")
     assert sc.actor("B").saliences["Land"].value == 0.8
+
+
+def test_unquoted_yaml_date_is_kept_as_text() -> None:
+    text = (
+        "meta: {title: t, date: 2025-09-09}\n"
+        "issues: [{id: x, name: X}]\n"
+        "actors: [{id: a, name: A, capability: 1, positions: {x: 5}, saliences: {x: 1}}]\n"
+    )
+    assert loads(text).meta.date == "2025-09-09"

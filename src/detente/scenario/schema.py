@@ -8,9 +8,10 @@ Every number is an :class:`Estimate`: a value, optionally an uncertainty (``sd``
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from detente.scenario.estimate import Estimate, FiniteFloat
 from detente.scenario.interventions_schema import InterventionSpec
@@ -50,6 +51,14 @@ class Meta(_Strict):
     date: ShortText | None = None
     description: LongText | None = None
     sources: list[Source] = Field(default_factory=list)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2025-09-09 as a date; keep it as the text the user wrote.
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        return value
 
 
 class Scale(_Strict):
