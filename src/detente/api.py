@@ -163,10 +163,18 @@ def run_models(
     inp: BargainingInput,
     models: Sequence[str],
     params: dict[str, dict[str, Any]] | None = None,
+    progress: bool = False,
 ) -> dict[str, ModelResult]:
-    """Run each named model on a batch of inputs."""
+    """Run each named model on a batch of inputs (``progress``: a bar on stderr)."""
+    from detente.progress import progress_bar
+
     params = params or {}
-    return {name: get_model(name)(inp, **params.get(name, {})) for name in models}
+    out = {}
+    with progress_bar(progress, "models", len(models)) as advance:
+        for name in models:
+            out[name] = get_model(name)(inp, **params.get(name, {}))
+            advance()
+    return out
 
 
 def forecast(
@@ -203,7 +211,7 @@ def forecast(
         else ([model] if isinstance(model, str) else list(model))
     )
     specs = {n: get_model(n) for n in names}
-    results = run_models(to_arrays(scenario), names, params)
+    results = run_models(to_arrays(scenario), names, params, progress=progress)
     out = Forecast(scenario=scenario, results=results, specs=specs)
     if draws is not None:
         from detente.analysis.distributed import runner

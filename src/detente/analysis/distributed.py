@@ -19,6 +19,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
+from detente.progress import progress_bar
 from detente.scenario.errors import DetenteError
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ class SerialRunner:
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, label: str = "") -> list[R]:
         out: list[R] = []
-        with _progress(self.progress, label, len(tasks)) as advance:
+        with progress_bar(self.progress, label, len(tasks)) as advance:
             for task in tasks:
                 out.append(fn(task))
                 advance()
@@ -60,7 +61,7 @@ class DaskRunner:
             return []
         # pure=False: two tasks with equal arguments are still two tasks (no key collision).
         futures = self.client.map(fn, list(tasks), pure=False)
-        with _progress(self.progress, label, len(tasks)) as advance:
+        with progress_bar(self.progress, label, len(tasks)) as advance:
             for _ in as_completed(futures):
                 advance()
         return list(self.client.gather(futures))
@@ -115,33 +116,3 @@ def runner(
         raise DetenteError(f"cannot reach the Dask scheduler at {cluster!r}: {exc}") from exc
     with client:
         yield DaskRunner(client, progress)
-
-
-@contextlib.contextmanager
-def _progress(show: bool, label: str, total: int) -> Iterator[Callable[[], None]]:
-    # A transient bar on stderr (rich draws it only on a terminal and clears it when done), so
-    # any run that takes more than a moment shows its progress and time remaining.
-    if not show or total < 1:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task_id = bar.add_task(label or "working", total=total)
-        yield lambda: bar.advance(task_id)

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from detente.analysis import backtest as bt
 from detente.cli.common import JsonOpt, console, err_console, parse_params, print_json
+from detente.progress import spinner
 from detente.scenario.errors import DetenteError
 
 PER_CASE_LIMIT = 10  # more cases than this: the per-case table only with --per-case
@@ -104,10 +105,11 @@ def backtest(
                                "--weights council|equal")
         selected = bt.load_cases(args or None)
     loaded = time.perf_counter()
-    result = bt.run_backtest(
-        selected, model or None, parse_params(param), draws=draws, seed=seed,
-        position_sd=position_sd, ensemble=ensemble,
-    )
+    with spinner(not as_json, f"scoring the models on {len(selected)} case(s)"):
+        result = bt.run_backtest(
+            selected, model or None, parse_params(param), draws=draws, seed=seed,
+            position_sd=position_sd, ensemble=ensemble,
+        )
     done = time.perf_counter()
     timings = {"load_s": loaded - started, "score_s": done - loaded, "total_s": done - started}
     payload = result.to_json()

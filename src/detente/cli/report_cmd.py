@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from detente.cli.common import console, parse_params
+from detente.progress import spinner
 from detente.scenario import io as scenario_io
 from detente.scenario.errors import DetenteError
 from detente.store.cli import record_cli_run, stored
@@ -50,19 +51,20 @@ def report(
     from detente.store.runs import RunStore
 
     t0 = time.perf_counter()
-    if _is_run_id(target) and not Path(str(target)).exists():
-        path = current_store_path()
-        if path is None:
-            raise DetenteError("the run store is off: pass --store PATH to report a run")
-        run = RunStore(path).get(str(target))
-        data = run_report_data(run, draws=draws,
-                               seed=seed, claims_draws=claims_draws, claims_paths=claims_paths)
-        sc = run.scenario()
-    else:
-        sc = scenario_io.load(target)
-        data = report_data(sc, models=model or None, params=parse_params(param), draws=draws,
-                           seed=seed, source=target or scenario_io.DEFAULT_SCENARIO,
-                           claims_draws=claims_draws, claims_paths=claims_paths)
+    with spinner(True, "computing the report: forecasts, Monte Carlo, war model, claims"):
+        if _is_run_id(target) and not Path(str(target)).exists():
+            path = current_store_path()
+            if path is None:
+                raise DetenteError("the run store is off: pass --store PATH to report a run")
+            run = RunStore(path).get(str(target))
+            data = run_report_data(run, draws=draws,
+                                   seed=seed, claims_draws=claims_draws, claims_paths=claims_paths)
+            sc = run.scenario()
+        else:
+            sc = scenario_io.load(target)
+            data = report_data(sc, models=model or None, params=parse_params(param), draws=draws,
+                               seed=seed, source=target or scenario_io.DEFAULT_SCENARIO,
+                               claims_draws=claims_draws, claims_paths=claims_paths)
     t1 = time.perf_counter()
     html = render_report(data)
     out = Path(output)

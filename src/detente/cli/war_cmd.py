@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
+from detente.progress import progress_bar, spinner
 from detente.scenario.errors import DetenteError
 from detente.store.cli import record_cli_run, stored
 
@@ -83,11 +84,12 @@ def war(
     )
     drawn = {**drawn, **_pairs(set_, "--set", "NAME=VALUE")}
     levers = _pairs(lever, "--lever", "KIND=FACTOR")
-    results = {
-        name: simulate(sc, name, months=months, paths=paths, seed=seed, params=drawn,
-                       levers=levers)
-        for name in names
-    }
+    results = {}
+    with progress_bar(not as_json, f"{paths:,} paths x {months} months", len(names)) as advance:
+        for name in names:
+            results[name] = simulate(sc, name, months=months, paths=paths, seed=seed,
+                                     params=drawn, levers=levers)
+            advance()
     rates = base_rates(data_dir) if data_dir is not None else None
     plot_path = None if no_plot else _plot(results, plot, sc.meta.title)
     out = {
@@ -273,7 +275,8 @@ def claims(
     if seed < 0:
         raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
     sc = _load(scenario)
-    results = check_claims(sc, draws=draws, paths=paths, seed=seed, months=months)
+    with spinner(not as_json, f"checking {len(sc.claims)} claims: {draws} draws x {paths} paths"):
+        results = check_claims(sc, draws=draws, paths=paths, seed=seed, months=months)
     out = {
         "scenario": sc.meta.id or sc.meta.title, "draws": draws, "paths": paths,
         "seed": seed, "claims": [r.to_json() for r in results],

@@ -1,0 +1,51 @@
+"""Progress shown on stderr while a run takes more than a moment (rich; transient).
+
+Rich draws bars and spinners only on a terminal and clears them when done, so JSON on stdout,
+pipes and tests see nothing of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+
+@contextlib.contextmanager
+def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A bar of ``total`` steps with elapsed and remaining time; yields ``advance()``."""
+    if not show or total < 1:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task_id = bar.add_task(label or "working", total=total)
+        yield lambda: bar.advance(task_id)
+
+
+@contextlib.contextmanager
+def spinner(show: bool, label: str) -> Iterator[None]:
+    """A spinner with ``label`` for a step whose length is not known in advance."""
+    if not show:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(label):
+        yield
