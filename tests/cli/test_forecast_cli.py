@@ -22,8 +22,12 @@ def test_forecast_table_on_default_scenario() -> None:
     result = runner.invoke(app, ["forecast"])
     assert result.exit_code == 0, result.output
     for word in ("Territory", "Ukraine's security", "Sanctions relief", "median", "compromise",
-                 "nash"):
+                 "nash", "eum", "smp", "exchange"):
         assert word in result.output
+    # The exchange model lists the trades it made; EUM shows Scholz's per-round series.
+    text = " ".join(result.output.split())
+    assert "exchange: " in text and " exchanges (i moves on its issue" in text
+    assert "median voter" in text and "final positions after 8 rounds" in text
 
 
 def test_forecast_json_has_stable_keys() -> None:

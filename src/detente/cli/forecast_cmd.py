@@ -89,6 +89,8 @@ def print_forecast(result: api.Forecast) -> None:
             continue
         print_trajectory(result, name)
         print_final_positions(result, name)
+        if "exchanges" in res.extras:
+            print_exchanges(result, name)
 
 
 def print_trajectory(result: api.Forecast, name: str) -> None:
@@ -134,6 +136,26 @@ def print_final_positions(result: api.Forecast, name: str) -> None:
         table.add_row(
             actor.id, *[f"{start[n, k]:.2f} -> {end[n, k]:.2f}" for k in range(len(sc.issues))]
         )
+    console.print(table)
+
+
+def print_exchanges(result: api.Forecast, name: str, limit: int = 12) -> None:
+    """The exchange model's trades: who gave ground on which issue for which, and the gain."""
+    log = result.results[name].extras["exchanges"]
+    trades = list(log[0]) if len(log) else []
+    table = Table(
+        title=f"{name}: {len(trades)} exchanges (i moves on its issue, j on the other)",
+        title_justify="left",
+    )
+    for col in ("round", "i", "issue", "shift", "j", "issue ", "shift ", "gain each"):
+        table.add_column(col, justify="right" if col.startswith(("shift", "gain")) else "left")
+    for t in trades[:limit]:
+        table.add_row(
+            str(t["round"]), t["actor_i"], t["issue_i_id"], f"{t['shift_i']:+.2f}",
+            t["actor_j"], t["issue_j_id"], f"{t['shift_j']:+.2f}", f"{t['gain']:.4f}",
+        )
+    if len(trades) > limit:
+        table.caption = f"first {limit} of {len(trades)}; all in --json (extras.exchanges)"
     console.print(table)
 
 
