@@ -27,7 +27,7 @@ def test_forecast_table_on_default_scenario() -> None:
     # The exchange model lists the trades it made; EUM shows Scholz's per-round series.
     text = " ".join(result.output.split())
     assert "exchange: " in text and " exchanges (i moves on its issue" in text
-    assert "median voter" in text and "final positions after 8 rounds" in text
+    assert "eum: trajectory per round" in text and "final positions after 8 rounds" in text
 
 
 def test_forecast_json_has_stable_keys() -> None:
