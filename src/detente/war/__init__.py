@@ -16,7 +16,7 @@ event of that kind in the mix (kinds: :data:`detente.scenario.war_schema.EVENT_K
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -33,8 +33,8 @@ MAX_PATHS = 10_000_000
 MAX_MONTHS = 1_200
 
 
-@dataclass
-class WarResult:
+@dataclass(kw_only=True)
+class WarResult(BlockResult):
     """Per-path outcomes of one policy mix (arrays of shape (paths,)).
 
     talks_month: month talks start (1..months), -1 if not within the horizon (or a side won).
@@ -50,25 +50,11 @@ class WarResult:
     one with :meth:`trace`.
     """
 
+    # The per-path arrays and traces are BlockResult's fields; a whole run adds these.
     policy: str
     months: int
     paths: int
     seed: int | None
-    talks_month: np.ndarray
-    end_month: np.ndarray
-    outcome: np.ndarray
-    terms: np.ndarray
-    cost_A: np.ndarray
-    cost_D: np.ndarray
-    casualties_A: np.ndarray
-    casualties_D: np.ndarray
-    money_A: np.ndarray
-    money_D: np.ndarray
-    revenue_A: np.ndarray
-    control: np.ndarray
-    gap_start: np.ndarray
-    gap_at_talks: np.ndarray
-    traces: dict[str, np.ndarray] = field(default_factory=dict)
     trace_months: tuple[int, ...] | None = None
 
     def trace(self, key: str, month: int) -> np.ndarray:
@@ -211,11 +197,7 @@ def simulate(
     return WarResult(
         policy=policy, months=months, paths=paths,
         seed=seed if isinstance(seed, int) else None,
-        talks_month=cat("talks_month"), end_month=cat("end_month"), outcome=cat("outcome"),
-        terms=cat("terms"), cost_A=cat("cost_A"), cost_D=cat("cost_D"),
-        casualties_A=cat("casualties_A"), casualties_D=cat("casualties_D"),
-        money_A=cat("money_A"), money_D=cat("money_D"), revenue_A=cat("revenue_A"),
-        control=cat("control"), gap_start=cat("gap_start"), gap_at_talks=cat("gap_at_talks"),
+        **{f.name: cat(f.name) for f in fields(BlockResult) if f.name != "traces"},
         traces=traces,
         trace_months=tuple(trace_months) if trace_months is not None else None,
     )
