@@ -104,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             table.add_row(short, f"[red]failed: {error}[/red]", "", "", "", "")
         for row in rows:
-            table.add_row(short, str(row["name"]), _fmt(row["value"]), _fmt(row["baseline"]),
-                          str(row["unit"]), f"{_fmt(row['ratio'])}x")
+            table.add_row(
+                short,
+                str(row["name"]),
+                _fmt(row["value"]),
+                _fmt(row["baseline"]),
+                str(row["unit"]),
+                f"{_fmt(row['ratio'])}x",
+            )
         table.add_section()
         err.print(f"{name}: {len(rows)} rows in {seconds:.1f} s")
-    table.caption = ("ratio: the speed-up over the baseline (> 1: faster), or the figure's "
-                     "ratio to it where a row's name says so")
+    table.caption = (
+        "ratio: the speed-up over the baseline (> 1: faster), or the figure's "
+        "ratio to it where a row's name says so"
+    )
     Console().print(table)
     if out_path is not None:
         out_path.write_text(json.dumps(results, indent=2, default=float))

@@ -56,11 +56,16 @@ def run() -> list[dict]:
         value = _seconds(lambda m=m, d=draws: monte_carlo(sc, m, d, seed=1))
         n_loop = 20 if spec.dynamic else 200
         baseline = loop_seconds(m, n_loop, draws)
-        rows.append({
-            "name": f"Monte Carlo {m}, {draws:,} draws (batched) vs Python loop over draws "
-                    f"(B=1, {n_loop} draws, scaled)",
-            "value": value, "unit": "s", "baseline": baseline, "ratio": baseline / value,
-        })
+        rows.append(
+            {
+                "name": f"Monte Carlo {m}, {draws:,} draws (batched) vs Python loop over draws "
+                f"(B=1, {n_loop} draws, scaled)",
+                "value": value,
+                "unit": "s",
+                "baseline": baseline,
+                "ratio": baseline / value,
+            }
+        )
 
     serial = _seconds(lambda: monte_carlo(sc, "smp", DRAWS, seed=1))
 
@@ -69,16 +74,26 @@ def run() -> list[dict]:
         first = _seconds(lambda: monte_carlo(sc, "smp", DRAWS, seed=1, runner=run))
         started = time.perf_counter() - t0
         warm = _seconds(lambda: monte_carlo(sc, "smp", DRAWS, seed=1, runner=run))
-    rows.append({
-        "name": f"Monte Carlo smp, {DRAWS:,} draws: local Dask cluster (2 worker processes, "
-                "warm) vs one process",
-        "value": warm, "unit": "s", "baseline": serial, "ratio": serial / warm,
-    })
-    rows.append({
-        "name": f"Monte Carlo smp, {DRAWS:,} draws: local Dask cluster, start-up and first run "
-                "(workers import detente) vs one process",
-        "value": started, "unit": "s", "baseline": serial, "ratio": serial / started,
-    })
+    rows.append(
+        {
+            "name": f"Monte Carlo smp, {DRAWS:,} draws: local Dask cluster (2 worker processes, "
+            "warm) vs one process",
+            "value": warm,
+            "unit": "s",
+            "baseline": serial,
+            "ratio": serial / warm,
+        }
+    )
+    rows.append(
+        {
+            "name": f"Monte Carlo smp, {DRAWS:,} draws: local Dask cluster, start-up and first run "
+            "(workers import detente) vs one process",
+            "value": started,
+            "unit": "s",
+            "baseline": serial,
+            "ratio": serial / started,
+        }
+    )
     del first
 
     from detente.analysis.levers import smallest_lever
@@ -96,11 +111,16 @@ def run() -> list[dict]:
     # Baseline: the same analysis with the model runs done one at a time (SALib's design and
     # analysis cost the same either way).
     baseline = value - batched + per_run * res.evaluations
-    rows.append({
-        "name": f"Sobol' compromise N=1024 ({res.evaluations:,} runs batched, SALib analysis "
-                "included) vs the same with a loop of B=1 runs (scaled)",
-        "value": value, "unit": "s", "baseline": baseline, "ratio": baseline / value,
-    })
+    rows.append(
+        {
+            "name": f"Sobol' compromise N=1024 ({res.evaluations:,} runs batched, SALib analysis "
+            "included) vs the same with a loop of B=1 runs (scaled)",
+            "value": value,
+            "unit": "s",
+            "baseline": baseline,
+            "ratio": baseline / value,
+        }
+    )
     lever = None
 
     def search() -> None:
@@ -109,15 +129,22 @@ def run() -> list[dict]:
 
     value = _seconds(search)
     baseline = per_run * lever.variants * 1000
-    rows.append({
-        "name": f"smallest lever (compromise, {lever.variants} variants x 1,000 draws) vs loop "
-                "of B=1 runs (scaled)",
-        "value": value, "unit": "s", "baseline": baseline, "ratio": baseline / value,
-    })
+    rows.append(
+        {
+            "name": f"smallest lever (compromise, {lever.variants} variants x 1,000 draws) vs loop "
+            "of B=1 runs (scaled)",
+            "value": value,
+            "unit": "s",
+            "baseline": baseline,
+            "ratio": baseline / value,
+        }
+    )
     return rows
 
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row['name']}: {row['value']:.3g} {row['unit']} (baseline {row['baseline']:.3g}, "
-              f"ratio {row['ratio']:.1f}x)")
+        print(
+            f"{row['name']}: {row['value']:.3g} {row['unit']} (baseline {row['baseline']:.3g}, "
+            f"ratio {row['ratio']:.1f}x)"
+        )

@@ -52,8 +52,12 @@ def run() -> list[dict]:
 
     def plain_loop() -> None:
         for b in range(loop_draws):
-            reference_trajectory(sub.positions[b, :, 0], sub.saliences[b, :, 0],
-                                 sub.capabilities[b], rounds=loop_rounds)
+            reference_trajectory(
+                sub.positions[b, :, 0],
+                sub.saliences[b, :, 0],
+                sub.capabilities[b],
+                rounds=loop_rounds,
+            )
 
     per_draw = _seconds(plain_loop) / loop_draws * (N_ROUNDS / loop_rounds)
     loop_rate = 1.0 / per_draw
@@ -74,21 +78,32 @@ def run() -> list[dict]:
         batch = inp if draws == N_DRAWS else inp.take(slice(0, draws))
         rate = draws / _seconds(lambda b=batch, e=engine: eum(b, rounds=N_ROUNDS, engine=e))
         label = f"eum {N_ACTORS} actors x {draws:,} draws x {N_ROUNDS} rounds, batched {engine}"
-        rows.append({
-            "name": f"{label} vs per-draw Python loop ({loop_draws} draws x {loop_rounds} "
-                    f"rounds, scaled)",
-            "value": rate, "unit": "draws/s", "baseline": loop_rate, "ratio": rate / loop_rate,
-        })
-        rows.append({
-            "name": f"{label} vs Python loop over draws of the array code (B=1, {one_draws} "
-                    "draws)",
-            "value": rate, "unit": "draws/s", "baseline": array_loop_rate,
-            "ratio": rate / array_loop_rate,
-        })
+        rows.append(
+            {
+                "name": f"{label} vs per-draw Python loop ({loop_draws} draws x {loop_rounds} "
+                f"rounds, scaled)",
+                "value": rate,
+                "unit": "draws/s",
+                "baseline": loop_rate,
+                "ratio": rate / loop_rate,
+            }
+        )
+        rows.append(
+            {
+                "name": f"{label} vs Python loop over draws of the array code (B=1, {one_draws} "
+                "draws)",
+                "value": rate,
+                "unit": "draws/s",
+                "baseline": array_loop_rate,
+                "ratio": rate / array_loop_rate,
+            }
+        )
     return rows
 
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row['name']}: {row['value']:.1f} {row['unit']} "
-              f"(baseline {row['baseline']:.3g} {row['unit']}, ratio {row['ratio']:.1f}x)")
+        print(
+            f"{row['name']}: {row['value']:.1f} {row['unit']} "
+            f"(baseline {row['baseline']:.3g} {row['unit']}, ratio {row['ratio']:.1f}x)"
+        )

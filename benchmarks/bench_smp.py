@@ -65,17 +65,27 @@ def run() -> list[dict]:
         cap = inp.capabilities[0].tolist()
         one_turn = _time(lambda x=x, sal=sal, cap=cap: smp_turn_loop(x, sal, cap), 1)
         baseline = one_turn * turns
-        rows.append({
-            "name": f"smp {label} ({n} actors, {turns} turns) vs Python loop "
-                    f"(1 turn x {turns}, extrapolated)",
-            "value": value, "unit": "s", "baseline": baseline, "ratio": baseline / value,
-        })
+        rows.append(
+            {
+                "name": f"smp {label} ({n} actors, {turns} turns) vs Python loop "
+                f"(1 turn x {turns}, extrapolated)",
+                "value": value,
+                "unit": "s",
+                "baseline": baseline,
+                "ratio": baseline / value,
+            }
+        )
         smpc = SMPC_SECONDS.get(n, 600.0)
-        rows.append({
-            "name": f"smp {label} vs KTAB smpc (published, 2 cores"
-                    + (")" if n in SMPC_SECONDS else "; did not finish in 600 s: a lower bound)"),
-            "value": value, "unit": "s", "baseline": smpc, "ratio": smpc / value,
-        })
+        rows.append(
+            {
+                "name": f"smp {label} vs KTAB smpc (published, 2 cores"
+                + (")" if n in SMPC_SECONDS else "; did not finish in 600 s: a lower bound)"),
+                "value": value,
+                "unit": "s",
+                "baseline": smpc,
+                "ratio": smpc / value,
+            }
+        )
     rows.append(_batch_row(smp))
     return rows
 
@@ -96,12 +106,17 @@ def _batch_row(smp) -> dict:
     loop = _time(lambda: [smp(inp.take(slice(i, i + 1))) for i in range(100)], 1) * b / 100
     return {
         "name": f"smp batch of {b} draws ({n} actors x {k} issues) vs a loop over draws "
-                "(100 draws timed, scaled)",
-        "value": value, "unit": "s", "baseline": loop, "ratio": loop / value,
+        "(100 draws timed, scaled)",
+        "value": value,
+        "unit": "s",
+        "baseline": loop,
+        "ratio": loop / value,
     }
 
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row['name']}: {row['value']:.3f} {row['unit']} "
-              f"(baseline {row['baseline']:.2f}, x{row['ratio']:.1f})")
+        print(
+            f"{row['name']}: {row['value']:.3f} {row['unit']} "
+            f"(baseline {row['baseline']:.2f}, x{row['ratio']:.1f})"
+        )

@@ -45,11 +45,20 @@ def run() -> list[dict]:
     fought = np.where(res.end_month > 0, res.end_month, MONTHS).sum()
     vec_rate = float(fought) / vec_s
     return [
-        {"name": f"war {PATHS:,} paths x {MONTHS} months (wall)", "value": vec_s, "unit": "s",
-         "baseline": loop_s / loop_months * float(fought),
-         "ratio": (loop_s / loop_months * float(fought)) / vec_s},
-        {"name": "war path-months per second", "value": vec_rate, "unit": "path-months/s",
-         "baseline": loop_rate, "ratio": vec_rate / loop_rate},
+        {
+            "name": f"war {PATHS:,} paths x {MONTHS} months (wall)",
+            "value": vec_s,
+            "unit": "s",
+            "baseline": loop_s / loop_months * float(fought),
+            "ratio": (loop_s / loop_months * float(fought)) / vec_s,
+        },
+        {
+            "name": "war path-months per second",
+            "value": vec_rate,
+            "unit": "path-months/s",
+            "baseline": loop_rate,
+            "ratio": vec_rate / loop_rate,
+        },
     ]
 
 

@@ -5,5 +5,12 @@ from detente.scenario.errors import DetenteError, ScenarioError
 
 __version__ = "0.1.0"
 
-__all__ = ["DetenteError", "Forecast", "ScenarioError", "__version__", "forecast", "load",
-           "scenario_hash"]
+__all__ = [
+    "DetenteError",
+    "Forecast",
+    "ScenarioError",
+    "__version__",
+    "forecast",
+    "load",
+    "scenario_hash",
+]

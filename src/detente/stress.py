@@ -52,23 +52,34 @@ def random_scenario_data(rng: np.random.Generator, n_actors: int, n_issues: int)
     written as KTAB CSV/XML (positions 0-100, saliences 0-100 summing to <= 100).
     """
     issues = [
-        {"id": f"i{k}", "name": f"Issue {k}",
-         "scale": {"low": 0.0, "high": 100.0, "low_label": "none", "high_label": "all"}}
+        {
+            "id": f"i{k}",
+            "name": f"Issue {k}",
+            "scale": {"low": 0.0, "high": 100.0, "low_label": "none", "high_label": "all"},
+        }
         for k in range(n_issues)
     ]
     actors = []
     for n in range(n_actors):
         sal = rng.dirichlet(np.ones(n_issues)) * rng.uniform(0.2, 1.0)
-        actors.append({
-            "id": f"a{n}",
-            "name": f"Actor {n}",
-            "capability": round(float(rng.uniform(0, 100)), 3),
-            "positions": {f"i{k}": round(float(rng.uniform(0, 100)), 2) for k in range(n_issues)},
-            "saliences": {f"i{k}": math.floor(float(sal[k]) * 1e4) / 1e4
-                          for k in range(n_issues)},
-        })
-    return {"meta": {"title": "fuzz seed", "sources": ["generated"]}, "issues": issues,
-            "actors": actors}
+        actors.append(
+            {
+                "id": f"a{n}",
+                "name": f"Actor {n}",
+                "capability": round(float(rng.uniform(0, 100)), 3),
+                "positions": {
+                    f"i{k}": round(float(rng.uniform(0, 100)), 2) for k in range(n_issues)
+                },
+                "saliences": {
+                    f"i{k}": math.floor(float(sal[k]) * 1e4) / 1e4 for k in range(n_issues)
+                },
+            }
+        )
+    return {
+        "meta": {"title": "fuzz seed", "sources": ["generated"]},
+        "issues": issues,
+        "actors": actors,
+    }
 
 
 def to_yaml_text(data: dict[str, Any]) -> str:
@@ -110,10 +121,16 @@ def to_ktab_csv(data: dict[str, Any]) -> str:
 def to_ktab_xml(data: dict[str, Any]) -> str:
     """KTAB smpc's XML (smpSchema.xsd)."""
     ids = [i["id"] for i in data["issues"]]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<Scenario>", "  <name>Fuzz</name>",
-           "  <desc>generated</desc>", "  <prngSeed>42</prngSeed>",
-           "  <ModelParameters><VictoryProbModel>Linear</VictoryProbModel>"
-           "<VotingRule>Proportional</VotingRule></ModelParameters>", "  <Dimensions>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<Scenario>",
+        "  <name>Fuzz</name>",
+        "  <desc>generated</desc>",
+        "  <prngSeed>42</prngSeed>",
+        "  <ModelParameters><VictoryProbModel>Linear</VictoryProbModel>"
+        "<VotingRule>Proportional</VotingRule></ModelParameters>",
+        "  <Dimensions>",
+    ]
     out += [f"    <dName>{escape(i)}</dName>" for i in ids]
     out += ["  </Dimensions>", "  <Actors>"]
     for a in data["actors"]:
@@ -121,10 +138,16 @@ def to_ktab_xml(data: dict[str, Any]) -> str:
         out.append(f"      <name>{escape(a['id'])}</name>")
         out.append(f"      <description>{escape(a['name'])}</description>")
         out.append(f"      <capability>{min(a['capability'], 1000.0)}</capability>")
-        out.append("      <Position>" + "".join(
-            f"<dCoord>{a['positions'][i]}</dCoord>" for i in ids) + "</Position>")
-        out.append("      <Salience>" + "".join(
-            f"<dSal>{a['saliences'][i] * 100:.2f}</dSal>" for i in ids) + "</Salience>")
+        out.append(
+            "      <Position>"
+            + "".join(f"<dCoord>{a['positions'][i]}</dCoord>" for i in ids)
+            + "</Position>"
+        )
+        out.append(
+            "      <Salience>"
+            + "".join(f"<dSal>{a['saliences'][i] * 100:.2f}</dSal>" for i in ids)
+            + "</Salience>"
+        )
         out.append("    </Actor>")
     out += ["  </Actors>", "</Scenario>"]
     return "\n".join(out) + "\n"
@@ -188,12 +211,20 @@ def _deu_seeds() -> list[bytes]:
             head += [f"p{c}", f"s{c}"]
         lines = [";".join(head)]
         for r in range(n_rows):
-            cells = [str(r + 1), f"COD/{2000 + r}/0{r}", f"{2001 + r}-0{1 + r % 9}-15",
-                     "2000-03-01", f"{rng.uniform(0, 100):.0f}", f"{rng.uniform(0, 100):.1f}"]
+            cells = [
+                str(r + 1),
+                f"COD/{2000 + r}/0{r}",
+                f"{2001 + r}-0{1 + r % 9}-15",
+                "2000-03-01",
+                f"{rng.uniform(0, 100):.0f}",
+                f"{rng.uniform(0, 100):.1f}",
+            ]
             for _ in range(n_act):
                 missing = rng.random() < 0.1
-                cells += ["" if missing else f"{rng.uniform(0, 100):.0f}",
-                          ("999", "NA", "", f"{rng.uniform(0, 100):.0f}")[int(rng.integers(4))]]
+                cells += [
+                    "" if missing else f"{rng.uniform(0, 100):.0f}",
+                    ("999", "NA", "", f"{rng.uniform(0, 100):.0f}")[int(rng.integers(4))],
+                ]
             lines.append(";".join(cells))
         out.append(("\n".join(lines) + "\n").encode())
     return out
@@ -219,16 +250,76 @@ def loaders() -> dict[str, Loader]:
 
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 NASTY_TOKENS: tuple[bytes, ...] = (
-    b"nan", b".nan", b"NaN", b"inf", b"-inf", b".inf", b"-.inf", b"Infinity", b"1e400", b"-1e400",
-    b"1e-400", b"9" * 5000, b"-" + b"9" * 400, b"-0", b"0x10", b"0o17", b"1_000", b"", b"null",
-    b"~", b"true", b"no", b"[]", b"{}", b"''", b'""', b"1e308", b"-1e308", b"4.9e-324",
-    b"99999999999999999999", b"-1", b"101", b"1.0000000001", b"&a [*a]", b"*missing",
-    b"!!python/object/apply:os.system ['true']", b"!!python/name:os.system", b"!!binary aGVsbG8=",
-    b"!!timestamp 2001-12-14", b"!!timestamp x", b"!!bool x", b"!!int x",
-    b"!!set {a, b}", b"2020-01-01", b"<x/>", b"&lt;", b"&amp;x;",
-    b"&xxe;", b"]]>", b"\xff\xfe", b"\xed\xa0\x80", b"\x00", "\u00e9".encode(),
-    "\u202e".encode(), "\U0001f600".encode(), b"\r", b"\x85", b"\t", b"#", b",", b'"', b":",
-    b"- ", b"? ", b"|", b">", b"%", b"@", b"`", b"A" * 70_000,
+    b"nan",
+    b".nan",
+    b"NaN",
+    b"inf",
+    b"-inf",
+    b".inf",
+    b"-.inf",
+    b"Infinity",
+    b"1e400",
+    b"-1e400",
+    b"1e-400",
+    b"9" * 5000,
+    b"-" + b"9" * 400,
+    b"-0",
+    b"0x10",
+    b"0o17",
+    b"1_000",
+    b"",
+    b"null",
+    b"~",
+    b"true",
+    b"no",
+    b"[]",
+    b"{}",
+    b"''",
+    b'""',
+    b"1e308",
+    b"-1e308",
+    b"4.9e-324",
+    b"99999999999999999999",
+    b"-1",
+    b"101",
+    b"1.0000000001",
+    b"&a [*a]",
+    b"*missing",
+    b"!!python/object/apply:os.system ['true']",
+    b"!!python/name:os.system",
+    b"!!binary aGVsbG8=",
+    b"!!timestamp 2001-12-14",
+    b"!!timestamp x",
+    b"!!bool x",
+    b"!!int x",
+    b"!!set {a, b}",
+    b"2020-01-01",
+    b"<x/>",
+    b"&lt;",
+    b"&amp;x;",
+    b"&xxe;",
+    b"]]>",
+    b"\xff\xfe",
+    b"\xed\xa0\x80",
+    b"\x00",
+    "\u00e9".encode(),
+    "\u202e".encode(),
+    "\U0001f600".encode(),
+    b"\r",
+    b"\x85",
+    b"\t",
+    b"#",
+    b",",
+    b'"',
+    b":",
+    b"- ",
+    b"? ",
+    b"|",
+    b">",
+    b"%",
+    b"@",
+    b"`",
+    b"A" * 70_000,
 )
 
 _XML_BOMB = (
@@ -240,12 +331,9 @@ _XML_BOMB = (
     + b"]>\n"
 )
 _XML_XXE = b'<?xml version="1.0"?>\n<!DOCTYPE s [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-_YAML_BOMB = (
-    b"bomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-    + b"".join(
-        f"  {c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n".encode()
-        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-    )
+_YAML_BOMB = b"bomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + b"".join(
+    f"  {c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n".encode()
+    for p, c in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
 
@@ -363,8 +451,19 @@ def _splice(data: bytes, rng: np.random.Generator, kind: str, other: bytes = b""
 
 
 MUTATIONS: tuple[Callable[[bytes, np.random.Generator, str], bytes], ...] = (
-    _truncate, _flip, _insert_random, _delete, _duplicate, _nasty_token, _nasty_token,
-    _nasty_token, _reencode, _line_endings, _nest, _long_string, _format_specific,
+    _truncate,
+    _flip,
+    _insert_random,
+    _delete,
+    _duplicate,
+    _nasty_token,
+    _nasty_token,
+    _nasty_token,
+    _reencode,
+    _line_endings,
+    _nest,
+    _long_string,
+    _format_specific,
     _format_specific,
 )
 
@@ -400,13 +499,34 @@ def _deep(depth: int) -> Any:
 
 
 NASTY_VALUES: tuple[Callable[[], Any], ...] = (
-    lambda: float("nan"), lambda: float("inf"), lambda: -float("inf"), lambda: 10**5000,
-    lambda: 1e308, lambda: -1, lambda: -1e-320, lambda: True, lambda: None, lambda: "",
-    lambda: "x" * 100_000, lambda: [], lambda: {}, lambda: _deep(5000), lambda: b"bytes",
-    lambda: object(), lambda: {1, 2}, _recursive_list, lambda: complex(1, 2),
-    lambda: np.float64("nan"), lambda: np.int64(3), lambda: {1: 2, None: 3}, lambda: "1e400",
-    lambda: "<script>alert(1)</script>", lambda: "\ud800", lambda: {"value": float("nan")},
-    lambda: {"value": 5, "sd": -1}, lambda: {"value": 5, "low": 9, "high": 1},
+    lambda: float("nan"),
+    lambda: float("inf"),
+    lambda: -float("inf"),
+    lambda: 10**5000,
+    lambda: 1e308,
+    lambda: -1,
+    lambda: -1e-320,
+    lambda: True,
+    lambda: None,
+    lambda: "",
+    lambda: "x" * 100_000,
+    lambda: [],
+    lambda: {},
+    lambda: _deep(5000),
+    lambda: b"bytes",
+    lambda: object(),
+    lambda: {1, 2},
+    _recursive_list,
+    lambda: complex(1, 2),
+    lambda: np.float64("nan"),
+    lambda: np.int64(3),
+    lambda: {1: 2, None: 3},
+    lambda: "1e400",
+    lambda: "<script>alert(1)</script>",
+    lambda: "\ud800",
+    lambda: {"value": float("nan")},
+    lambda: {"value": 5, "sd": -1},
+    lambda: {"value": 5, "low": 9, "high": 1},
 )
 
 
@@ -522,13 +642,15 @@ def _outcome(report: FuzzReport, loader: str, fn: Callable[[], Any], sample: byt
         counts["rejected"] += 1
         message = str(exc)
         if not message.strip() or "\n" in message.strip():
-            report.findings.append(Finding(loader, "unclear message", repr(message[:300]),
-                                           repr(sample[:200])))
+            report.findings.append(
+                Finding(loader, "unclear message", repr(message[:300]), repr(sample[:200]))
+            )
     except Exception as exc:  # the contract: nothing but DetenteError may escape a loader
         report.crashes += 1
         counts["crashes"] += 1
-        report.findings.append(Finding(loader, "crash", f"{type(exc).__name__}: {exc}"[:300],
-                                       repr(sample[:200])))
+        report.findings.append(
+            Finding(loader, "crash", f"{type(exc).__name__}: {exc}"[:300], repr(sample[:200]))
+        )
     else:
         report.loaded += 1
         counts["loaded"] += 1
@@ -542,9 +664,13 @@ def _outcome(report: FuzzReport, loader: str, fn: Callable[[], Any], sample: byt
     report.slowest = max(report.slowest, time.perf_counter() - start)
 
 
-def fuzz_loaders(budget: int, seed: int = 0, workers: int = 1,
-                 workdir: str | os.PathLike[str] | None = None,
-                 valid_share: float = 0.05) -> FuzzReport:
+def fuzz_loaders(
+    budget: int,
+    seed: int = 0,
+    workers: int = 1,
+    workdir: str | os.PathLike[str] | None = None,
+    valid_share: float = 0.05,
+) -> FuzzReport:
     """Feed ``budget`` seeded inputs (valid and corrupted) to every loader in turn.
 
     About ``valid_share`` of the inputs are unmodified seeds (they must load); the rest are
@@ -562,16 +688,22 @@ def fuzz_loaders(budget: int, seed: int = 0, workers: int = 1,
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("fork")  # the children inherit the imported modules
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(_fuzz_serial, n, ss, workdir, valid_share)
-                   for n, ss in zip(shares, streams, strict=True)]
+        futures = [
+            pool.submit(_fuzz_serial, n, ss, workdir, valid_share)
+            for n, ss in zip(shares, streams, strict=True)
+        ]
         for fut in futures:
             report.add(fut.result())
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _fuzz_serial(budget: int, seed: np.random.SeedSequence,
-                 workdir: str | os.PathLike[str] | None, valid_share: float) -> FuzzReport:
+def _fuzz_serial(
+    budget: int,
+    seed: np.random.SeedSequence,
+    workdir: str | os.PathLike[str] | None,
+    valid_share: float,
+) -> FuzzReport:
     from detente.scenario.io import from_data
 
     rng = np.random.default_rng(seed)
@@ -609,8 +741,12 @@ def expected_result(writer: int, seq: int) -> dict[str, Any]:
     alone, so a reader can tell a whole run from a damaged or partial one. 1-20 KB of JSON."""
     rng = np.random.default_rng([writer, seq])
     n = int(rng.integers(50, 1000))
-    return {"writer": writer, "seq": seq, "values": rng.uniform(-1e6, 1e6, n).tolist(),
-            "text": "x" * int(rng.integers(0, 4000))}
+    return {
+        "writer": writer,
+        "seq": seq,
+        "values": rng.uniform(-1e6, 1e6, n).tolist(),
+        "text": "x" * int(rng.integers(0, 4000)),
+    }
 
 
 def _store_scenarios() -> list[Any]:
@@ -645,8 +781,13 @@ def _writer(path: str, writer: int, journal: str, runs: int, pause_s: float) -> 
     for seq in range(runs):
         current[0] = seq
         run_id = store.record(
-            "stress", scenarios[seq % len(scenarios)], {"writer": writer}, seq,
-            expected_result(writer, seq), {"total_s": 0.0}, models=["median"],
+            "stress",
+            scenarios[seq % len(scenarios)],
+            {"writer": writer},
+            seq,
+            expected_result(writer, seq),
+            {"total_s": 0.0},
+            models=["median"],
             argv=["stress", str(writer), str(seq)],
         )
         # COMMIT has returned: this run is committed and must survive any later kill.
@@ -674,8 +815,9 @@ class StoreReport:
     seconds: float = 0.0
 
 
-def check_store(path: str | os.PathLike[str], journals: list[Path],
-                checked: dict[int, tuple[int, int]]) -> tuple[int, int, int, list[str]]:
+def check_store(
+    path: str | os.PathLike[str], journals: list[Path], checked: dict[int, tuple[int, int]]
+) -> tuple[int, int, int, list[str]]:
     """Open the store as a new process would and check it.
 
     Returns (journaled runs, journaled runs missing, runs whose content is not exactly what
@@ -707,9 +849,12 @@ def check_store(path: str | os.PathLike[str], journals: list[Path],
         try:
             full = store.get(rid)
             writer, seq = int(full.argv[1]), int(full.argv[2])
-            ok = (full.result == expected_result(writer, seq) and full.seed == seq
-                  and full.scenario() is not None and committed.get(rid, (writer, seq))
-                  == (writer, seq))
+            ok = (
+                full.result == expected_result(writer, seq)
+                and full.seed == seq
+                and full.scenario() is not None
+                and committed.get(rid, (writer, seq)) == (writer, seq)
+            )
         except Exception as exc:  # any failure to read a run back is a corrupt run
             problems.append(f"run {rid}: cannot be read back: {type(exc).__name__}: {exc}")
             ok = False
@@ -720,8 +865,12 @@ def check_store(path: str | os.PathLike[str], journals: list[Path],
     return len(committed), lost, corrupt, problems
 
 
-def store_kill_test(kills: int, seed: int = 0, workdir: str | os.PathLike[str] | None = None,
-                    max_delay_s: float = 0.1) -> StoreReport:
+def store_kill_test(
+    kills: int,
+    seed: int = 0,
+    workdir: str | os.PathLike[str] | None = None,
+    max_delay_s: float = 0.1,
+) -> StoreReport:
     """Kill writer processes (SIGKILL) ``kills`` times at random points, checking the store after
     each kill; then two writers at once. Needs ``fork`` (Linux, macOS)."""
     import multiprocessing
@@ -754,7 +903,7 @@ def store_kill_test(kills: int, seed: int = 0, workdir: str | os.PathLike[str] |
                     os.kill(proc.pid, signal.SIGKILL)
                 proc.join()
             report.kills += 1
-            for journal in journals[-len(procs):]:
+            for journal in journals[-len(procs) :]:
                 lines = journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []
                 if lines and lines[-1].startswith("begin "):
                     report.mid_write_kills += 1
@@ -775,8 +924,10 @@ def store_kill_test(kills: int, seed: int = 0, workdir: str | os.PathLike[str] |
         path2 = str(Path(tmp) / "concurrent.sqlite")
         per_writer = 40
         js = [Path(tmp) / f"conc-{w}.txt" for w in range(2)]
-        procs = [ctx.Process(target=_writer, args=(path2, 10_000 + w, str(js[w]), per_writer, 0.0))
-                 for w in range(2)]
+        procs = [
+            ctx.Process(target=_writer, args=(path2, 10_000 + w, str(js[w]), per_writer, 0.0))
+            for w in range(2)
+        ]
         for proc in procs:
             proc.start()
         for proc in procs:
@@ -797,12 +948,14 @@ def store_kill_test(kills: int, seed: int = 0, workdir: str | os.PathLike[str] |
 
 def print_store(report: StoreReport) -> None:
     r = report
-    print(f"store: kills {r.kills} (SIGKILL; {r.mid_write_kills} inside a write transaction, "
-          f"{r.mid_write_rolled_back} of those rolled back); store opened and checked after "
-          f"each kill: {r.survived} of {r.kills} sound; committed runs {r.runs_committed}, "
-          f"runs in store {r.runs_in_store}, lost {r.runs_lost}, corrupt or partial "
-          f"{r.runs_corrupt}; two writers at once: {r.concurrent_runs} runs stored of 80, lost "
-          f"{r.concurrent_lost}; {r.seconds:.1f} s")
+    print(
+        f"store: kills {r.kills} (SIGKILL; {r.mid_write_kills} inside a write transaction, "
+        f"{r.mid_write_rolled_back} of those rolled back); store opened and checked after "
+        f"each kill: {r.survived} of {r.kills} sound; committed runs {r.runs_committed}, "
+        f"runs in store {r.runs_in_store}, lost {r.runs_lost}, corrupt or partial "
+        f"{r.runs_corrupt}; two writers at once: {r.concurrent_runs} runs stored of 80, lost "
+        f"{r.concurrent_lost}; {r.seconds:.1f} s"
+    )
     for problem in r.problems[:20]:
         print(f"  PROBLEM {problem}")
 
@@ -852,13 +1005,19 @@ def _serve(sock: Any, store: str) -> None:
     from detente.web.app import create_app
 
     logging.disable(logging.WARNING)
-    config = uvicorn.Config(create_app(store, rate_limit=None), fd=sock.fileno(),
-                            log_level="error", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        create_app(store, rate_limit=None),
+        fd=sock.fileno(),
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+    )
     uvicorn.Server(config).run()
 
 
-def load_test(requests: int, clients: int, seed: int = 0,
-              workdir: str | os.PathLike[str] | None = None) -> LoadReport:
+def load_test(
+    requests: int, clients: int, seed: int = 0, workdir: str | os.PathLike[str] | None = None
+) -> LoadReport:
     """``requests`` requests from ``clients`` concurrent keep-alive clients against ``detente
     serve``'s app in its own process on 127.0.0.1 (rate limit off: this measures capacity).
 
@@ -915,8 +1074,13 @@ def load_test(requests: int, clients: int, seed: int = 0,
                 for _ in range(n):
                     k = int(rng.choice(len(paths), p=weights / weights.sum()))
                     method, path, _ = LOAD_MIX[k]
-                    body = (forecast_body if path == "/forecast" else talks_body
-                            if path == "/talks" else None)
+                    body = (
+                        forecast_body
+                        if path == "/forecast"
+                        else talks_body
+                        if path == "/talks"
+                        else None
+                    )
                     headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
                     start = time.perf_counter()
                     try:
@@ -962,9 +1126,11 @@ def load_test(requests: int, clients: int, seed: int = 0,
 
 def print_load(report: LoadReport) -> None:
     r = report
-    print(f"web load: {r.requests} requests from {r.clients} concurrent clients on 127.0.0.1: "
-          f"served {r.served}, errors {r.errors}; {r.rps:.1f} requests/s, latency p50 "
-          f"{r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; {r.seconds:.1f} s")
+    print(
+        f"web load: {r.requests} requests from {r.clients} concurrent clients on 127.0.0.1: "
+        f"served {r.served}, errors {r.errors}; {r.rps:.1f} requests/s, latency p50 "
+        f"{r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; {r.seconds:.1f} s"
+    )
     for key, n in r.by_path.items():
         print(f"  {key}: {n}")
     for problem in r.problems:
@@ -975,14 +1141,18 @@ def print_load(report: LoadReport) -> None:
 
 
 def print_fuzz(report: FuzzReport) -> None:
-    print(f"fuzz: inputs tried {report.tried}, loaded {report.loaded}, rejected with a "
-          f"DetenteError {report.rejected}, crashes (uncaught exceptions) {report.crashes}, "
-          f"other findings {len(report.findings) - report.crashes}; "
-          f"{report.tried / max(report.seconds, 1e-9):.0f} inputs/s, slowest input "
-          f"{report.slowest:.2f} s")
+    print(
+        f"fuzz: inputs tried {report.tried}, loaded {report.loaded}, rejected with a "
+        f"DetenteError {report.rejected}, crashes (uncaught exceptions) {report.crashes}, "
+        f"other findings {len(report.findings) - report.crashes}; "
+        f"{report.tried / max(report.seconds, 1e-9):.0f} inputs/s, slowest input "
+        f"{report.slowest:.2f} s"
+    )
     for name, counts in sorted(report.by_loader.items()):
-        print(f"  {name:<10} tried {counts['tried']:>7}  loaded {counts['loaded']:>6}  "
-              f"rejected {counts['rejected']:>7}  crashes {counts['crashes']}")
+        print(
+            f"  {name:<10} tried {counts['tried']:>7}  loaded {counts['loaded']:>6}  "
+            f"rejected {counts['rejected']:>7}  crashes {counts['crashes']}"
+        )
     seen: set[tuple[str, str, str]] = set()
     for f in report.findings:
         key = (f.loader, f.problem, f.detail[:80])
@@ -1007,20 +1177,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="web load test: clients")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    print(f"detente stress (seed {args.seed}): fuzzing {args.fuzz} inputs with {args.workers} "
-          f"workers, {args.kills} store kills, {args.requests} web requests", flush=True)
+    print(
+        f"detente stress (seed {args.seed}): fuzzing {args.fuzz} inputs with {args.workers} "
+        f"workers, {args.kills} store kills, {args.requests} web requests",
+        flush=True,
+    )
     fuzz = fuzz_loaders(args.fuzz, seed=args.seed, workers=args.workers)
     print_fuzz(fuzz)
     store = store_kill_test(args.kills, seed=args.seed) if args.kills else StoreReport()
     if args.kills:
         print_store(store)
-    load = (load_test(args.requests, args.clients, seed=args.seed) if args.requests
-            else LoadReport())
+    load = load_test(args.requests, args.clients, seed=args.seed) if args.requests else LoadReport()
     if args.requests:
         print_load(load)
     failures = [
-        fuzz.crashes > 0, bool(fuzz.findings), bool(store.problems), store.runs_lost > 0,
-        store.runs_corrupt > 0, store.concurrent_lost > 0, load.errors > 0, bool(load.problems),
+        fuzz.crashes > 0,
+        bool(fuzz.findings),
+        bool(store.problems),
+        store.runs_lost > 0,
+        store.runs_corrupt > 0,
+        store.concurrent_lost > 0,
+        load.errors > 0,
+        bool(load.problems),
     ]
     print()
     print("summary")
@@ -1028,13 +1206,19 @@ def main(argv: list[str] | None = None) -> int:
     others = len(fuzz.findings) - fuzz.crashes
     print(f"  crashes                 {fuzz.crashes} (other findings {others})")
     print(f"  store kills survived    {store.survived} of {store.kills}")
-    print(f"  runs lost               {store.runs_lost + store.concurrent_lost} "
-          f"(corrupt or partial {store.runs_corrupt})")
-    print(f"  requests served         {load.served} of {load.requests} ({load.rps:.1f}/s, p50 "
-          f"{load.p50_ms:.0f} ms, p99 {load.p99_ms:.0f} ms)")
+    print(
+        f"  runs lost               {store.runs_lost + store.concurrent_lost} "
+        f"(corrupt or partial {store.runs_corrupt})"
+    )
+    print(
+        f"  requests served         {load.served} of {load.requests} ({load.rps:.1f}/s, p50 "
+        f"{load.p50_ms:.0f} ms, p99 {load.p99_ms:.0f} ms)"
+    )
     print(f"  errors                  {load.errors}")
-    print(f"  verdict                 {'FAIL' if any(failures) else 'PASS'} "
-          f"({time.perf_counter() - t0:.0f} s)")
+    print(
+        f"  verdict                 {'FAIL' if any(failures) else 'PASS'} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
     return 1 if any(failures) else 0
 
 

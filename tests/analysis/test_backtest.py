@@ -20,9 +20,15 @@ from detente.scenario.errors import ScenarioError
 
 # Scholz, Calbert & Smith (2011), Table 1 (from BDM 1994): capability, position (years), salience.
 TABLE = {
-    "Netherlands": (0.08, 4, 80), "Belgium": (0.08, 7, 40), "Luxembourg": (0.03, 4, 20),
-    "Germany": (0.16, 4, 80), "France": (0.16, 10, 60), "Italy": (0.16, 10, 60),
-    "UK": (0.16, 10, 90), "Ireland": (0.05, 7, 10), "Denmark": (0.05, 4, 100),
+    "Netherlands": (0.08, 4, 80),
+    "Belgium": (0.08, 7, 40),
+    "Luxembourg": (0.03, 4, 20),
+    "Germany": (0.16, 4, 80),
+    "France": (0.16, 10, 60),
+    "Italy": (0.16, 10, 60),
+    "UK": (0.16, 10, 90),
+    "Ireland": (0.05, 7, 10),
+    "Denmark": (0.05, 4, 100),
     "Greece": (0.08, 7, 70),
 }
 OUTCOME = 8.833  # the actual resolution, BDM (1994)
@@ -55,8 +61,10 @@ def test_library_ships_the_emissions_case_with_its_outcome() -> None:
     assert case.issues == ("emissions",)
     assert case.outcome("emissions") == OUTCOME
     # The shipped inputs are the published table (saliences 0-100 there, 0-1 in detente).
-    got = {a.name: (a.capability.value, a.positions["emissions"].value,
-                    a.saliences["emissions"].value) for a in case.scenario.actors}
+    got = {
+        a.name: (a.capability.value, a.positions["emissions"].value, a.saliences["emissions"].value)
+        for a in case.scenario.actors
+    }
     assert len(got) == len(TABLE)
     for name, (c, x, s) in TABLE.items():
         key = "United Kingdom" if name == "UK" else name
@@ -104,8 +112,9 @@ def test_eum_error_matches_the_published_trajectory(emissions: bt.BacktestResult
     # 0.1 (+-0.05) and re-implementations of the paper differ by up to ~0.07 per round.
     assert _row(emissions, "eum").error == pytest.approx(abs(9.6 - OUTCOME), abs=0.15)
     # Parameters reach the model: the mean position after round 8 is 7.6 in the same table.
-    mean = bt.run_backtest(bt.load_cases([CASE]), ["eum"], {"eum": {"forecast": "mean"}},
-                           ensemble=False)
+    mean = bt.run_backtest(
+        bt.load_cases([CASE]), ["eum"], {"eum": {"forecast": "mean"}}, ensemble=False
+    )
     assert mean.rows.error.iloc[0] == pytest.approx(abs(7.6 - OUTCOME), abs=0.15)
 
 
@@ -131,10 +140,24 @@ def _frame(errors: dict[str, list[float]], outcome: float = 50.0) -> pd.DataFram
     rows = []
     for model, errs in errors.items():
         for j, e in enumerate(errs):
-            rows.append({"case": f"c{j}", "issue": "i", "model": model, "forecast": outcome + e,
-                         "outcome": outcome, "low": 0.0, "high": 100.0, "error": abs(e),
-                         "scaled_error": abs(e), "p05": np.nan, "p25": np.nan, "p75": np.nan,
-                         "p95": np.nan, "note": ""})
+            rows.append(
+                {
+                    "case": f"c{j}",
+                    "issue": "i",
+                    "model": model,
+                    "forecast": outcome + e,
+                    "outcome": outcome,
+                    "low": 0.0,
+                    "high": 100.0,
+                    "error": abs(e),
+                    "scaled_error": abs(e),
+                    "p05": np.nan,
+                    "p25": np.nan,
+                    "p75": np.nan,
+                    "p95": np.nan,
+                    "note": "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -214,13 +237,15 @@ def test_loo_ensemble_never_sees_the_held_out_outcome(loss: str) -> None:
     # c2's forecast uses weights fitted without c2, so it cannot move; its error does.
     assert f1["c2"] == pytest.approx(f0["c2"], abs=1e-9)
     assert again.rows.set_index("case").error["c2"] != pytest.approx(
-        base.rows.set_index("case").error["c2"])
+        base.rows.set_index("case").error["c2"]
+    )
 
 
 @pytest.mark.parametrize("loss", ["squared", "absolute"])
 def test_loo_ensemble_finds_a_perfect_model(loss: str) -> None:
-    frame = _frame({"compromise": [10, -20, 5, 15], "median": [0, 0, 0, 0],
-                    "nash": [-5, 8, 30, -2]})
+    frame = _frame(
+        {"compromise": [10, -20, 5, 15], "median": [0, 0, 0, 0], "nash": [-5, 8, 30, -2]}
+    )
     ens = loo_ensemble(frame, ["c0", "c1", "c2", "c3"], loss=loss)
     assert ens is not None
     assert np.allclose(ens.fold_weights[:, ens.models.index("median")], 1.0)
@@ -284,7 +309,10 @@ def test_cli_prints_the_leaderboard_and_stores_the_run() -> None:
     assert run.command == "backtest"
     # The library has more than three cases, so the leave-one-out ensemble is scored beside them.
     assert {r["model"] for r in run.result["leaderboard"]} == {
-        "compromise", "median", "eum", "ensemble (LOO)"
+        "compromise",
+        "median",
+        "eum",
+        "ensemble (LOO)",
     }
 
 
@@ -296,7 +324,8 @@ def test_cli_json_keys() -> None:
     issue = next(c for c in data["cases"] if c["id"] == CASE)["issues"][0]
     assert issue["outcome"] == OUTCOME
     assert issue["forecasts"]["compromise"]["error"] == pytest.approx(
-        abs(500.3 / 67.7 - OUTCOME), abs=1e-9)
+        abs(500.3 / 67.7 - OUTCOME), abs=1e-9
+    )
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,10 @@ def data() -> deu.DeuData:
 
 
 def _actors(case: bt.Case) -> dict[str, tuple[float, float, float]]:
-    return {a.id: (a.capability.value, a.positions["issue"].value, a.saliences["issue"].value)
-            for a in case.scenario.actors}
+    return {
+        a.id: (a.capability.value, a.positions["issue"].value, a.saliences["issue"].value)
+        for a in case.scenario.actors
+    }
 
 
 def test_reads_the_fixture_with_missing_value_codes(data: deu.DeuData) -> None:
@@ -52,8 +54,7 @@ def test_reads_the_fixture_with_missing_value_codes(data: deu.DeuData) -> None:
 def test_council_capabilities_by_period(data: deu.DeuData) -> None:
     a101, a102, a105 = (_actors(c) for c in data.cases)
     # Nice: Germany and France 29, Bulgaria 10; Commission and Parliament as the largest state.
-    assert {k: v[0] for k, v in a101.items()} == {"com": 29, "ep": 29, "de": 29, "fr": 29,
-                                                  "bg": 10}
+    assert {k: v[0] for k, v in a101.items()} == {"com": 29, "ep": 29, "de": 29, "fr": 29, "bg": 10}
     # Amsterdam (before May 2004): Germany and France 10; consultation: the Parliament 0.
     assert {k: v[0] for k, v in a105.items()} == {"com": 10, "ep": 0, "de": 10, "fr": 10}
     # Double majority: 352 x (1/2 x 1/28 + 1/2 x population share), by hand from the shares.
@@ -93,8 +94,13 @@ def test_compromise_scores_match_hand_computation(data: deu.DeuData) -> None:
     total = sum(pop.values())
     cap = {c: 352 * (0.5 / 28 + 0.5 * p / total) for c, p in pop.items()}
     big = max(cap.values())
-    placed = [(big, 20, 70), (big, 70, 80), (cap["de"], 100, 50), (cap["fr"], 0, 100),
-              (cap["mt"], 50, 30)]
+    placed = [
+        (big, 20, 70),
+        (big, 70, 80),
+        (cap["de"], 100, 50),
+        (cap["fr"], 0, 100),
+        (cap["mt"], 50, 30),
+    ]
     mean = sum(c * s * x for c, x, s in placed) / sum(c * s for c, x, s in placed)
     assert err["deu-102", "compromise"] == pytest.approx(abs(mean - 40), abs=1e-9)
     # Medians. 101: sorted positions 0 (2610), 50 (1740), 80 (1450), 100 (2320 + 400); half of
@@ -131,8 +137,11 @@ HEADER = "isnr;finact;pcom;pde;pfr;scom;sde;sfr;rp;out\n"
         ("1;15-06-09;10;abc;30;50;50;50;0;20\n", "row 2, column pde", "must be a number"),
         ("1;15-06-09;10;20;30;50;50;50;0;2O\n", "row 2, column out", "must be a number"),
         ("1;15-06-09;10;20;30;50;50;50;0\n", "row 2", "has 9 cells; the header has 10"),
-        ("1;15-06-09;10;20;30;50;50;50;0;20\n1;15-06-09;10;20;30;50;50;50;0;20\n",
-         "row 3, column isnr", "issue numbers must be unique"),
+        (
+            "1;15-06-09;10;20;30;50;50;50;0;20\n1;15-06-09;10;20;30;50;50;50;0;20\n",
+            "row 3, column isnr",
+            "issue numbers must be unique",
+        ),
     ],
 )
 def test_errors_name_file_row_column_value_rule(
@@ -163,8 +172,9 @@ def test_file_level_errors(tmp_path: Path, text: str, rule: str) -> None:
 
 
 def test_trailing_separators_and_spss_missing_code(tmp_path: Path) -> None:
-    path = _write(tmp_path, HEADER.replace("\n", ";\n")
-                  + "1;15-06-09;10;#NULL!;30;50;50;50;0;20;\n")
+    path = _write(
+        tmp_path, HEADER.replace("\n", ";\n") + "1;15-06-09;10;#NULL!;30;50;50;50;0;20;\n"
+    )
     data = deu.load_deu(path)
     assert {a.id for a in data.cases[0].scenario.actors} == {"com", "fr"}
 
@@ -194,8 +204,9 @@ def test_cli_backtest_deu(capsys) -> None:
 
     if not app.registered_commands:
         _register_commands()
-    result = CliRunner().invoke(app, ["backtest", "deu", str(FIXTURE), "-m", "compromise", "-m",
-                                      "median", "--no-store"])
+    result = CliRunner().invoke(
+        app, ["backtest", "deu", str(FIXTURE), "-m", "compromise", "-m", "median", "--no-store"]
+    )
     assert result.exit_code == 0, result.output
     for word in ("Leaderboard", "deu-101", "ensemble", "skipped rows: 2"):
         assert word in result.output
@@ -212,8 +223,13 @@ def deu_files(draw: st.DrawFn) -> list[dict[str, str]]:
     cell = st.one_of(st.integers(0, 100).map(str), st.sampled_from(MISSING))
     rows = []
     for n in range(draw(st.integers(1, 4))):
-        row = {"isnr": str(n + 1), "finact": "15-06-09", "proc": "COD",
-               "rp": draw(cell), "out": draw(cell)}
+        row = {
+            "isnr": str(n + 1),
+            "finact": "15-06-09",
+            "proc": "COD",
+            "rp": draw(cell),
+            "out": draw(cell),
+        }
         for a in ACTORS:
             row["p" + a] = draw(cell)
             row["s" + a] = draw(cell)
@@ -230,8 +246,9 @@ def _value(text: str) -> float | None:
     return v if 0 <= v <= 100 else None
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=deu_files())
 def test_property_missing_codes_and_compromise(tmp_path: Path, rows: list[dict[str, str]]) -> None:
     cols = ["isnr", "finact", "proc"] + ["p" + a for a in ACTORS] + ["s" + a for a in ACTORS]
@@ -250,8 +267,11 @@ def test_property_missing_codes_and_compromise(tmp_path: Path, rows: list[dict[s
             continue
         w = [weight[a] * s for a, _, s in placed]
         xs = [x for _, x, _ in placed]
-        mean = (sum(wi * xi for wi, xi in zip(w, xs, strict=True)) / sum(w) if sum(w) > 0
-                else sum(xs) / len(xs))
+        mean = (
+            sum(wi * xi for wi, xi in zip(w, xs, strict=True)) / sum(w)
+            if sum(w) > 0
+            else sum(xs) / len(xs)
+        )
         expected[f"deu-{r['isnr']}"] = ({a for a, _, _ in placed}, abs(mean - out))
     assert [c.id for c in data.cases] == list(expected)
     assert len(data.skipped) == len(rows) - len(expected)

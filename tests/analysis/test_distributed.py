@@ -53,8 +53,7 @@ def test_sweep_and_lever_same_on_cluster(cluster: DaskRunner) -> None:
     dist = sweep(sc, axes, model="median", draws=64, seed=8, runner=cluster)
     assert np.array_equal(one.forecasts, dist.forecasts)
     a = smallest_lever(sc, "USA", "territory<=60", draws=50, seed=1, refinements=1)
-    b = smallest_lever(sc, "USA", "territory<=60", draws=50, seed=1, refinements=1,
-                       runner=cluster)
+    b = smallest_lever(sc, "USA", "territory<=60", draws=50, seed=1, refinements=1, runner=cluster)
     assert a.best is not None
     assert a.to_json() == b.to_json()
 

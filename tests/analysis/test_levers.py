@@ -50,16 +50,22 @@ def compromise(sc) -> np.ndarray:
 @pytest.mark.parametrize(
     ("line", "fields"),
     [
-        ("shift USA.position.sanctions -20",
-         {"op": "shift", "target": "USA.position.sanctions", "value": -20.0}),
-        ("set CHN.salience.sanctions 0.2",
-         {"op": "set", "target": "CHN.salience.sanctions", "value": 0.2}),
+        (
+            "shift USA.position.sanctions -20",
+            {"op": "shift", "target": "USA.position.sanctions", "value": -20.0},
+        ),
+        (
+            "set CHN.salience.sanctions 0.2",
+            {"op": "set", "target": "CHN.salience.sanctions", "value": 0.2},
+        ),
         ("scale EU.capability 1.5", {"op": "scale", "target": "EU.capability", "value": 1.5}),
         ("remove IND", {"op": "remove", "actors": ("IND",)}),
         ("remove IND, CHN", {"op": "remove", "actors": ("IND", "CHN")}),
         ("merge USA,EU as WEST", {"op": "merge", "actors": ("USA", "EU"), "as_": "WEST"}),
-        ("policy arm_ukraine intensity=2", {"op": "policy", "policy": "arm_ukraine",
-                                            "params": {"intensity": 2.0}}),
+        (
+            "policy arm_ukraine intensity=2",
+            {"op": "policy", "policy": "arm_ukraine", "params": {"intensity": 2.0}},
+        ),
     ],
 )
 def test_language_reads_each_form(line: str, fields: dict) -> None:
@@ -90,16 +96,17 @@ def test_language_rejects_with_one_clear_line(line: str, match: str) -> None:
 
 def test_scenario_file_interventions_as_text_and_mapping() -> None:
     text = scenario_io.embedded_text("ukraine-2025") + (
-        "\ninterventions:\n  - \"shift USA.position.sanctions -20\"\n"
+        '\ninterventions:\n  - "shift USA.position.sanctions -20"\n'
         "  - {op: set, target: CHN.salience.sanctions, value: 0.2}\n"
     )
     sc = scenario_io.loads(text, "x.yaml")
     assert [i.op for i in sc.interventions] == ["shift", "set"]
     res = whatif(sc, models=["compromise"])
-    manual = apply_interventions(sc, ["shift USA.position.sanctions -20",
-                                      "set CHN.salience.sanctions 0.2"]).scenario
+    manual = apply_interventions(
+        sc, ["shift USA.position.sanctions -20", "set CHN.salience.sanctions 0.2"]
+    ).scenario
     assert res.new_forecasts["compromise"][0, 2] == pytest.approx(compromise(manual)[2], abs=1e-12)
-    bad = scenario_io.embedded_text("ukraine-2025") + "\ninterventions:\n  - \"frobnicate X\"\n"
+    bad = scenario_io.embedded_text("ukraine-2025") + '\ninterventions:\n  - "frobnicate X"\n'
     with pytest.raises(DetenteError, match="unknown operation"):
         scenario_io.loads(bad, "bad.yaml")
 
@@ -127,10 +134,14 @@ def test_remove_and_add() -> None:
     sc = api.load("ukraine-2025")
     new = apply_interventions(sc, ["remove IND,CHN"]).scenario
     assert new.actor_ids == ("RUS", "UKR", "USA", "EU")
-    new = apply_interventions(sc, [
-        "add TUR capability=0.3 position.territory=60 position.security=50 "
-        "position.sanctions=70 salience.territory=0.3 salience.security=0.3 salience.sanctions=0.4"
-    ]).scenario
+    new = apply_interventions(
+        sc,
+        [
+            "add TUR capability=0.3 position.territory=60 position.security=50 "
+            "position.sanctions=70 salience.territory=0.3 salience.security=0.3 "
+            "salience.sanctions=0.4"
+        ],
+    ).scenario
     assert new.actor("TUR").capability.value == 0.3
     with pytest.raises(InterventionError, match="invalid scenario"):
         apply_interventions(sc, ["add TUR capability=0.3 position.territory=60"])
@@ -148,8 +159,15 @@ def test_merge_keeps_the_compromise_forecast(caps, data) -> None:
     pos = data.draw(st.lists(st.floats(0.0, 100.0), min_size=2 * n, max_size=2 * n))
     sal = data.draw(st.lists(st.floats(0.01, 1.0), min_size=2 * n, max_size=2 * n))
     sc = scenario(
-        [{"id": f"A{i}", "cap": caps[i], "pos": {"x": pos[2 * i], "y": pos[2 * i + 1]},
-          "sal": {"x": sal[2 * i], "y": sal[2 * i + 1]}} for i in range(n)],
+        [
+            {
+                "id": f"A{i}",
+                "cap": caps[i],
+                "pos": {"x": pos[2 * i], "y": pos[2 * i + 1]},
+                "sal": {"x": sal[2 * i], "y": sal[2 * i + 1]},
+            }
+            for i in range(n)
+        ],
         issues=["x", "y"],
     )
     merged = apply_interventions(sc, ["merge A0,A2 as C"]).scenario
@@ -165,10 +183,12 @@ def test_merge_keeps_the_compromise_forecast(caps, data) -> None:
 def test_whatif_shift_on_compromise_is_exact_in_every_draw() -> None:
     # Known answer: shifting an actor's position by d moves the compromise by d * w / W in every
     # draw when capabilities and saliences are fixed (common random numbers make it exact).
-    sc = scenario([
-        {"id": "A", "cap": 1.0, "pos": {"x": {"value": 30.0, "sd": 5.0}}},
-        {"id": "B", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 50.0, "high": 70.0}}},
-    ])
+    sc = scenario(
+        [
+            {"id": "A", "cap": 1.0, "pos": {"x": {"value": 30.0, "sd": 5.0}}},
+            {"id": "B", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 50.0, "high": 70.0}}},
+        ]
+    )
     res = whatif(sc, ["shift B.position.x -8"], models=["compromise"], draws=2000, seed=9)
     diff = res.new_forecasts["compromise"][:, 0] - res.base_forecasts["compromise"][:, 0]
     # -8 moves B's range [50, 70] to [42, 62], inside the scale: no clipping. Round-off only.
@@ -186,10 +206,12 @@ def test_whatif_needs_interventions() -> None:
 
 
 def test_sweep_one_lever_matches_the_closed_form() -> None:
-    sc = scenario([
-        {"id": "A", "cap": 1.0, "pos": {"x": 30.0}, "sal": {"x": 0.5}},
-        {"id": "B", "cap": 2.0, "pos": {"x": 60.0}, "sal": {"x": 1.0}},
-    ])
+    sc = scenario(
+        [
+            {"id": "A", "cap": 1.0, "pos": {"x": 30.0}, "sal": {"x": 0.5}},
+            {"id": "B", "cap": 2.0, "pos": {"x": 60.0}, "sal": {"x": 1.0}},
+        ]
+    )
     res = sweep(sc, ["A.position.x=0:100:11"], model="compromise")
     got = res.forecasts[:, 0, 0]
     # Closed form: (0.5 a + 2 * 60) / 2.5 for each set value a.
@@ -199,11 +221,18 @@ def test_sweep_one_lever_matches_the_closed_form() -> None:
 
 def test_sweep_two_levers_grid_shape_and_corners() -> None:
     sc = api.load("ukraine-2025")
-    res = sweep(sc, ["USA.position.sanctions=0:100:3", "shift CHN.salience.sanctions=-0.2,0,0.2"],
-                model="median", draws=50, seed=1, thresholds=["sanctions<=50"])
+    res = sweep(
+        sc,
+        ["USA.position.sanctions=0:100:3", "shift CHN.salience.sanctions=-0.2,0,0.2"],
+        model="median",
+        draws=50,
+        seed=1,
+        thresholds=["sanctions<=50"],
+    )
     assert res.forecasts.shape == (3, 3, 50, 3)
-    corner = apply_interventions(sc, ["set USA.position.sanctions 100",
-                                      "shift CHN.salience.sanctions 0.2"]).scenario
+    corner = apply_interventions(
+        sc, ["set USA.position.sanctions 100", "shift CHN.salience.sanctions 0.2"]
+    ).scenario
     from detente.analysis.levers import forecast_variants
 
     direct = forecast_variants([corner], sc, "median", draws=50, seed=1)[0]
@@ -224,10 +253,12 @@ def test_lever_axis_parse_errors() -> None:
 
 def two_actor_median(b_position):
     # A (capability 1) at 20, B (capability 3) at 80: B holds the weighted median.
-    return scenario([
-        {"id": "A", "cap": 1.0, "pos": {"x": 20.0}},
-        {"id": "B", "cap": 3.0, "pos": {"x": b_position}},
-    ])
+    return scenario(
+        [
+            {"id": "A", "cap": 1.0, "pos": {"x": 20.0}},
+            {"id": "B", "cap": 3.0, "pos": {"x": b_position}},
+        ]
+    )
 
 
 def test_smallest_lever_two_actor_median_exact() -> None:
@@ -251,8 +282,7 @@ def test_smallest_lever_under_uncertainty_hits_the_quantile() -> None:
     # uniform has sd 20 sqrt(p (1 - p) / n) <= 0.16; 0.7 is > 4 sd, plus the grid's 0.0016.
     sc = two_actor_median({"value": 80.0, "low": 70.0, "high": 90.0})
     for p, want in ((0.5, -40.0), (0.9, -48.0)):
-        res = smallest_lever(sc, "B", "x<=40", model="median", probability=p, draws=4000,
-                             seed=2)
+        res = smallest_lever(sc, "B", "x<=40", model="median", probability=p, draws=4000, seed=2)
         assert res.best["target"] == "B.position.x"
         assert abs(res.best["change"] - want) < 0.7
         assert res.best["probability"] >= p
@@ -271,21 +301,48 @@ def test_smallest_lever_when_nothing_is_needed_or_nothing_works() -> None:
 
 
 def test_cli_whatif_lever_sweep() -> None:
-    res = runner.invoke(app, ["whatif", "--do", "shift USA.position.sanctions -20",
-                              "--do", "merge USA,EU as WEST", "-m", "compromise", "-m", "median"])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--do",
+            "shift USA.position.sanctions -20",
+            "--do",
+            "merge USA,EU as WEST",
+            "-m",
+            "compromise",
+            "-m",
+            "median",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "What if" in res.stdout and "sanctions" in res.stdout
-    res = runner.invoke(app, ["whatif", "--do", "remove IND", "-m", "median", "--draws", "100",
-                              "-t", "territory<=60", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--do",
+            "remove IND",
+            "-m",
+            "median",
+            "--draws",
+            "100",
+            "-t",
+            "territory<=60",
+            "--json",
+        ],
+    )
     data = json.loads(res.stdout)
     assert data["draws"] == 100 and data["interventions"] == ["remove IND"]
-    res = runner.invoke(app, ["lever", "--actor", "USA", "--target", "territory<=60",
-                              "--draws", "200", "--json"])
+    res = runner.invoke(
+        app, ["lever", "--actor", "USA", "--target", "territory<=60", "--draws", "200", "--json"]
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["best"]["target"].startswith("USA.") and data["best"]["probability"] >= 0.5
-    res = runner.invoke(app, ["sweep", "--lever", "USA.position.sanctions=0:100:3",
-                              "--issue", "sanctions"])
+    res = runner.invoke(
+        app, ["sweep", "--lever", "USA.position.sanctions=0:100:3", "--issue", "sanctions"]
+    )
     assert res.exit_code == 0 and "USA.position.sanctions" in res.stdout
 
 
@@ -318,8 +375,12 @@ def test_war_whatif_policy_uses_common_random_numbers() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=80) | st.from_regex(
-    r"(set|shift|scale|remove|merge|add|policy) [A-Za-z.,= 0-9\-]{0,40}", fullmatch=True))
+@given(
+    st.text(max_size=80)
+    | st.from_regex(
+        r"(set|shift|scale|remove|merge|add|policy) [A-Za-z.,= 0-9\-]{0,40}", fullmatch=True
+    )
+)
 def test_any_text_is_read_or_rejected_with_an_intervention_error(text: str) -> None:
     # Invariant: user text never raises anything but the one-line InterventionError.
     try:
@@ -333,14 +394,17 @@ def test_any_text_is_read_or_rejected_with_an_intervention_error(text: str) -> N
 def test_structural_whatif_keeps_shared_draws() -> None:
     # C has no weight (capability 0): removing it cannot move the compromise. Draws are keyed by
     # input name, so A's and B's draws are the same with and without C: equal in every draw.
-    sc = scenario([
-        {"id": "A", "cap": {"value": 1.0, "sd": 0.3}, "pos": {"x": {"value": 30.0, "sd": 5.0}}},
-        {"id": "C", "cap": 0.0, "pos": {"x": {"value": 90.0, "low": 80.0, "high": 100.0}}},
-        {"id": "B", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 50.0, "high": 70.0}}},
-    ])
+    sc = scenario(
+        [
+            {"id": "A", "cap": {"value": 1.0, "sd": 0.3}, "pos": {"x": {"value": 30.0, "sd": 5.0}}},
+            {"id": "C", "cap": 0.0, "pos": {"x": {"value": 90.0, "low": 80.0, "high": 100.0}}},
+            {"id": "B", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 50.0, "high": 70.0}}},
+        ]
+    )
     res = whatif(sc, ["remove C"], models=["compromise"], draws=1500, seed=6)
-    np.testing.assert_allclose(res.new_forecasts["compromise"], res.base_forecasts["compromise"],
-                               atol=1e-9)  # round-off only
+    np.testing.assert_allclose(
+        res.new_forecasts["compromise"], res.base_forecasts["compromise"], atol=1e-9
+    )  # round-off only
     merged = whatif(sc, ["merge A,B as AB"], models=["compromise"], draws=1500, seed=6)
     # The coalition's position carries its members' uncertainty (its own stream): it varies.
     assert merged.new_forecasts["compromise"][:, 0].std() > 1.0

@@ -30,10 +30,12 @@ def _commands() -> None:
 
 
 def _one(est: dict, sal: object = 1.0, cap: object = 1.0):
-    return scenario([
-        {"id": "A", "cap": cap, "pos": {"x": est}, "sal": {"x": sal}},
-        {"id": "B", "cap": 1.0, "pos": {"x": 50.0}},
-    ])
+    return scenario(
+        [
+            {"id": "A", "cap": cap, "pos": {"x": est}, "sal": {"x": sal}},
+            {"id": "B", "cap": 1.0, "pos": {"x": 50.0}},
+        ]
+    )
 
 
 U = np.linspace(0.001, 0.999, 999)[:, None]
@@ -68,18 +70,26 @@ def test_uniform_and_triangular_quantiles() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    value=st.floats(0.0, 1.0), sd=st.floats(0.01, 3.0), cap=st.floats(0.0, 5.0),
-    cap_sd=st.floats(0.01, 10.0), seed=st.integers(0, 2**32),
+    value=st.floats(0.0, 1.0),
+    sd=st.floats(0.01, 3.0),
+    cap=st.floats(0.0, 5.0),
+    cap_sd=st.floats(0.01, 10.0),
+    seed=st.integers(0, 2**32),
 )
 def test_draws_stay_in_their_allowed_range(value, sd, cap, cap_sd, seed) -> None:
     # Invariant: saliences in [0, 1], capabilities >= 0, positions on the scale, whatever the sd.
-    sc = _one({"value": 100 * value, "sd": 100 * sd}, sal={"value": value, "sd": sd},
-              cap={"value": cap, "sd": cap_sd})
+    sc = _one(
+        {"value": 100 * value, "sd": 100 * sd},
+        sal={"value": value, "sd": sd},
+        cap={"value": cap, "sd": cap_sd},
+    )
     table = param_table(sc)
     vals = table.from_unit(unit_draws(seed, table.names, 0, 500))
     assert np.all(np.isfinite(vals))
-    pos, sal, capv = (vals[:, list(table.names).index(n)] for n in
-                      ("A.position.x", "A.salience.x", "A.capability"))
+    pos, sal, capv = (
+        vals[:, list(table.names).index(n)]
+        for n in ("A.position.x", "A.salience.x", "A.capability")
+    )
     assert pos.min() >= 0.0 and pos.max() <= 100.0
     assert sal.min() >= 0.0 and sal.max() <= 1.0
     assert capv.min() >= 0.0
@@ -88,8 +98,12 @@ def test_draws_stay_in_their_allowed_range(value, sd, cap, cap_sd, seed) -> None
 def test_unit_draws_do_not_depend_on_how_rows_are_split() -> None:
     names = ("A.capability", "B.position.x", "C.salience.y")
     whole = unit_draws(7, names, 0, 3 * BLOCK + 17)
-    parts = np.concatenate([unit_draws(7, names, a, b) for a, b in
-                            [(0, 5), (5, BLOCK + 1), (BLOCK + 1, 3 * BLOCK + 17)]])
+    parts = np.concatenate(
+        [
+            unit_draws(7, names, a, b)
+            for a, b in [(0, 5), (5, BLOCK + 1), (BLOCK + 1, 3 * BLOCK + 17)]
+        ]
+    )
     assert np.array_equal(whole, parts)
     # A column depends on its input's name only, not on the other columns or their order.
     alone = unit_draws(7, ("B.position.x",), 0, 3 * BLOCK + 17)
@@ -119,17 +133,24 @@ def test_compromise_distribution_known_answer() -> None:
     # Known answer: A (weight 1) uniform on [20, 60], B (weight 3) at 50: forecast =
     # (x + 150) / 4, uniform on [42.5, 52.5]: median 47.5, 50% interval [45, 50], 90% [43, 52],
     # P(forecast <= 45) = 0.25.
-    sc = scenario([
-        {"id": "A", "cap": 1.0, "pos": {"x": {"value": 40.0, "low": 20.0, "high": 60.0}}},
-        {"id": "B", "cap": 3.0, "pos": {"x": 50.0}},
-    ])
+    sc = scenario(
+        [
+            {"id": "A", "cap": 1.0, "pos": {"x": {"value": 40.0, "low": 20.0, "high": 60.0}}},
+            {"id": "B", "cap": 3.0, "pos": {"x": 50.0}},
+        ]
+    )
     n = 40_000
     mc = monte_carlo(sc, "compromise", n, seed=5, thresholds=["x<=45"])
     s = mc.summary().iloc[0]
     # Tolerance: a sample quantile of a uniform of width 10 has sd 10 sqrt(p(1-p)/n) <= 0.025;
     # 0.1 is 4 sd. The probability has binomial sd sqrt(.25 .75 / n) = 0.0022; 0.01 is 4.6 sd.
-    for got, want in ((s["median"], 47.5), (s["p25"], 45.0), (s["p75"], 50.0),
-                      (s["p05"], 43.0), (s["p95"], 52.0)):
+    for got, want in (
+        (s["median"], 47.5),
+        (s["p25"], 45.0),
+        (s["p75"], 50.0),
+        (s["p05"], 43.0),
+        (s["p95"], 52.0),
+    ):
         assert abs(got - want) < 0.1
     assert abs(mc.probability("x<=45") - 0.25) < 0.01
     assert mc.to_json()["thresholds"][0]["probability"] == mc.probability("x<=45")
@@ -161,8 +182,9 @@ def test_bad_draws_is_a_user_error() -> None:
 
 def test_api_forecast_adds_uncertainty_and_keeps_keys() -> None:
     plain = api.forecast("ukraine-2025", model="compromise").to_json()
-    mc = api.forecast("ukraine-2025", model="compromise", draws=400, seed=2,
-                      thresholds=["territory<=60"]).to_json()
+    mc = api.forecast(
+        "ukraine-2025", model="compromise", draws=400, seed=2, thresholds=["territory<=60"]
+    ).to_json()
     assert set(plain) <= set(mc) and "uncertainty" in mc and "uncertainty" not in plain
     assert mc["forecasts"] == plain["forecasts"]
     u = mc["uncertainty"]["compromise"]
@@ -173,8 +195,22 @@ def test_api_forecast_adds_uncertainty_and_keeps_keys() -> None:
 
 
 def test_cli_forecast_draws_json_and_table() -> None:
-    res = runner.invoke(app, ["forecast", "--no-store", "-m", "compromise", "--draws", "300",
-                              "--seed", "4", "-t", "territory<=60", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "forecast",
+            "--no-store",
+            "-m",
+            "compromise",
+            "--draws",
+            "300",
+            "--seed",
+            "4",
+            "-t",
+            "territory<=60",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["uncertainty"]["compromise"]["seed"] == 4
@@ -206,5 +242,7 @@ def test_api_forecast_applies_interventions() -> None:
     manual = apply_interventions(sc, ["shift USA.position.sanctions -20"]).scenario
     want = api.forecast(manual, model="compromise")
     assert np.array_equal(got.results["compromise"].forecast, want.results["compromise"].forecast)
-    assert got.results["compromise"].forecast[0, 2] < api.forecast(
-        sc, model="compromise").results["compromise"].forecast[0, 2]
+    assert (
+        got.results["compromise"].forecast[0, 2]
+        < api.forecast(sc, model="compromise").results["compromise"].forecast[0, 2]
+    )

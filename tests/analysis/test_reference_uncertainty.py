@@ -14,8 +14,9 @@ def test_reference_points_are_inputs() -> None:
     table = param_table(api.load("ukraine-2025"))
     refs = [n for n in table.names if n.startswith(f"{REFERENCE_OWNER}.reference.")]
     # ukraine-2025 gives every issue's status quo an uncertainty (low/high or sd).
-    assert sorted(refs) == sorted(f"{REFERENCE_OWNER}.reference.{i}" for i in
-                                  ("territory", "security", "sanctions"))
+    assert sorted(refs) == sorted(
+        f"{REFERENCE_OWNER}.reference.{i}" for i in ("territory", "security", "sanctions")
+    )
     j = table.names.index(f"{REFERENCE_OWNER}.reference.territory")
     assert (table.lo[j], table.hi[j]) == (82.0, 88.0)
 
@@ -23,11 +24,23 @@ def test_reference_points_are_inputs() -> None:
 def test_nash_with_per_draw_reference_equals_separate_runs() -> None:
     # Two actors on the same side of the status quo: the Nash solution moves with it.
     refs = np.array([[0.0], [1.0], [2.5]])
-    one = [get_model("nash")(make_input([4.0, 6.0], 1.0, [1.0, 2.0], 0, 10, reference=r))
-           .forecast[0, 0] for r in refs[:, 0]]
+    one = [
+        get_model("nash")(make_input([4.0, 6.0], 1.0, [1.0, 2.0], 0, 10, reference=r)).forecast[
+            0, 0
+        ]
+        for r in refs[:, 0]
+    ]
     base = make_input(np.tile([[4.0], [6.0]], (3, 1, 1)), 1.0, [1.0, 2.0], 0, 10)
-    batch = BargainingInput(base.positions, base.saliences, base.capabilities, base.scale_low,
-                            base.scale_high, refs, base.actor_ids, base.issue_ids)
+    batch = BargainingInput(
+        base.positions,
+        base.saliences,
+        base.capabilities,
+        base.scale_low,
+        base.scale_high,
+        refs,
+        base.actor_ids,
+        base.issue_ids,
+    )
     np.testing.assert_allclose(get_model("nash")(batch).forecast[:, 0], one, atol=1e-12)
     # A status quo nearer the actors leaves less to gain, so the solution shifts: not constant.
     assert len(set(np.round(one, 9))) == 3

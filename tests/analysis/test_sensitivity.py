@@ -30,12 +30,14 @@ def _commands() -> None:
 
 
 def linear():
-    return scenario([
-        {"id": "A", "cap": 1.0, "pos": {"x": {"value": 30.0, "low": 20.0, "high": 40.0}}},
-        {"id": "B", "cap": 2.0, "pos": {"x": {"value": 50.0, "low": 30.0, "high": 70.0}}},
-        {"id": "C", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 55.0, "high": 65.0}}},
-        {"id": "D", "cap": 1.5, "pos": {"x": {"value": 80.0, "sd": SD_D}}},
-    ])
+    return scenario(
+        [
+            {"id": "A", "cap": 1.0, "pos": {"x": {"value": 30.0, "low": 20.0, "high": 40.0}}},
+            {"id": "B", "cap": 2.0, "pos": {"x": {"value": 50.0, "low": 30.0, "high": 70.0}}},
+            {"id": "C", "cap": 3.0, "pos": {"x": {"value": 60.0, "low": 55.0, "high": 65.0}}},
+            {"id": "D", "cap": 1.5, "pos": {"x": {"value": 80.0, "sd": SD_D}}},
+        ]
+    )
 
 
 def exact_shares() -> np.ndarray:
@@ -85,8 +87,9 @@ def test_same_seed_same_indices_and_ranking_on_ukraine() -> None:
 
 
 def test_errors_are_user_errors() -> None:
-    certain = scenario([{"id": "A", "cap": 1.0, "pos": {"x": 1.0}},
-                        {"id": "B", "cap": 1.0, "pos": {"x": 2.0}}])
+    certain = scenario(
+        [{"id": "A", "cap": 1.0, "pos": {"x": 1.0}}, {"id": "B", "cap": 1.0, "pos": {"x": 2.0}}]
+    )
     with pytest.raises(DetenteError, match="no uncertainty"):
         sensitivity(certain, "compromise")
     with pytest.raises(DetenteError, match="unknown method"):
@@ -96,15 +99,32 @@ def test_errors_are_user_errors() -> None:
 
 
 def test_cli_sensitivity_table_and_json() -> None:
-    res = runner.invoke(app, ["sensitivity", "--method", "morris", "-m", "median", "--n", "8",
-                              "--issue", "territory", "--top", "5"])
+    res = runner.invoke(
+        app,
+        [
+            "sensitivity",
+            "--method",
+            "morris",
+            "-m",
+            "median",
+            "--n",
+            "8",
+            "--issue",
+            "territory",
+            "--top",
+            "5",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "mu_star" in res.stdout and "territory" in res.stdout
     res = runner.invoke(app, ["sensitivity", "-m", "compromise", "--n", "64", "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["method"] == "sobol" and set(data["outputs"]) == {"territory", "security",
-                                                                  "sanctions"}
+    assert data["method"] == "sobol" and set(data["outputs"]) == {
+        "territory",
+        "security",
+        "sanctions",
+    }
     row = data["outputs"]["territory"]["indices"][0]
     assert {"name", "S1", "S1_conf", "ST", "ST_conf"} <= set(row)
 
@@ -151,8 +171,12 @@ def test_grouped_design_equals_salib_and_actor_indices_match_closed_form() -> No
     from detente.analysis.sensitivity import saltelli_units
 
     groups = ["a", "b", "a", "c", "b"]
-    problem = {"num_vars": 5, "names": [f"x{i}" for i in range(5)],
-               "bounds": [[0.0, 1.0]] * 5, "groups": groups}
+    problem = {
+        "num_vars": 5,
+        "names": [f"x{i}" for i in range(5)],
+        "bounds": [[0.0, 1.0]] * 5,
+        "groups": groups,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = sobol_sample.sample(problem, 32, calc_second_order=False, seed=4)
@@ -161,9 +185,17 @@ def test_grouped_design_equals_salib_and_actor_indices_match_closed_form() -> No
     # the x positions only, so an actor's group index on x is its x position's share (closed
     # form as above); the y inputs in its group add nothing.
     sc = scenario(
-        [{"id": n, "cap": c, "pos": {"x": {"value": 50.0, "low": 50.0 - h, "high": 50.0 + h},
-                                     "y": {"value": 50.0, "low": 40.0, "high": 60.0}}}
-         for n, c, h in (("A", 1.0, 10.0), ("B", 2.0, 20.0), ("C", 3.0, 5.0))],
+        [
+            {
+                "id": n,
+                "cap": c,
+                "pos": {
+                    "x": {"value": 50.0, "low": 50.0 - h, "high": 50.0 + h},
+                    "y": {"value": 50.0, "low": 40.0, "high": 60.0},
+                },
+            }
+            for n, c, h in (("A", 1.0, 10.0), ("B", 2.0, 20.0), ("C", 3.0, 5.0))
+        ],
         issues=["x", "y"],
     )
     res = sensitivity(sc, "compromise", method="sobol", issue="x", n=1024, seed=2, by="actor")

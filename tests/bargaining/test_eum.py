@@ -96,11 +96,13 @@ def test_engines_match_the_plain_loop_reference(options: dict, engine: str) -> N
     for trial in range(6):
         n = int(rng.integers(2, 8))
         pos, sal, cap = _random_case(rng, 1, n, 1, integer=trial % 3 == 0)
-        ref = np.array(reference_trajectory(pos[0, :, 0], sal[0, :, 0], cap[0], rounds=4,
-                                            **options))
+        ref = np.array(
+            reference_trajectory(pos[0, :, 0], sal[0, :, 0], cap[0], rounds=4, **options)
+        )
         got = eum(make_input(pos, sal, cap), rounds=4, engine=engine, **options)
-        np.testing.assert_allclose(got.trajectory[0, :, :, 0], ref, atol=ENGINE_TOL,
-                                   err_msg=f"{options} trial {trial}")
+        np.testing.assert_allclose(
+            got.trajectory[0, :, :, 0], ref, atol=ENGINE_TOL, err_msg=f"{options} trial {trial}"
+        )
 
 
 def test_numpy_and_numba_agree_on_a_batch() -> None:
@@ -142,7 +144,7 @@ def test_issues_are_independent() -> None:
     pos, sal, cap = _random_case(rng, 2, 7, 3)
     both = eum(make_input(pos, sal, cap))
     for k in range(3):
-        alone = eum(make_input(pos[:, :, k:k + 1], sal[:, :, k:k + 1], cap))
+        alone = eum(make_input(pos[:, :, k : k + 1], sal[:, :, k : k + 1], cap))
         np.testing.assert_allclose(both.trajectory[..., k], alone.trajectory[..., 0], atol=1e-12)
 
 
@@ -185,8 +187,9 @@ def test_permuting_the_emissions_case_keeps_the_forecast() -> None:
     for _ in range(5):
         perm = rng.permutation(10)
         other = eum(make_input(pos[perm], sal[perm], cap[perm]), rounds=8)
-        np.testing.assert_allclose(other.extras["median_voter"], base.extras["median_voter"],
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            other.extras["median_voter"], base.extras["median_voter"], atol=1e-12
+        )
         np.testing.assert_allclose(other.extras["mean"], base.extras["mean"], atol=1e-12)
 
 
@@ -220,8 +223,9 @@ def test_forecast_and_every_position_stay_within_the_input_positions(
     # so nobody leaves [min, max] of the input; ties in integer positions are included.
     n = len(pos)
     x = np.array(pos, dtype=float)
-    res = eum(make_input(x, np.array(sal[:n]), np.array(cap[:n])), rounds=4, forecast=forecast,
-              **options)
+    res = eum(
+        make_input(x, np.array(sal[:n]), np.array(cap[:n])), rounds=4, forecast=forecast, **options
+    )
     lo, hi = x.min(), x.max()
     assert lo - 1e-9 <= res.forecast[0, 0] <= hi + 1e-9
     assert np.all(res.trajectory >= lo - 1e-9) and np.all(res.trajectory <= hi + 1e-9)
@@ -370,8 +374,16 @@ def test_security_sums_over_positions_include_the_actual_one() -> None:
         us, ws = np.take_along_axis(u, order, 1), np.take_along_axis(w, order, 1)
         ui, uj = u[:, :, None], u[:, None, :]
         dist = np.abs(ui - us[:, None, :])
-        p = _win_probabilities(dist, ws, _count_below(us, 0.5 * (ui + uj)), ui < uj, ui > uj,
-                               None, np.argsort(dist, axis=1), cfg)
+        p = _win_probabilities(
+            dist,
+            ws,
+            _count_below(us, 0.5 * (ui + uj)),
+            ui < uj,
+            ui > uj,
+            None,
+            np.argsort(dist, axis=1),
+            cfg,
+        )
         e1 = _eu_r1(p, np.abs(ui - uj), s, np.abs(u - mu[:, None]), cfg)
         np.einsum("bii->bi", e1)[...] = 0.0
         np.testing.assert_allclose(actual, e1.sum(axis=1), atol=1e-12)
@@ -388,5 +400,6 @@ def test_engines_and_reference_break_ties_alike_on_the_emissions_case(options: d
     ref = np.array(reference_trajectory(pos, sal, cap, rounds=8, **options))
     for engine in ("numpy", "numba"):
         got = eum(make_input(pos, sal, cap), rounds=8, engine=engine, **options)
-        np.testing.assert_allclose(got.trajectory[0, :, :, 0], ref, atol=ENGINE_TOL,
-                                   err_msg=f"{engine} {options}")
+        np.testing.assert_allclose(
+            got.trajectory[0, :, :, 0], ref, atol=ENGINE_TOL, err_msg=f"{engine} {options}"
+        )

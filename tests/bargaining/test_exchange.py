@@ -150,12 +150,16 @@ def test_replay_no_exchange_hurts_a_party(
                     direction[a, z] = d
                 after = _weighted_mean(y, cs[b])
                 assert before[p] * width[p] + inp.scale_low[p] == pytest.approx(
-                    e["outcome_i_before"], abs=1e-7)
+                    e["outcome_i_before"], abs=1e-7
+                )
                 assert after[q] * width[q] + inp.scale_low[q] == pytest.approx(
-                    e["outcome_j_after"], abs=1e-7)
+                    e["outcome_j_after"], abs=1e-7
+                )
                 du = [
-                    -sum(s[a, z] * (abs(x[a, z] - after[z]) - abs(x[a, z] - before[z]))
-                         for z in (p, q))
+                    -sum(
+                        s[a, z] * (abs(x[a, z] - after[z]) - abs(x[a, z] - before[z]))
+                        for z in (p, q)
+                    )
                     for a in (i, j)
                 ]
                 assert e["gain"] > 0
@@ -163,7 +167,8 @@ def test_replay_no_exchange_hurts_a_party(
                 assert du == pytest.approx([e["gain"], e["gain"]], rel=1e-7, abs=1e-12)
             adopt = fixed + by_salience * (1 - s)
             np.testing.assert_allclose(
-                x + adopt * (y - x), (res.trajectory[b, r] - inp.scale_low) / width, atol=1e-9)
+                x + adopt * (y - x), (res.trajectory[b, r] - inp.scale_low) / width, atol=1e-9
+            )
 
 
 @settings(max_examples=60, deadline=None)
@@ -217,10 +222,12 @@ def test_actor_and_issue_permutation(seed: int) -> None:
     res_a = exchange(perm)
     np.testing.assert_allclose(res_a.forecast, res.forecast, atol=TOL)
     np.testing.assert_allclose(res_a.final_positions, res.final_positions[:, pa], atol=TOL)
-    pairs = [(pa[e["i"]], pa[e["j"]], e["issue_i"], e["issue_j"]) for e in
-             res_a.extras["exchanges"][0]]
-    assert pairs == [(e["i"], e["j"], e["issue_i"], e["issue_j"]) for e in
-                     res.extras["exchanges"][0]]
+    pairs = [
+        (pa[e["i"]], pa[e["j"]], e["issue_i"], e["issue_j"]) for e in res_a.extras["exchanges"][0]
+    ]
+    assert pairs == [
+        (e["i"], e["j"], e["issue_i"], e["issue_j"]) for e in res.extras["exchanges"][0]
+    ]
     pk = rng.permutation(3)
     perm_k = make_input(inp.positions[:, :, pk], inp.saliences[:, :, pk], inp.capabilities)
     res_k = exchange(perm_k)
@@ -238,8 +245,11 @@ def test_batch_equals_one_by_one() -> None:
         t = one.trajectory.shape[1]
         np.testing.assert_allclose(one.trajectory[0], res.trajectory[b, :t], atol=TOL)
         # After it stopped, a batch element repeats its last state.
-        np.testing.assert_allclose(res.trajectory[b, t - 1:], np.broadcast_to(
-            one.trajectory[0, -1], res.trajectory[b, t - 1:].shape), atol=TOL)
+        np.testing.assert_allclose(
+            res.trajectory[b, t - 1 :],
+            np.broadcast_to(one.trajectory[0, -1], res.trajectory[b, t - 1 :].shape),
+            atol=TOL,
+        )
         assert one.extras["exchanges"][0] == res.extras["exchanges"][b]
         assert one.rounds[0] == res.rounds[b]
 
@@ -250,10 +260,8 @@ def test_one_issue_is_the_compromise_model() -> None:
     inp = _random_input(rng, 4, 5, 1)
     res = exchange(inp)
     w = inp.capabilities[:, :, None] * inp.saliences
-    np.testing.assert_allclose(
-        res.forecast, (w * inp.positions).sum(1) / w.sum(1), atol=TOL)
-    np.testing.assert_allclose(
-        res.forecast, get_model("compromise")(inp).forecast, atol=TOL)
+    np.testing.assert_allclose(res.forecast, (w * inp.positions).sum(1) / w.sum(1), atol=TOL)
+    np.testing.assert_allclose(res.forecast, get_model("compromise")(inp).forecast, atol=TOL)
     assert res.trajectory.shape == (4, 1, 5, 1)
     assert res.rounds.tolist() == [0, 0, 0, 0]
     assert all(len(x) == 0 for x in res.extras["exchanges"])
@@ -351,10 +359,19 @@ def _best_first_exchange_by_lp(x: np.ndarray, s: np.ndarray, c: np.ndarray) -> t
                     a_ub = [[pa, 0, 0], [0, pb, 0]]
                     b_ub = [abs(x[j, a] - out[a]), abs(x[i, b] - out[b])]
                     bounds = [
-                        (0, abs(x[j, a] - x[i, a])), (0, abs(x[i, b] - x[j, b])), (None, None)
+                        (0, abs(x[j, a] - x[i, a])),
+                        (0, abs(x[i, b] - x[j, b])),
+                        (None, None),
                     ]
-                    lp = linprog([0, 0, -1.0], A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[0, 0],
-                                 bounds=bounds, method="highs")
+                    lp = linprog(
+                        [0, 0, -1.0],
+                        A_ub=a_ub,
+                        b_ub=b_ub,
+                        A_eq=a_eq,
+                        b_eq=[0, 0],
+                        bounds=bounds,
+                        method="highs",
+                    )
                     assert lp.status == 0
                     if -lp.fun > best[0]:
                         best = (-lp.fun, (i, a, j, b))

@@ -57,7 +57,8 @@ def test_batch_equals_separate_runs_and_pads_finished_elements() -> None:
     rng = np.random.default_rng(7)
     cases = [_random_case(rng, 6, 2) for _ in range(3)]
     batch = make_input(
-        np.stack([c[0] for c in cases]), np.stack([c[1] for c in cases]),
+        np.stack([c[0] for c in cases]),
+        np.stack([c[1] for c in cases]),
         np.stack([c[2] for c in cases]),
     )
     smp = get_model("smp")
@@ -149,7 +150,8 @@ def test_stochastic_is_reproducible_and_moves_only_to_bargains() -> None:
     # Over many seeds, draws give at least two different first turns (probabilities < 1).
     firsts = {
         smp(inp.take(slice(0, 1)), transitions="stochastic", seed=s, max_turns=1)
-        .trajectory[0, 1].tobytes()
+        .trajectory[0, 1]
+        .tobytes()
         for s in range(30)
     }
     assert len(firsts) >= 2
@@ -194,8 +196,12 @@ def test_non_default_options_run_and_stay_on_the_grid() -> None:
     smp = get_model("smp")
     base = smp(inp)
     for opts in (
-        {"voting_rule": "binary"}, {"voting_rule": "cubic"}, {"victory_model": "quartic"},
-        {"big_r_range": "neutral"}, {"big_r_adjust": "full"}, {"third_party_commit": "full"},
+        {"voting_rule": "binary"},
+        {"voting_rule": "cubic"},
+        {"victory_model": "quartic"},
+        {"big_r_range": "neutral"},
+        {"big_r_adjust": "full"},
+        {"third_party_commit": "full"},
     ):
         res = smp(inp, **opts)
         t = res.trajectory[0]
@@ -213,8 +219,9 @@ def test_ideal_adjust_only_acts_from_the_second_turn() -> None:
     inp = make_input(pos, sal, cap)
     smp = get_model("smp")
     base = smp(inp, max_turns=6, stop_ratio=0.0)
-    np.testing.assert_array_equal(smp(inp, max_turns=6, stop_ratio=0.0,
-                                      ideal_adjust=1.0).trajectory, base.trajectory)
+    np.testing.assert_array_equal(
+        smp(inp, max_turns=6, stop_ratio=0.0, ideal_adjust=1.0).trajectory, base.trajectory
+    )
     slow = smp(inp, max_turns=6, stop_ratio=0.0, ideal_adjust=0.2)
     np.testing.assert_array_equal(slow.trajectory[:, :2], base.trajectory[:, :2])
     assert not np.array_equal(slow.trajectory, base.trajectory)

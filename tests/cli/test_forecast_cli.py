@@ -21,8 +21,17 @@ def _commands() -> None:
 def test_forecast_table_on_default_scenario() -> None:
     result = runner.invoke(app, ["forecast"])
     assert result.exit_code == 0, result.output
-    for word in ("Territory", "Ukraine's security", "Sanctions relief", "median", "compromise",
-                 "nash", "eum", "smp", "exchange"):
+    for word in (
+        "Territory",
+        "Ukraine's security",
+        "Sanctions relief",
+        "median",
+        "compromise",
+        "nash",
+        "eum",
+        "smp",
+        "exchange",
+    ):
         assert word in result.output
     # The exchange model lists the trades it made; EUM shows Scholz's per-round series.
     text = " ".join(result.output.split())
@@ -31,8 +40,9 @@ def test_forecast_table_on_default_scenario() -> None:
 
 
 def test_forecast_json_has_stable_keys() -> None:
-    result = runner.invoke(app, ["forecast", "--model", "median", "--model", "compromise",
-                                 "--json"])
+    result = runner.invoke(
+        app, ["forecast", "--model", "median", "--model", "compromise", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"scenario", "issues", "forecasts", "models"}

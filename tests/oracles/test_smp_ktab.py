@@ -50,9 +50,7 @@ def _history(path: Path, header: str, stop: str) -> list[list[float]]:
 
 def _positions(path: Path) -> np.ndarray:
     # One row per (actor, dimension), actor-major, one column per state.
-    return np.array(
-        _history(path, "History of actor positions", "History of actors' winning")
-    )
+    return np.array(_history(path, "History of actor positions", "History of actors' winning"))
 
 
 def _probabilities(path: Path) -> np.ndarray:

@@ -20,7 +20,11 @@ from detente.war.model import A_WINS, D_WINS, TALKS
 
 # Complete information: no optimism, dogmatic (zero-variance) beliefs, no aid to discount.
 COMPLETE = {
-    "optimism_A": 0.0, "optimism_D": 0.0, "prior_sd_A": 0.0, "prior_sd_D": 0.0, "aid": 0.0,
+    "optimism_A": 0.0,
+    "optimism_D": 0.0,
+    "prior_sd_A": 0.0,
+    "prior_sd_D": 0.0,
+    "aid": 0.0,
 }
 
 
@@ -35,9 +39,18 @@ def test_complete_information_talks_at_once_within_fearon_range(
     # (clipping is ~40 sd away), so Fearon's range is [p - c_A, p + c_D] with c = horizon x the
     # monthly weighted cost (money weights 0, so costs are casualties x weight).
     params = {
-        **COMPLETE, "control0": control0, "theta": theta, "kappa": 0.0, "sigma": 1e-4,
-        "horizon": horizon, "w_casualties_A": w_cas_A, "w_casualties_D": w_cas_D,
-        "w_money_A": 0.0, "w_money_D": 0.0, "casualties_A": 10.0, "casualties_D": 10.0,
+        **COMPLETE,
+        "control0": control0,
+        "theta": theta,
+        "kappa": 0.0,
+        "sigma": 1e-4,
+        "horizon": horizon,
+        "w_casualties_A": w_cas_A,
+        "w_casualties_D": w_cas_D,
+        "w_money_A": 0.0,
+        "w_money_D": 0.0,
+        "casualties_A": 10.0,
+        "casualties_D": 10.0,
     }
     res = simulate(None, "status-quo", months=6, paths=500, seed=1, params=params)
     assert np.all(res.talks_month == 1) and np.all(res.outcome == TALKS)
@@ -93,9 +106,18 @@ def _finish_params(p_up: float, n: int, k: int) -> dict[str, float]:
     # P(up) = 1/2 + n * drift / 2 with drift = theta (kappa = 0), and no talks ever: the attacker is
     # dogmatically optimistic and war costs nothing, so a bargaining range never opens.
     return {
-        "front_steps": float(n), "control0": k / n, "theta": (2 * p_up - 1) / n, "kappa": 0.0,
-        "optimism_A": 0.05, "optimism_D": 0.05, "prior_sd_A": 0.0, "prior_sd_D": 0.0,
-        "w_casualties_A": 0.0, "w_casualties_D": 0.0, "w_money_A": 0.0, "w_money_D": 0.0,
+        "front_steps": float(n),
+        "control0": k / n,
+        "theta": (2 * p_up - 1) / n,
+        "kappa": 0.0,
+        "optimism_A": 0.05,
+        "optimism_D": 0.05,
+        "prior_sd_A": 0.0,
+        "prior_sd_D": 0.0,
+        "w_casualties_A": 0.0,
+        "w_casualties_D": 0.0,
+        "w_money_A": 0.0,
+        "w_money_D": 0.0,
         "horizon": 1.0,
     }
 
@@ -104,8 +126,9 @@ def _finish_params(p_up: float, n: int, k: int) -> dict[str, float]:
 def test_fight_to_the_finish_matches_gamblers_ruin(p_up: float, n: int, k: int) -> None:
     paths = 20_000
     # 300 battles: P(a walk on <= 8 steps with p in [0.45, 0.6] still going) < 1e-10 per path
-    res = simulate(None, "status-quo", months=300, paths=paths, seed=7,
-                   params=_finish_params(p_up, n, k))
+    res = simulate(
+        None, "status-quo", months=300, paths=paths, seed=7, params=_finish_params(p_up, n, k)
+    )
     assert np.all(res.talks_month == -1)
     assert np.all(res.outcome != 0)
     win = gambler_win_prob(p_up, n, k)

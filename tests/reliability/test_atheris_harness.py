@@ -32,8 +32,9 @@ def test_harness_accepts_its_seeds_and_junk() -> None:
         h.test_one_input(blob)  # raises only on a contract violation
 
 
-def test_harness_without_atheris_exits_cleanly(monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_harness_without_atheris_exits_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     h = _harness()
     monkeypatch.setattr(h, "atheris", None)
     assert h.main(["atheris_loaders.py"]) == 0
@@ -45,7 +46,10 @@ def test_short_atheris_run(tmp_path: Path) -> None:
     pytest.importorskip("atheris", reason="atheris (pip install -e '.[fuzz]') is not installed")
     done = subprocess.run(
         [sys.executable, str(HARNESS), "-atheris_runs=300", "-max_len=2048", "-seed=1"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=110,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=110,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Done 300 runs" in done.stderr or "Done 300 in" in done.stderr, done.stderr[-500:]

@@ -36,9 +36,11 @@ def _files(tmp: Path) -> list[Path]:
 def test_hostile_files_give_one_line_and_exit_2(command: str, tmp_path: Path) -> None:
     for path in _files(tmp_path):
         done = subprocess.run(
-            [sys.executable, "-c", "from detente.cli.main import main; main()", command,
-             str(path)],
-            capture_output=True, text=True, timeout=100, cwd=tmp_path,
+            [sys.executable, "-c", "from detente.cli.main import main; main()", command, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=100,
+            cwd=tmp_path,
         )
         assert done.returncode == 2, (path.name, done.stdout[-500:], done.stderr[-1500:])
         err = done.stderr.strip()

@@ -26,17 +26,28 @@ MODELS = [m.name for m in list_models()]
 TOL = 1e-9
 
 
-def _doc(positions: np.ndarray, saliences: np.ndarray, capabilities: np.ndarray,
-         low: float = 0.0, high: float = 100.0) -> dict[str, Any]:
+def _doc(
+    positions: np.ndarray,
+    saliences: np.ndarray,
+    capabilities: np.ndarray,
+    low: float = 0.0,
+    high: float = 100.0,
+) -> dict[str, Any]:
     n, k = positions.shape
     return {
         "meta": {"title": "degenerate"},
-        "issues": [{"id": f"i{j}", "name": f"issue {j}", "scale": {"low": low, "high": high}}
-                   for j in range(k)],
+        "issues": [
+            {"id": f"i{j}", "name": f"issue {j}", "scale": {"low": low, "high": high}}
+            for j in range(k)
+        ],
         "actors": [
-            {"id": f"a{i}", "name": f"actor {i}", "capability": float(capabilities[i]),
-             "positions": {f"i{j}": float(positions[i, j]) for j in range(k)},
-             "saliences": {f"i{j}": float(saliences[i, j]) for j in range(k)}}
+            {
+                "id": f"a{i}",
+                "name": f"actor {i}",
+                "capability": float(capabilities[i]),
+                "positions": {f"i{j}": float(positions[i, j]) for j in range(k)},
+                "saliences": {f"i{j}": float(saliences[i, j]) for j in range(k)},
+            }
             for i in range(n)
         ],
     }
@@ -110,6 +121,9 @@ def test_hundreds_of_actors(model: str) -> None:
     # SMP's cost grows as N^3 per turn (12 s for 200 actors at its default 100 turns on one CPU,
     # 160 s for 400); here it runs 3 turns, enough to exercise every array at that size.
     params = {"max_turns": 3, "min_turns": 1} if model == "smp" else {}
-    got = _run(_doc(rng.uniform(0, 100, (n, 2)), rng.uniform(0, 1, (n, 2)),
-                    rng.uniform(0, 10, n)), model, **params)
+    got = _run(
+        _doc(rng.uniform(0, 100, (n, 2)), rng.uniform(0, 1, (n, 2)), rng.uniform(0, 10, n)),
+        model,
+        **params,
+    )
     assert got.shape == (2,)

@@ -69,8 +69,10 @@ def test_xml_dtd_without_entities_is_refused(tmp_path: Path) -> None:
     # either way, but must not crash.
     text = to_ktab_xml(_valid()).encode()
     path = tmp_path / "dtd.xml"
-    path.write_bytes(b'<?xml version="1.0"?>\n<!DOCTYPE Scenario [<!ELEMENT Scenario ANY>]>\n'
-                     + text.split(b"?>", 1)[1])
+    path.write_bytes(
+        b'<?xml version="1.0"?>\n<!DOCTYPE Scenario [<!ELEMENT Scenario ANY>]>\n'
+        + text.split(b"?>", 1)[1]
+    )
     try:
         scenario = ktab.load_ktab_xml(path)
     except DetenteError as exc:
@@ -152,8 +154,11 @@ def test_python_objects_through_from_data_are_clear_errors() -> None:
 def test_odd_encodings_are_clear_errors_or_load(codec: str, tmp_path: Path) -> None:
     data = _valid()
     data["actors"][0]["name"] = "Côte d'Ivoire"
-    for suffix, text in ((".yaml", to_yaml_text(data)), (".csv", to_plain_csv(data)),
-                         (".xml", to_ktab_xml(data))):
+    for suffix, text in (
+        (".yaml", to_yaml_text(data)),
+        (".csv", to_plain_csv(data)),
+        (".xml", to_ktab_xml(data)),
+    ):
         path = tmp_path / f"enc{suffix}"
         path.write_bytes(text.encode(codec))
         try:

@@ -31,8 +31,11 @@ FUZZ = settings(
     max_examples=40,
     derandomize=True,  # the same examples on every run (make test must repeat itself)
     deadline=None,  # the loaders' speed is not under test here
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 LOADERS = loaders()
 ident = st.from_regex(r"\A[A-Za-z][A-Za-z0-9_]{0,11}\Z")
@@ -45,7 +48,8 @@ names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_siz
 # characters: names there are printable text without separators.
 plain_names = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters=',;"<>&'),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 ).filter(lambda s: s.strip() != "")
 
 
@@ -67,15 +71,20 @@ def scenario_docs(draw: st.DrawFn, ktab_safe: bool = False) -> dict[str, Any]:
         issues.append({"id": iid, "name": draw(name), "scale": {"low": lo, "high": hi}})
     actors = []
     for n in range(n_actors):
-        pos = {iid: draw(st.floats(lo, hi))
-               for iid, (lo, hi) in zip(issue_ids, scales, strict=True)}
+        pos = {
+            iid: draw(st.floats(lo, hi)) for iid, (lo, hi) in zip(issue_ids, scales, strict=True)
+        }
         top = 1.0 / n_issues if ktab_safe else 1.0
         sal = {iid: draw(st.floats(0.0, top)) for iid in issue_ids}
-        actors.append({
-            "id": f"a{n}", "name": draw(name),
-            "capability": draw(st.floats(0.0, 1000.0 if ktab_safe else 1e9)),
-            "positions": pos, "saliences": sal,
-        })
+        actors.append(
+            {
+                "id": f"a{n}",
+                "name": draw(name),
+                "capability": draw(st.floats(0.0, 1000.0 if ktab_safe else 1e9)),
+                "positions": pos,
+                "saliences": sal,
+            }
+        )
     return {"meta": {"title": draw(name)}, "issues": issues, "actors": actors}
 
 
@@ -110,8 +119,11 @@ def test_valid_yaml_and_data_load_exactly(doc: dict[str, Any]) -> None:
 def test_valid_csv_and_ktab_files_load(doc: dict[str, Any], tmp_path: Path) -> None:
     # Plain CSV: positions exact (str(float) round-trips). KTAB: saliences are written on 0-100
     # with two decimals, so they come back within 0.005/100 (the rounding), positions exactly.
-    for name, text in (("p.csv", to_plain_csv(doc)), ("k.csv", to_ktab_csv(doc)),
-                       ("k.xml", to_ktab_xml(doc))):
+    for name, text in (
+        ("p.csv", to_plain_csv(doc)),
+        ("k.csv", to_ktab_csv(doc)),
+        ("k.xml", to_ktab_xml(doc)),
+    ):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         scenario = io.load(path)
@@ -123,8 +135,9 @@ def test_valid_csv_and_ktab_files_load(doc: dict[str, Any], tmp_path: Path) -> N
             if name != "p.csv":
                 sal = [actor.saliences[i.id].value for i in scenario.issues]
                 want_sal = list(doc["actors"][a]["saliences"].values())
-                assert all(math.isclose(s, w, abs_tol=5e-5) for s, w in zip(sal, want_sal,
-                                                                                strict=True))
+                assert all(
+                    math.isclose(s, w, abs_tol=5e-5) for s, w in zip(sal, want_sal, strict=True)
+                )
 
 
 # --- corrupted inputs: load or a clear error ---------------------------------------------------
@@ -142,8 +155,9 @@ def corrupted(draw: st.DrawFn, text: bytes) -> bytes:
     """``text`` damaged one to three times: truncated, a token replaced, bytes inserted or
     deleted, re-encoded, nested deeply, or given a very long string."""
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["truncate", "token", "insert", "encode", "nest", "delete",
-                                     "long"]))
+        kind = draw(
+            st.sampled_from(["truncate", "token", "insert", "encode", "nest", "delete", "long"])
+        )
         at = draw(st.integers(0, len(text)))
         if kind == "truncate":
             text = text[:at]
@@ -153,7 +167,7 @@ def corrupted(draw: st.DrawFn, text: bytes) -> bytes:
         elif kind == "insert":
             text = text[:at] + draw(st.binary(min_size=1, max_size=40)) + text[at:]
         elif kind == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 50)):]
+            text = text[:at] + text[at + draw(st.integers(1, 50)) :]
         elif kind == "long":  # a very long string (a name, a number, a header cell)
             text = text[:at] + b"x" * draw(st.sampled_from([600, 70_000, 300_000])) + text[at:]
         elif kind == "encode":
@@ -169,15 +183,20 @@ def corrupted(draw: st.DrawFn, text: bytes) -> bytes:
 def corrupted_files(draw: st.DrawFn) -> tuple[str, bytes]:
     doc = draw(scenario_docs(ktab_safe=True))
     loader = draw(st.sampled_from(sorted(set(LOADERS) - {"deu"})))
-    text = {"yaml": to_yaml_text, "csv": to_plain_csv, "ktab_csv": to_ktab_csv,
-            "ktab_xml": to_ktab_xml}[loader](doc).encode()
+    text = {
+        "yaml": to_yaml_text,
+        "csv": to_plain_csv,
+        "ktab_csv": to_ktab_csv,
+        "ktab_xml": to_ktab_xml,
+    }[loader](doc).encode()
     return loader, draw(corrupted(text))
 
 
 @FUZZ
 @given(case=corrupted_files())
-def test_corrupted_files_load_or_raise_detente_error(case: tuple[str, bytes],
-                                                      tmp_path: Path) -> None:
+def test_corrupted_files_load_or_raise_detente_error(
+    case: tuple[str, bytes], tmp_path: Path
+) -> None:
     name, data = case
     loader = LOADERS[name]
     path = tmp_path / f"input{loader.suffix}"
@@ -199,18 +218,25 @@ def test_raw_bytes_load_or_raise_detente_error(data: bytes, name: str, tmp_path:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @FUZZ
-@given(doc=scenario_docs(), where=st.integers(0, 10_000), value=json_values,
-       part=st.sampled_from(["capability", "positions", "saliences", "name", "id", "scale",
-                             "meta", "issues", "actors"]))
-def test_wrong_types_through_from_data(doc: dict[str, Any], where: int, value: Any,
-                                       part: str) -> None:
+@given(
+    doc=scenario_docs(),
+    where=st.integers(0, 10_000),
+    value=json_values,
+    part=st.sampled_from(
+        ["capability", "positions", "saliences", "name", "id", "scale", "meta", "issues", "actors"]
+    ),
+)
+def test_wrong_types_through_from_data(
+    doc: dict[str, Any], where: int, value: Any, part: str
+) -> None:
     # What the Python API and the web app's JSON hand in: any JSON value in any place.
     if part in ("meta", "issues", "actors"):
         doc[part] = value

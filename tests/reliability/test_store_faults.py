@@ -72,8 +72,12 @@ def test_damaged_store_files_are_clear_errors(tmp_path: Path) -> None:
     flipped = bytearray(data)
     for i in rng.integers(100, len(data), 200):
         flipped[i] ^= 0xFF
-    variants = {"junk": rng.bytes(50_000), "half": data[: len(data) // 2],
-                "header": data[:100], "flipped": bytes(flipped)}
+    variants = {
+        "junk": rng.bytes(50_000),
+        "half": data[: len(data) // 2],
+        "header": data[:100],
+        "flipped": bytes(flipped),
+    }
     scenario = _store_scenarios()[0]
     for name, blob in variants.items():
         path = tmp_path / f"{name}.sqlite"

@@ -69,13 +69,15 @@ def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_everything_rendered_from_a_scenario_is_escaped(client: TestClient) -> None:
     doc = _hostile_doc()
-    up = client.post("/scenario/upload",
-                     files={"file": (f"{XSS}.yaml", to_yaml_text(doc), "text/yaml")})
+    up = client.post(
+        "/scenario/upload", files={"file": (f"{XSS}.yaml", to_yaml_text(doc), "text/yaml")}
+    )
     assert up.status_code == 200
     _clean(up.text)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in up.text  # shown, as text
-    fc = client.post("/forecast", data={"scenario_json": json.dumps(doc),
-                                        "model": ["median", "compromise"]})
+    fc = client.post(
+        "/forecast", data={"scenario_json": json.dumps(doc), "model": ["median", "compromise"]}
+    )
     assert fc.status_code == 200
     _clean(fc.text)
     for page in ("/", "/runs", "/runs/last", "/runs/last/report", "/runs/compare?a=1&b=last"):
@@ -98,8 +100,12 @@ def test_no_user_given_name_becomes_a_path(client: TestClient, tmp_path: Path) -
         assert resp.status_code == 422 and "TOP-SECRET" not in resp.text
         resp = client.get("/scenario", params={"name": name})
         assert resp.status_code == 422 and "TOP-SECRET" not in resp.text
-    for url in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
-                "/static/%2e%2e%2f%2e%2e%2fscenario/io.py"):
+    for url in (
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+        "/static/%2e%2e%2f%2e%2e%2fscenario/io.py",
+    ):
         resp = client.get(url)
         assert resp.status_code == 404 and "import" not in resp.text, url
     # (A 23-digit id overflowed SQLite's INTEGER: a 500, found here.)
@@ -107,8 +113,9 @@ def test_no_user_given_name_becomes_a_path(client: TestClient, tmp_path: Path) -
         resp = client.get(f"/runs/{rid}")
         assert resp.status_code in (404, 422), rid
     # An upload's file name is reduced to a bare, safe name before it is used anywhere.
-    up = client.post("/scenario/upload", files={"file": ("../../../etc/evil.yaml", b"meta: 1",
-                                                         "text/yaml")})
+    up = client.post(
+        "/scenario/upload", files={"file": ("../../../etc/evil.yaml", b"meta: 1", "text/yaml")}
+    )
     assert up.status_code == 422 and "evil.yaml" in up.text and "../" not in up.text
     for raw in ("../../x/..\\y.yaml", "..", ".", "/", "a/../../b.xml", "C:\\w\\x.csv", ""):
         safe = webapp._safe_name(raw)
@@ -119,8 +126,11 @@ def test_upload_and_body_limits(client: TestClient) -> None:
     big = b"x" * (webapp.MAX_UPLOAD_BYTES + 1)
     up = client.post("/scenario/upload", files={"file": ("big.yaml", big, "text/yaml")})
     assert up.status_code in (413, 422) and "bytes" in up.text
-    huge = client.post("/forecast", content=b"a" * (webapp.MAX_BODY_BYTES + 1),
-                       headers={"content-type": "application/x-www-form-urlencoded"})
+    huge = client.post(
+        "/forecast",
+        content=b"a" * (webapp.MAX_BODY_BYTES + 1),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert huge.status_code == 413
 
     def chunks() -> Any:  # no Content-Length: the body is counted as it arrives
@@ -128,8 +138,9 @@ def test_upload_and_body_limits(client: TestClient) -> None:
         for _ in range(webapp.MAX_BODY_BYTES // 10_000 + 2):
             yield b"x" * 10_000
 
-    streamed = client.post("/forecast", content=chunks(),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    streamed = client.post(
+        "/forecast", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert streamed.status_code == 413 and "too large" in streamed.text
     assert client.get("/health").status_code == 200  # and the app is still there
 
@@ -160,14 +171,26 @@ def test_hostile_form_json_is_a_clear_error(client: TestClient) -> None:
     # non-numeric "value" next to an edited cell raised TypeError/ValueError: 500s.
     base = random_scenario_data(np.random.default_rng(1), 3, 1)
     cases: list[str] = ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]
-    for field, value in (("positions", 5), ("positions", "ab"), ("capability", {"value": "x"}),
-                         ("saliences", {"i0": {"value": [1], "low": "x", "high": 2}})):
+    for field, value in (
+        ("positions", 5),
+        ("positions", "ab"),
+        ("capability", {"value": "x"}),
+        ("saliences", {"i0": {"value": [1], "low": "x", "high": 2}}),
+    ):
         doc = json.loads(json.dumps(base))
         doc["actors"][0][field] = value
         cases.append(json.dumps(doc))
     for raw in cases:
-        resp = client.post("/talks", data={"scenario_json": raw, "cap:a0": "2", "pos:a0:i0": "3",
-                                           "pos:a0:a": "4", "sal:a0:i0": "0.1"})
+        resp = client.post(
+            "/talks",
+            data={
+                "scenario_json": raw,
+                "cap:a0": "2",
+                "pos:a0:i0": "3",
+                "pos:a0:a": "4",
+                "sal:a0:i0": "0.1",
+            },
+        )
         assert resp.status_code in (200, 422), (raw[:80], resp.status_code)
 
 
@@ -179,8 +202,8 @@ def test_hostile_uploads_are_clear_errors(client: TestClient) -> None:
         "bomb.xml": _XML_BOMB + xml.split(b"?>", 1)[1].replace(b"<name>Fuzz", b"<name>&lol9;"),
         "utf7.xml": xml.replace(b'encoding="UTF-8"', b'encoding="UTF-7"'),
         "tag.yaml": b"!!python/object/apply:os.system ['echo pwned']\n",
-        "aliases.yaml": _YAML_BOMB + to_yaml_text(random_scenario_data(
-            np.random.default_rng(0), 3, 1)).encode(),
+        "aliases.yaml": _YAML_BOMB
+        + to_yaml_text(random_scenario_data(np.random.default_rng(0), 3, 1)).encode(),
         "junk.csv": b"\xff\xfe\x00garbage\x00",
         "..": b"meta: {title: x}",
     }

@@ -22,8 +22,9 @@ DRAWS = 40  # Monte Carlo draws in these tests: enough to have intervals, fast o
 @pytest.fixture(scope="module")
 def data() -> dict:
     sc = scenario_io.load("ukraine-2025")
-    return report_html.report_data(sc, models=["median", "compromise"], draws=DRAWS, seed=3,
-                                   claims_draws=4, claims_paths=50)
+    return report_html.report_data(
+        sc, models=["median", "compromise"], draws=DRAWS, seed=3, claims_draws=4, claims_paths=50
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +59,9 @@ def test_forecasts_and_intervals_match_the_service_functions(data: dict, page: s
 
     sc = scenario_io.load("ukraine-2025")
     fc = api.forecast(sc, model=["median", "compromise"])
-    table = page[page.index('id="forecast-territory"'):]
+    table = page[page.index('id="forecast-territory"') :]
     table = table[: table.index("</table>")]
-    row = table[table.index("<td>compromise</td>"):]
+    row = table[table.index("<td>compromise</td>") :]
     row = row[: row.index("</tr>")]
     assert f"{fc.results['compromise'].forecast[0, 0]:.2f}" in row
     mc = monte_carlo(sc, "compromise", DRAWS, seed=3).to_json()["issues"]["territory"]
@@ -90,20 +91,29 @@ def test_talks_comparison_invariants() -> None:
     if sections._module("detente.war") is None:
         pytest.skip("the war model is absent")
     sc = scenario_io.load("ukraine-2025")
-    one = sections.talks_comparison(sc, policies=["status-quo", "pressure"], months=12, draws=1,
-                                    paths_per_draw=300, seed=5)
+    one = sections.talks_comparison(
+        sc, policies=["status-quo", "pressure"], months=12, draws=1, paths_per_draw=300, seed=5
+    )
     for pol in one["policies"]:
         # With one parameter draw the band is that draw's curve: it collapses onto the line.
         assert pol["low"] == pytest.approx(pol["p_talks"], abs=1e-12)
         assert pol["high"] == pytest.approx(pol["p_talks"], abs=1e-12)
-    again = sections.talks_comparison(sc, policies=["status-quo", "pressure"], months=12,
-                                      draws=1, paths_per_draw=300, seed=5)
+    again = sections.talks_comparison(
+        sc, policies=["status-quo", "pressure"], months=12, draws=1, paths_per_draw=300, seed=5
+    )
     assert again == one  # same seed, same numbers
-    base = sections.talks_comparison(sc, policies=["status-quo", "pressure"], months=24,
-                                     draws=10, paths_per_draw=100, seed=5)
-    hard = sections.talks_comparison(sc, policies=["status-quo", "pressure"], months=24,
-                                     draws=10, paths_per_draw=100, seed=5,
-                                     levers={"threat": 3.0})
+    base = sections.talks_comparison(
+        sc, policies=["status-quo", "pressure"], months=24, draws=10, paths_per_draw=100, seed=5
+    )
+    hard = sections.talks_comparison(
+        sc,
+        policies=["status-quo", "pressure"],
+        months=24,
+        draws=10,
+        paths_per_draw=100,
+        seed=5,
+        levers={"threat": 3.0},
+    )
     # status-quo schedules no events, so no lever can move it; pressure's threats are scaled.
     assert hard["policies"][0]["p_talks"] == base["policies"][0]["p_talks"]
     assert hard["policies"][1]["p_talks"] != base["policies"][1]["p_talks"]
@@ -111,11 +121,11 @@ def test_talks_comparison_invariants() -> None:
 
 def test_absent_layers_are_said_to_be_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     real = sections._module
-    monkeypatch.setattr(sections, "_module",
-                        lambda name: None if name.startswith("detente.war") else real(name))
+    monkeypatch.setattr(
+        sections, "_module", lambda name: None if name.startswith("detente.war") else real(name)
+    )
     sc = scenario_io.load("ukraine-2025")
-    page = report_html.build_report(sc, models=["median"], draws=0, claims_draws=2,
-                                    claims_paths=20)
+    page = report_html.build_report(sc, models=["median"], draws=0, claims_draws=2, claims_paths=20)
     assert 'id="war-absent"' in page and "war-termination model" in page
     assert 'id="baserates-absent"' in page
     assert 'id="mc-absent"' in page and "--draws 0" in page
@@ -127,9 +137,14 @@ def test_scenario_text_is_escaped() -> None:
     data["actors"][0]["name"] = "<script>alert(1)</script>"
     data["meta"]["title"] = "A & B <i>"
     sc = scenario_io.from_data(data)
-    page = report_html.build_report(sc, models=["median"], draws=0, claims_draws=2,
-                                    claims_paths=20, war={"available": False,
-                                                          "reason": "skipped"})
+    page = report_html.build_report(
+        sc,
+        models=["median"],
+        draws=0,
+        claims_draws=2,
+        claims_paths=20,
+        war={"available": False, "reason": "skipped"},
+    )
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "A &amp; B &lt;i&gt;" in page
@@ -160,8 +175,9 @@ def test_cli_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app.command("noop")(lambda: None)  # two commands: typer keeps "report" as a subcommand
     out = tmp_path / "r.html"
     small = ["--claims-draws", "2", "--claims-paths", "20"]
-    res = CliRunner().invoke(app, ["report", "-m", "median", "--draws", "10", "-o", str(out),
-                                   *small])
+    res = CliRunner().invoke(
+        app, ["report", "-m", "median", "--draws", "10", "-o", str(out), *small]
+    )
     assert res.exit_code == 0, (res.output, res.exception)
     page = out.read_text()
     assert page.startswith("<!doctype html>") and "</html>" in page

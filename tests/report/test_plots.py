@@ -37,8 +37,17 @@ def test_positions_figure_marks_each_forecast_and_actor(forecast: api.Forecast) 
 
 
 def test_positions_figure_draws_monte_carlo_intervals(forecast: api.Forecast) -> None:
-    mc = {"median": {"issues": {"territory": {"median": 80.0, "interval_50": [70.0, 90.0],
-                                              "interval_90": [60.0, 95.0]}}}}
+    mc = {
+        "median": {
+            "issues": {
+                "territory": {
+                    "median": 80.0,
+                    "interval_50": [70.0, 90.0],
+                    "interval_90": [60.0, 95.0],
+                }
+            }
+        }
+    }
     fig = plots.positions_figure(forecast.to_json(), forecast.scenario, montecarlo=mc)
     xdata = [tuple(line.get_xdata()) for line in fig.axes[0].get_lines()]
     assert (60.0, 95.0) in xdata and (70.0, 90.0) in xdata
@@ -57,14 +66,30 @@ def test_trajectory_figure_plots_each_actor_round_by_round(forecast: api.Forecas
 
 
 def test_talks_figure_accepts_the_known_shapes() -> None:
-    a = {"months": [1, 2, 3], "policies": [
-        {"name": "x", "p_talks": [0.1, 0.2, 0.4], "low": [0.0, 0.1, 0.3],
-         "high": [0.2, 0.3, 0.5]}]}
-    b = {"policies": {"x": {"months": [1, 2, 3], "p": {"mean": [0.1, 0.2, 0.4],
-                                                        "low": [0.0, 0.1, 0.3],
-                                                        "high": [0.2, 0.3, 0.5]}}}}
-    c = {"policies": [{"policy": "x", "p": [0.1, 0.2, 0.4],
-                       "band": [[0.0, 0.2], [0.1, 0.3], [0.3, 0.5]]}]}
+    a = {
+        "months": [1, 2, 3],
+        "policies": [
+            {
+                "name": "x",
+                "p_talks": [0.1, 0.2, 0.4],
+                "low": [0.0, 0.1, 0.3],
+                "high": [0.2, 0.3, 0.5],
+            }
+        ],
+    }
+    b = {
+        "policies": {
+            "x": {
+                "months": [1, 2, 3],
+                "p": {"mean": [0.1, 0.2, 0.4], "low": [0.0, 0.1, 0.3], "high": [0.2, 0.3, 0.5]},
+            }
+        }
+    }
+    c = {
+        "policies": [
+            {"policy": "x", "p": [0.1, 0.2, 0.4], "band": [[0.0, 0.2], [0.1, 0.3], [0.3, 0.5]]}
+        ]
+    }
     for data in (a, b, c):
         (curve,) = plots.talks_curves(data)
         assert curve["policy"] == "x" and curve["p"] == [0.1, 0.2, 0.4]
@@ -77,15 +102,22 @@ def test_talks_figure_accepts_the_known_shapes() -> None:
 
 
 def test_sensitivity_and_whatif_bars() -> None:
-    sens = {"outputs": {"territory": {"ST": {"a": 0.1, "b": 0.7, "c": 0.3},
-                                      "ST_conf": {"a": 0.01, "b": 0.02, "c": 0.03}}}}
+    sens = {
+        "outputs": {
+            "territory": {
+                "ST": {"a": 0.1, "b": 0.7, "c": 0.3},
+                "ST_conf": {"a": 0.01, "b": 0.02, "c": 0.03},
+            }
+        }
+    }
     fig = plots.sensitivity_figure(sens)
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths == [0.1, 0.3, 0.7]  # largest on top: barh draws bottom-up
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["a", "c", "b"]
-    wi = {"comparison": [{"model": "median", "issue": "territory", "baseline": 85.0,
-                          "variant": 70.0}]}
+    wi = {
+        "comparison": [{"model": "median", "issue": "territory", "baseline": 85.0, "variant": 70.0}]
+    }
     fig = plots.whatif_figure(wi)
     assert sorted(p.get_width() for p in fig.axes[0].patches) == [70.0, 85.0]
 
@@ -124,19 +156,23 @@ def test_plots_of_the_analysis_layers_json() -> None:
     fig = plots.sensitivity_figure(sens, top=100)
     widths = sorted(p.get_width() for p in fig.axes[0].patches)
     assert widths == sorted(r["mu_star"] for r in first)
-    wi = levers_mod.whatif(sc, ["shift RUS.positions.territory -20"],
-                           models=["compromise"]).to_json()
+    wi = levers_mod.whatif(
+        sc, ["shift RUS.positions.territory -20"], models=["compromise"]
+    ).to_json()
     rows = plots.whatif_rows(wi)
     assert [(r["baseline"], r["variant"]) for r in rows] == [
-        (r["base"], r["whatif"]) for r in wi["rows"]]
+        (r["base"], r["whatif"]) for r in wi["rows"]
+    ]
     bars = sorted(p.get_width() for p in plots.whatif_figure(wi).axes[0].patches)
     assert bars == sorted([r["base"] for r in wi["rows"]] + [r["whatif"] for r in wi["rows"]])
 
 
 def test_plots_of_the_war_clis_json() -> None:
     # `detente war --json`: {"months": T, "policies": {name: {"p_talks_by_month": [...]}}}
-    data = {"months": 3, "policies": {"status-quo": {"p_talks_by_month": [0.1, 0.3, 0.35],
-                                                     "summary": {}}}}
+    data = {
+        "months": 3,
+        "policies": {"status-quo": {"p_talks_by_month": [0.1, 0.3, 0.35], "summary": {}}},
+    }
     (curve,) = plots.talks_curves(data)
     assert curve["months"] == [1, 2, 3] and curve["p"] == [0.1, 0.3, 0.35]
     assert curve["low"] is None

@@ -94,13 +94,22 @@ def test_xml_model_parameters_are_mapped() -> None:
 @pytest.mark.parametrize(
     ("text", "field", "rule"),
     [
-        (CSV_3.replace("Tiny,\"A tiny test\",3", "Tiny,x,4"), "line 1, number of actors",
-         "does not match"),
+        (
+            CSV_3.replace('Tiny,"A tiny test",3', "Tiny,x,4"),
+            "line 1, number of actors",
+            "does not match",
+        ),
         (CSV_3.replace("20.5", "lots"), "line 4 (B), Influence", "must be a number"),
-        (CSV_3.replace("A, first, 10, 20", "A, first, 10, 120"), "line 3 (A), Pol Position",
-         "[0, 100]"),
-        (CSV_3.replace("B, second, 20.5, 60, 10, 70, 20", "B, second, 20.5, 60, 60, 70, 50"),
-         "line 4 (B), saliences", "at most 100"),
+        (
+            CSV_3.replace("A, first, 10, 20", "A, first, 10, 120"),
+            "line 3 (A), Pol Position",
+            "[0, 100]",
+        ),
+        (
+            CSV_3.replace("B, second, 20.5, 60, 10, 70, 20", "B, second, 20.5, 60, 60, 70, 50"),
+            "line 4 (B), saliences",
+            "at most 100",
+        ),
         (CSV_3.replace("C, , 5, 0, 100, 100, 0,", "C, , 5, 0, 100,"), "line 5", "cells"),
         (CSV_3.replace("A, first, 10", "A, first, -1"), "line 3 (A), Influence", ">= 0"),
     ],
@@ -146,8 +155,11 @@ def test_xml_reads_a_minimal_file(tmp_path: Path) -> None:
         (_xml(pos="101"), "Actors/Actor[1]/Position/dCoord[0]", "[0, 100]"),
         (_xml(sal="abc"), "Actors/Actor[2]/Salience/dSal[0]", "must be a number"),
         (_xml(cap="2000"), "Actors/Actor[0]/capability", "smpSchema.xsd"),
-        (_xml().replace("<dCoord>90</dCoord>", "<dCoord>90</dCoord><dCoord>1</dCoord>"),
-         "Actors/Actor[2]/Position", "dimensions"),
+        (
+            _xml().replace("<dCoord>90</dCoord>", "<dCoord>90</dCoord><dCoord>1</dCoord>"),
+            "Actors/Actor[2]/Position",
+            "dimensions",
+        ),
         (_xml().replace("<name>X</name>", ""), "name", "required"),
         ("<Scenario><name>X</name>", "line 1, column 24", "not well-formed"),
         ("<Other/>", "Other", "<Scenario>"),
@@ -162,8 +174,10 @@ def test_xml_errors(tmp_path: Path, text: str, field: str, rule: str) -> None:
 
 
 def test_xml_entities_are_refused(tmp_path: Path) -> None:
-    evil = ('<?xml version="1.0"?><!DOCTYPE s [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-            "<Scenario><name>&e;</name></Scenario>")
+    evil = (
+        '<?xml version="1.0"?><!DOCTYPE s [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        "<Scenario><name>&e;</name></Scenario>"
+    )
     with pytest.raises(ScenarioError, match="forbidden XML feature"):
         load_ktab_xml(_write(tmp_path, "evil.xml", evil))
 

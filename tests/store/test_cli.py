@@ -50,8 +50,9 @@ def test_forecast_is_stored_with_its_result(app: typer.Typer, store: Path) -> No
     assert "stored as run" in _ok(app, "forecast", "-m", "median")
 
 
-def test_no_store_and_off(app: typer.Typer, store: Path, monkeypatch: pytest.MonkeyPatch,
-                          tmp_path: Path) -> None:
+def test_no_store_and_off(
+    app: typer.Typer, store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     _ok(app, "forecast", "-m", "median", "--no-store")
     assert RunStore(store).count() == 0
     monkeypatch.setenv("DETENTE_STORE", "off")

@@ -44,7 +44,10 @@ def _start(path: Path, mode: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), mode],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -119,8 +122,12 @@ def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path) -> None:
         "for i in range(15):\n"
         "    rs.record('w' + sys.argv[2], None, {'i': i}, i, {'writer': sys.argv[2], 'i': i})\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(w)],
-                              stderr=subprocess.PIPE, text=True) for w in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path), str(w)], stderr=subprocess.PIPE, text=True
+        )
+        for w in (1, 2)
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err

@@ -22,15 +22,27 @@ def forecast() -> api.Forecast:
 def test_record_and_get_round_trip(tmp_path: Path, forecast: api.Forecast) -> None:
     rs = RunStore(tmp_path / "runs.sqlite")
     result = forecast.to_json()
-    rid = rs.record("forecast", forecast.scenario, {"median": {}}, 42, result,
-                    {"total_s": 0.5}, models=["median", "compromise"], argv=["detente", "x"])
+    rid = rs.record(
+        "forecast",
+        forecast.scenario,
+        {"median": {}},
+        42,
+        result,
+        {"total_s": 0.5},
+        models=["median", "compromise"],
+        argv=["detente", "x"],
+    )
     run = rs.get(rid)
     assert run.result == json.loads(json.dumps(result))
     assert run.scenario_sha256 == api.scenario_hash(forecast.scenario)
     # The stored content is the scenario itself: reloading it gives the same hash.
     assert api.scenario_hash(run.scenario()) == run.scenario_sha256
     assert (run.command, run.seed, run.models, run.argv) == (
-        "forecast", 42, ["median", "compromise"], ["detente", "x"])
+        "forecast",
+        42,
+        ["median", "compromise"],
+        ["detente", "x"],
+    )
     assert run.params == {"median": {}}
     assert run.timings == {"total_s": 0.5}
     from detente import __version__
@@ -73,8 +85,9 @@ def test_location_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert "detente" in str(default.parent).lower()
 
 
-def test_record_writes_under_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 forecast: api.Forecast) -> None:
+def test_record_writes_under_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forecast: api.Forecast
+) -> None:
     monkeypatch.setenv("DETENTE_STORE", str(tmp_path / "a" / "b" / "runs.sqlite"))
     rid = record("forecast", forecast.scenario, {}, 1, forecast.to_json())
     assert rid is not None

@@ -45,7 +45,8 @@ def test_dogmatic_prior_does_not_move() -> None:
 
 
 @given(
-    a=st.floats(0.01, 50), b=st.floats(0.01, 50),
+    a=st.floats(0.01, 50),
+    b=st.floats(0.01, 50),
     kept=st.lists(st.booleans(), min_size=1, max_size=30),
 )
 @settings(max_examples=200, deadline=None)
@@ -73,18 +74,31 @@ def test_clipped_normal_mean_against_quadrature(mu: float, sd: float) -> None:
 
 
 def _threats(enforce: float) -> WarSpec:
-    return WarSpec(policies={"threats": PolicySpec(events=[EventSpec(
-        kind="threat", month=1, intensity=Estimate(value=0.2), deadline=1,
-        enforce=Estimate(value=enforce), every=2,
-    )])})
+    return WarSpec(
+        policies={
+            "threats": PolicySpec(
+                events=[
+                    EventSpec(
+                        kind="threat",
+                        month=1,
+                        intensity=Estimate(value=0.2),
+                        deadline=1,
+                        enforce=Estimate(value=enforce),
+                        every=2,
+                    )
+                ]
+            )
+        }
+    )
 
 
 @pytest.mark.parametrize(("enforce", "direction"), [(0.0, -1), (1.0, 1)])
 def test_model_credibility_moves_at_each_deadline(enforce: float, direction: int) -> None:
     # Deadlines pass at months 2, 4, 6, ...; credibility is recorded at the start of each month.
     no_talks = {"optimism_A": 0.05, "prior_sd_A": 0.0, "prior_sd_D": 0.0}
-    res = simulate(_threats(enforce), "threats", months=12, paths=50, seed=0, params=no_talks,
-                   trace=True)
+    res = simulate(
+        _threats(enforce), "threats", months=12, paths=50, seed=0, params=no_talks, trace=True
+    )
     cred = res.traces["credibility"][:, 0].astype(float)
     for t in range(1, 12):
         step = cred[t] - cred[t - 1]
@@ -97,9 +111,19 @@ def test_model_credibility_moves_at_each_deadline(enforce: float, direction: int
 def test_beliefs_about_the_trend_converge_so_the_gap_closes() -> None:
     # Mutual optimism with learning: the gap between the sides' expected control shrinks month
     # by month (the common observations pull both posteriors to the same value).
-    params = {"optimism_A": 0.01, "optimism_D": 0.01, "prior_sd_A": 0.005, "prior_sd_D": 0.005,
-              "w_casualties_A": 0.0, "w_casualties_D": 0.0, "w_money_A": 0.0, "w_money_D": 0.0,
-              "aid": 0.0, "control0": 0.5, "sigma": 0.01}
+    params = {
+        "optimism_A": 0.01,
+        "optimism_D": 0.01,
+        "prior_sd_A": 0.005,
+        "prior_sd_D": 0.005,
+        "w_casualties_A": 0.0,
+        "w_casualties_D": 0.0,
+        "w_money_A": 0.0,
+        "w_money_D": 0.0,
+        "aid": 0.0,
+        "control0": 0.5,
+        "sigma": 0.01,
+    }
     res = simulate(None, "status-quo", months=36, paths=2_000, seed=3, params=params, trace=True)
     gap = res.traces["gap"].mean(axis=1)
     assert np.all(np.diff(gap) < 0)

@@ -19,9 +19,16 @@ def _eval(text: str, values: dict | None = None) -> np.ndarray:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("1 < 2", True), ("2 <= 1", False), ("1 + 2 * 3 == 7", True), ("(1 + 2) * 3 == 9", True),
-        ("-1 < 0 and not 2 < 1", True), ("1 > 2 or 3 > 2", True), ("1 / 0 > 5", True),
-        ("0 / 0 == 0 / 0", False), ("1e-3 < .01", True), ("4 - 1 == 3", True),
+        ("1 < 2", True),
+        ("2 <= 1", False),
+        ("1 + 2 * 3 == 7", True),
+        ("(1 + 2) * 3 == 9", True),
+        ("-1 < 0 and not 2 < 1", True),
+        ("1 > 2 or 3 > 2", True),
+        ("1 / 0 > 5", True),
+        ("0 / 0 == 0 / 0", False),
+        ("1e-3 < .01", True),
+        ("4 - 1 == 3", True),
     ],
 )
 def test_arithmetic_and_logic(text: str, expected: bool) -> None:
@@ -31,8 +38,10 @@ def test_arithmetic_and_logic(text: str, expected: bool) -> None:
 def test_metric_calls_with_hyphenated_policies() -> None:
     tree = parse("p_talks(credible-pressure, 12) - p_talks(status-quo, 12) > 0.1")
     assert calls(tree) == [("p_talks", "credible-pressure", 12), ("p_talks", "status-quo", 12)]
-    values = {("p_talks", "credible-pressure", 12): np.array([0.5, 0.2]),
-              ("p_talks", "status-quo", 12): np.array([0.3, 0.15])}
+    values = {
+        ("p_talks", "credible-pressure", 12): np.array([0.5, 0.2]),
+        ("p_talks", "status-quo", 12): np.array([0.3, 0.15]),
+    }
     np.testing.assert_array_equal(evaluate(tree, values), [True, False])
 
 
@@ -76,8 +85,10 @@ def test_opposite_claims_are_checked_just_as_easily() -> None:
     # A claim and its negation: under the defaults exactly one holds, and their shares of draws
     # add up to 1.
     claim = "mean_talks(credible-pressure) < mean_talks(status-quo)"
-    both = [ClaimSpec(id="c", text="c", statement=claim),
-            ClaimSpec(id="not-c", text="not c", statement=f"not ({claim})")]
+    both = [
+        ClaimSpec(id="c", text="c", statement=claim),
+        ClaimSpec(id="not-c", text="not c", statement=f"not ({claim})"),
+    ]
     res = check_claims(UKR, both, draws=10, paths=50, seed=1, default_paths=300, months=36)
     assert res[0].holds_default != res[1].holds_default
     assert res[0].share_draws + res[1].share_draws == pytest.approx(1.0)

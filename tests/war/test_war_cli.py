@@ -24,17 +24,36 @@ def test_war_prints_the_policy_comparison_and_writes_the_plot(tmp_path: Path) ->
         ["war", "--paths", "400", "--months", "24", "--seed", "1", "--plot", str(plot)],
     )
     assert res.exit_code == 0, res.output
-    for name in ("status-quo", "appeasement", "pressure", "credible-pressure",
-                 "secondary-sanctions", "europe-alone"):
+    for name in (
+        "status-quo",
+        "appeasement",
+        "pressure",
+        "credible-pressure",
+        "secondary-sanctions",
+        "europe-alone",
+    ):
         assert name in res.output
     assert str(plot) in res.output.replace("\n", "")
     assert plot.read_bytes()[:8] == PNG_MAGIC
 
 
 def test_war_json_is_stable_and_reproducible(tmp_path: Path) -> None:
-    args = ["war", "--paths", "300", "--months", "18", "--seed", "2", "--json",
-            "--policy", "status-quo", "--policy", "credible-pressure",
-            "--plot", str(tmp_path / "w.png")]
+    args = [
+        "war",
+        "--paths",
+        "300",
+        "--months",
+        "18",
+        "--seed",
+        "2",
+        "--json",
+        "--policy",
+        "status-quo",
+        "--policy",
+        "credible-pressure",
+        "--plot",
+        str(tmp_path / "w.png"),
+    ]
     a = runner.invoke(cli_main.app, args)
     b = runner.invoke(cli_main.app, args)
     assert a.exit_code == 0, a.output
@@ -53,22 +72,31 @@ def test_war_shows_base_rates_when_data_is_given(tmp_path: Path) -> None:
     data = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "war"
     if not (data / "Inter-StateWarData_v4.0.csv").is_file():
         pytest.skip(f"{data} is absent: the shared war data is not beside this clone")
-    res = runner.invoke(cli_main.app, ["war", "--paths", "200", "--months", "12", "--no-plot",
-                                       "--data", str(data), "--json"])
+    res = runner.invoke(
+        cli_main.app,
+        ["war", "--paths", "200", "--months", "12", "--no-plot", "--data", str(data), "--json"],
+    )
     assert res.exit_code == 0, res.output
     rates = json.loads(res.output)["base_rates"]
     assert rates["cow"]["median_days"] == 162 and rates["ucdp"]["episodes"] == 66
 
 
 def test_claims_table_and_json() -> None:
-    res = runner.invoke(cli_main.app, ["claims", "--draws", "4", "--paths", "40",
-                                       "--months", "24"])
+    res = runner.invoke(cli_main.app, ["claims", "--draws", "4", "--paths", "40", "--months", "24"])
     assert res.exit_code == 0, res.output
-    for cid in ("appeasement", "credible-pressure", "empty-threats", "third-party-support",
-                "beliefs-converge", "not-fast", "uneven-costs"):
+    for cid in (
+        "appeasement",
+        "credible-pressure",
+        "empty-threats",
+        "third-party-support",
+        "beliefs-converge",
+        "not-fast",
+        "uneven-costs",
+    ):
         assert cid in res.output
-    res = runner.invoke(cli_main.app, ["claims", "--draws", "4", "--paths", "40", "--months",
-                                       "24", "--json"])
+    res = runner.invoke(
+        cli_main.app, ["claims", "--draws", "4", "--paths", "40", "--months", "24", "--json"]
+    )
     data = json.loads(res.output)
     assert len(data["claims"]) == 7
     assert all(isinstance(c["holds_default"], bool) for c in data["claims"])
@@ -112,8 +140,10 @@ war:
         ("  parameters: {sigmaa: 1}", "unknown war parameter 'sigmaa'"),
         ("  parameters: {sigma: {value: 0.01, low: 0.0, high: 0.02}}", "must lie within"),
         ("  policies: {x: {events: [{kind: bribe, month: 1}]}}", "kind"),
-        ("  policies: {x: {events: [{kind: threat, month: 1, intensity: nope}]}}",
-         "neither a number nor a war parameter"),
+        (
+            "  policies: {x: {events: [{kind: threat, month: 1, intensity: nope}]}}",
+            "neither a number nor a war parameter",
+        ),
         ("  policies: {x: {events: [{kind: aid, month: 0}]}}", "month"),
     ],
 )
@@ -138,12 +168,25 @@ def test_user_policy_mix_in_a_scenario_runs() -> None:
 
 
 def test_set_and_lever_options_change_the_run(tmp_path: Path) -> None:
-    base = ["war", "--paths", "300", "--months", "24", "--json", "--no-plot", "--fixed",
-            "--policy", "credible-pressure"]
+    base = [
+        "war",
+        "--paths",
+        "300",
+        "--months",
+        "24",
+        "--json",
+        "--no-plot",
+        "--fixed",
+        "--policy",
+        "credible-pressure",
+    ]
     plain = json.loads(runner.invoke(cli_main.app, base).output)
     # No threats and no enforcement: credible pressure loses its threats' effect on talks.
-    weaker = json.loads(runner.invoke(
-        cli_main.app, [*base, "--lever", "threat=0", "--set", "enforce_strong=0"]).output)
+    weaker = json.loads(
+        runner.invoke(
+            cli_main.app, [*base, "--lever", "threat=0", "--set", "enforce_strong=0"]
+        ).output
+    )
     p0 = plain["policies"]["credible-pressure"]["summary"]["p_talks_12"]
     p1 = weaker["policies"]["credible-pressure"]["summary"]["p_talks_12"]
     assert p1 < p0

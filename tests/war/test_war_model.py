@@ -92,8 +92,7 @@ def test_more_third_party_support_never_hastens_talks_in_expectation() -> None:
     # the attacker's capacity, which in the log contest moves both sides' expectations alike.
     for name, values in (("absorb", (0.0, 0.3, 0.6, 0.9)), ("dual_use", (0.0, 0.01, 0.02))):
         delays = [
-            _delay(simulate(UKR, "status-quo", 48, 3_000, seed=4, params={name: v}))
-            for v in values
+            _delay(simulate(UKR, "status-quo", 48, 3_000, seed=4, params={name: v})) for v in values
         ]
         _paired_nonincreasing([-d for d in delays])
 
@@ -104,10 +103,12 @@ def test_legit_reversal_rally_round_the_flag_makes_sanctions_delay_talks() -> No
     # war-model-notes.md names ("sanctions that cut revenue but also harden resolve").
     spec = _sanction_mix()
     rally = {"rally": 1.0, "fiscal_strain": 0.0}
-    low = _delay(simulate(spec, "sanction", 48, 3_000, seed=2, params=rally,
-                          levers={"sanction": 0.0}))
-    high = _delay(simulate(spec, "sanction", 48, 3_000, seed=2, params=rally,
-                           levers={"sanction": 4.0}))
+    low = _delay(
+        simulate(spec, "sanction", 48, 3_000, seed=2, params=rally, levers={"sanction": 0.0})
+    )
+    high = _delay(
+        simulate(spec, "sanction", 48, 3_000, seed=2, params=rally, levers={"sanction": 4.0})
+    )
     assert high.mean() > low.mean() + 1.0
 
 
@@ -116,10 +117,10 @@ def test_legit_reversal_support_that_nears_total_victory_hastens_talks() -> None
     # all it claims), more dual-use support cannot raise its expectation further but lowers the
     # defender's: the defender's hopes collapse and a range opens sooner (capitulation talks).
     pinned = {"horizon": 24.0, "optimism_A": 0.006}
-    low = _delay(simulate(UKR, "status-quo", 48, 3_000, seed=4, params={**pinned,
-                                                                         "dual_use": 0.0}))
-    high = _delay(simulate(UKR, "status-quo", 48, 3_000, seed=4, params={**pinned,
-                                                                          "dual_use": 0.05}))
+    low = _delay(simulate(UKR, "status-quo", 48, 3_000, seed=4, params={**pinned, "dual_use": 0.0}))
+    high = _delay(
+        simulate(UKR, "status-quo", 48, 3_000, seed=4, params={**pinned, "dual_use": 0.05})
+    )
     assert high.mean() < low.mean() - 1.0
 
 
@@ -178,9 +179,12 @@ def test_user_errors_are_detente_errors(kwargs: dict, needle: str) -> None:
 
 
 def test_policy_base_chain_and_loops() -> None:
-    loop = WarSpec(policies={
-        "a": PolicySpec(base="b"), "b": PolicySpec(base="a"),
-    })
+    loop = WarSpec(
+        policies={
+            "a": PolicySpec(base="b"),
+            "b": PolicySpec(base="a"),
+        }
+    )
     with pytest.raises(DetenteError, match="loops"):
         simulate(loop, "a", months=3, paths=5)
 
@@ -200,8 +204,9 @@ def test_status_quo_talks_only_after_beliefs_converge() -> None:
 
 def test_selected_traces_equal_the_full_trace() -> None:
     full = simulate(UKR, "pressure", 12, 200, seed=1, trace=True)
-    some = simulate(UKR, "pressure", 12, 200, seed=1, trace=("credibility", "gap"),
-                    trace_months=(3, 7))
+    some = simulate(
+        UKR, "pressure", 12, 200, seed=1, trace=("credibility", "gap"), trace_months=(3, 7)
+    )
     assert set(some.traces) == {"credibility", "gap"} and some.traces["gap"].shape == (2, 200)
     for key in ("credibility", "gap"):
         for month in (3, 7):

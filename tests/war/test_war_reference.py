@@ -21,8 +21,17 @@ UKR = load("ukraine-2025")
         ("pressure", {"cap_noise": 0.3, "sigma": 0.01}),
         ("appeasement", {"optimism_A": 0.004, "horizon": 24.0}),
         ("secondary-sanctions", {"enforce_strong": 0.5, "rally": 0.5}),
-        ("status-quo", {"front_steps": 10.0, "theta": 0.05, "control0": 0.5, "optimism_A": 0.05,
-                        "prior_sd_A": 0.0, "prior_sd_D": 0.0}),
+        (
+            "status-quo",
+            {
+                "front_steps": 10.0,
+                "theta": 0.05,
+                "control0": 0.5,
+                "optimism_A": 0.05,
+                "prior_sd_A": 0.0,
+                "prior_sd_D": 0.0,
+            },
+        ),
     ],
 )
 def test_vectorised_equals_loop(policy: str, params: dict) -> None:

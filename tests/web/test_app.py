@@ -58,8 +58,9 @@ def test_forecast_is_stored_and_rendered(client: TestClient, store: Path) -> Non
 
 
 def test_monte_carlo_intervals_in_the_page(client: TestClient, store: Path) -> None:
-    res = client.post("/forecast", data={**_form(client), "model": ["compromise"],
-                                         "draws": "50", "seed": "4"})
+    res = client.post(
+        "/forecast", data={**_form(client), "model": ["compromise"], "draws": "50", "seed": "4"}
+    )
     assert res.status_code == 200
     from detente.analysis.montecarlo import monte_carlo
 
@@ -70,14 +71,18 @@ def test_monte_carlo_intervals_in_the_page(client: TestClient, store: Path) -> N
     assert run.seed == 4 and run.result["uncertainty"]["compromise"]["draws"] == 50
 
 
-@pytest.mark.parametrize(("field", "value", "needle"), [
-    ("sal:RUS:territory", "1.5", "salience"),
-    ("pos:RUS:territory", "abc", "not a number"),
-    ("cap:UKR", "-1", "capability"),
-    ("draws", "999999", "outside"),
-])
-def test_bad_edits_are_errors_in_the_page(client: TestClient, store: Path, field: str,
-                                          value: str, needle: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("sal:RUS:territory", "1.5", "salience"),
+        ("pos:RUS:territory", "abc", "not a number"),
+        ("cap:UKR", "-1", "capability"),
+        ("draws", "999999", "outside"),
+    ],
+)
+def test_bad_edits_are_errors_in_the_page(
+    client: TestClient, store: Path, field: str, value: str, needle: str
+) -> None:
     res = client.post("/forecast", data={**_form(client), field: value, "model": "median"})
     assert res.status_code == 422
     assert res.headers["HX-Retarget"] == "#messages"
@@ -89,8 +94,11 @@ def test_uploads_are_validated_and_limited(client: TestClient) -> None:
     good = scenario_io.embedded_text("ukraine-2025")
     res = client.post("/scenario/upload", files={"file": ("mine.yaml", good, "text/yaml")})
     assert res.status_code == 200 and 'id="editor-table"' in res.text
-    bad = good.replace("scale: {low: 0, high: 100, low_label: \"1991 borders\"",
-                       "scale: {low: 100, high: 0, low_label: \"1991 borders\"", 1)
+    bad = good.replace(
+        'scale: {low: 0, high: 100, low_label: "1991 borders"',
+        'scale: {low: 100, high: 0, low_label: "1991 borders"',
+        1,
+    )
     res = client.post("/scenario/upload", files={"file": ("bad.yaml", bad, "text/yaml")})
     assert res.status_code == 422 and "bad.yaml" in res.text and "scale" in res.text
     res = client.post("/scenario/upload", files={"file": ("x.exe", b"MZ", "application/x")})
@@ -164,13 +172,21 @@ def test_store_off(tmp_path: Path) -> None:
 
 
 def test_ktab_xml_upload(client: TestClient) -> None:
-    xml = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bargaining" / "ktab"
-           / "dummyData_3Dim.xml")
+    xml = (
+        Path(__file__).resolve().parents[2]
+        / ".."
+        / "shared"
+        / "data"
+        / "bargaining"
+        / "ktab"
+        / "dummyData_3Dim.xml"
+    )
     if not xml.exists():
         pytest.skip(f"{xml} is absent: the shared reference data is not beside this clone")
     expected = scenario_io.load(xml)
-    res = client.post("/scenario/upload",
-                      files={"file": ("dummyData_3Dim.xml", xml.read_bytes(), "text/xml")})
+    res = client.post(
+        "/scenario/upload", files={"file": ("dummyData_3Dim.xml", xml.read_bytes(), "text/xml")}
+    )
     assert res.status_code == 200
     assert res.text.count('name="cap:') == len(expected.actors)
     broken = xml.read_bytes()[:200]

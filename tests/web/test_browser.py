@@ -26,7 +26,8 @@ def _run(page: Any) -> None:
     page.wait_for_selector("#forecast-territory")
     # the runs list refreshes itself once the run is stored
     page.wait_for_function(
-        "(n) => document.querySelectorAll('#runs-table tbody tr').length > n", arg=before)
+        "(n) => document.querySelectorAll('#runs-table tbody tr').length > n", arg=before
+    )
 
 
 def _cell(page: Any, issue: str, model: str) -> float:
@@ -41,20 +42,23 @@ def test_page_loads_offline(page: Any, live_server: dict[str, Any]) -> None:
     assert page.locator("#editor-table tbody tr").count() == len(sc.actors)
     assert page.evaluate("typeof window.htmx") == "object"  # the vendored htmx ran
     # Every request the page made went to the app itself: no CDN, no fonts, no analytics.
-    assert page.requests and all(u.startswith(live_server["url"]) or u.startswith("data:")
-                                 for u in page.requests)
+    assert page.requests and all(
+        u.startswith(live_server["url"]) or u.startswith("data:") for u in page.requests
+    )
 
 
-def test_default_forecast_matches_the_api(page: Any, live_server: dict[str, Any],
-                                          artifacts: Path) -> None:
+def test_default_forecast_matches_the_api(
+    page: Any, live_server: dict[str, Any], artifacts: Path
+) -> None:
     _open(page, live_server)
     _run(page)
     fc = api.forecast("ukraine-2025")
     for k, issue in enumerate(fc.scenario.issue_ids):
         for name, res in fc.results.items():
             # The page shows 2 decimals: equal to the API's value rounded the same way.
-            assert _cell(page, issue, name) == pytest.approx(round(float(res.forecast[0, k]), 2),
-                                                             abs=0.005 + 1e-9)
+            assert _cell(page, issue, name) == pytest.approx(
+                round(float(res.forecast[0, k]), 2), abs=0.005 + 1e-9
+            )
     assert page.locator("#chart-positions svg").count() == 1
     page.screenshot(path=str(artifacts / "web-forecast.png"), full_page=True)
 
@@ -81,8 +85,9 @@ def test_edited_table_changes_the_forecast(page: Any, live_server: dict[str, Any
     assert page.locator("#forecast-territory tbody tr").count() == 3
 
 
-def test_slider_changes_the_talks_curve(page: Any, live_server: dict[str, Any],
-                                        artifacts: Path) -> None:
+def test_slider_changes_the_talks_curve(
+    page: Any, live_server: dict[str, Any], artifacts: Path
+) -> None:
     from detente.web import levers
 
     _open(page, live_server)
@@ -94,15 +99,22 @@ def test_slider_changes_the_talks_curve(page: Any, live_server: dict[str, Any],
     page.fill("#lever-threat", "3")
     page.wait_for_function(
         "(t) => { const e = document.querySelector('#talks-table'); "
-        "return e && e.innerText !== t; }", arg=table_before)
+        "return e && e.innerText !== t; }",
+        arg=table_before,
+    )
     assert page.inner_html("#talks-chart") != chart_before
     assert "threat 3.00" in page.inner_text("#talks-out")
     # The page shows what the service computes for those levers (same seed, same settings).
     from detente.report.sections import talks_comparison
 
     expected = talks_comparison(
-        scenario_io.load("ukraine-2025"), months=levers.WEB_MONTHS, draws=levers.WEB_DRAWS,
-        paths_per_draw=levers.WEB_PATHS_PER_DRAW, seed=1, levers={"threat": 3.0})
+        scenario_io.load("ukraine-2025"),
+        months=levers.WEB_MONTHS,
+        draws=levers.WEB_DRAWS,
+        paths_per_draw=levers.WEB_PATHS_PER_DRAW,
+        seed=1,
+        levers={"threat": 3.0},
+    )
     for pol in expected["policies"]:
         row = page.locator("#talks-table tbody tr", has_text=pol["name"]).first
         shown = float(row.locator("td").nth(2).inner_text())  # by 12 months
@@ -110,13 +122,17 @@ def test_slider_changes_the_talks_curve(page: Any, live_server: dict[str, Any],
     page.locator("#levers-panel").screenshot(path=str(artifacts / "web-levers.png"))
 
 
-def test_bad_upload_shows_the_error(page: Any, live_server: dict[str, Any],
-                                    artifacts: Path) -> None:
+def test_bad_upload_shows_the_error(
+    page: Any, live_server: dict[str, Any], artifacts: Path
+) -> None:
     _open(page, live_server)
     text = scenario_io.embedded_text("ukraine-2025").replace(
-        "territory: {value: 0.9, sd: 0.05", "territory: {value: 1.5, sd: 0.05", 1)
-    page.set_input_files("#upload-file", files=[
-        {"name": "bad-salience.yaml", "mimeType": "text/yaml", "buffer": text.encode()}])
+        "territory: {value: 0.9, sd: 0.05", "territory: {value: 1.5, sd: 0.05", 1
+    )
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "bad-salience.yaml", "mimeType": "text/yaml", "buffer": text.encode()}],
+    )
     page.click("#upload-button")
     page.wait_for_selector("#error-box")
     message = page.inner_text("#error-box")
@@ -126,17 +142,22 @@ def test_bad_upload_shows_the_error(page: Any, live_server: dict[str, Any],
     page.screenshot(path=str(artifacts / "web-upload-error.png"))
     # a good upload replaces the scenario and clears the error
     good = scenario_io.embedded_text("ukraine-2025").replace(
-        'title: "Russia and Ukraine, September 2025"', 'title: "Uploaded copy"', 1)
-    page.set_input_files("#upload-file", files=[
-        {"name": "good.yaml", "mimeType": "text/yaml", "buffer": good.encode()}])
+        'title: "Russia and Ukraine, September 2025"', 'title: "Uploaded copy"', 1
+    )
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "good.yaml", "mimeType": "text/yaml", "buffer": good.encode()}],
+    )
     page.click("#upload-button")
-    page.wait_for_function("() => document.querySelector('#scenario-title').innerText "
-                           "=== 'Uploaded copy'")
+    page.wait_for_function(
+        "() => document.querySelector('#scenario-title').innerText === 'Uploaded copy'"
+    )
     assert page.locator("#error-box").count() == 0
 
 
-def test_past_runs_open_compare_and_download(page: Any, live_server: dict[str, Any],
-                                             tmp_path: Path) -> None:
+def test_past_runs_open_compare_and_download(
+    page: Any, live_server: dict[str, Any], tmp_path: Path
+) -> None:
     _open(page, live_server)
     for m in ("eum", "smp", "exchange", "nash"):
         page.uncheck(f"input[name=model][value={m}]")

@@ -20,7 +20,10 @@ def test_detente_serve_answers_on_localhost(tmp_path: Path) -> None:
     env = dict(os.environ, DETENTE_STORE=str(tmp_path / "runs.sqlite"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "detente.cli.main", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 90

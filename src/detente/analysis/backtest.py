@@ -80,7 +80,9 @@ def case_from_scenario(scenario: Scenario, origin: str) -> Case:
     """A Case from a scenario that has outcomes; a ScenarioError when it has none."""
     if not scenario.outcomes:
         raise ScenarioError(
-            origin, "outcomes", NO_VALUE,
+            origin,
+            "outcomes",
+            NO_VALUE,
             "is missing: a backtest case needs the known outcome of at least one issue "
             "(outcomes: {ISSUE: VALUE})",
         )
@@ -96,7 +98,9 @@ def load_case(source: str) -> Case:
         return case_from_scenario(sc, f"library:{source}")
     if not Path(source).exists():
         raise ScenarioError(
-            source, "", NO_VALUE,
+            source,
+            "",
+            NO_VALUE,
             "no such file, and no shipped case of that name "
             f"(cases: {', '.join(case_names()) or 'none'})",
         )
@@ -182,8 +186,11 @@ class BacktestResult:
                     }
                 issues.append(
                     {
-                        "issue": issue, "outcome": case.outcome(issue), "low": scale.low,
-                        "high": scale.high, "forecasts": forecasts,
+                        "issue": issue,
+                        "outcome": case.outcome(issue),
+                        "low": scale.low,
+                        "high": scale.high,
+                        "forecasts": forecasts,
                     }
                 )
             cases.append(
@@ -261,12 +268,22 @@ def run_backtest(
     for index, case in enumerate(cases):
         scenario = with_position_sd(case.scenario, position_sd) if draws else case.scenario
         for name in names:
-            rows.extend(_score_case(case, scenario, index, name, params.get(name, {}), draws,
-                                    seed, runner, notes))
+            rows.extend(
+                _score_case(
+                    case, scenario, index, name, params.get(name, {}), draws, seed, runner, notes
+                )
+            )
     frame = pd.DataFrame(rows, columns=_COLUMNS)
     result = BacktestResult(
-        models=names, rows=frame, leaderboard=pd.DataFrame(), cases=list(cases), draws=draws,
-        seed=seed, position_sd=position_sd, params=params, notes=notes,
+        models=names,
+        rows=frame,
+        leaderboard=pd.DataFrame(),
+        cases=list(cases),
+        draws=draws,
+        seed=seed,
+        position_sd=position_sd,
+        params=params,
+        notes=notes,
     )
     if ensemble:
         from detente.analysis.ensemble import loo_ensemble
@@ -286,14 +303,33 @@ def run_backtest(
 
 
 _COLUMNS = [
-    "case", "issue", "model", "forecast", "outcome", "low", "high", "error", "scaled_error",
-    "p05", "p25", "p75", "p95", "note",
+    "case",
+    "issue",
+    "model",
+    "forecast",
+    "outcome",
+    "low",
+    "high",
+    "error",
+    "scaled_error",
+    "p05",
+    "p25",
+    "p75",
+    "p95",
+    "note",
 ]
 
 
 def _score_case(
-    case: Case, scenario: Scenario, index: int, name: str, model_params: dict[str, Any],
-    draws: int, seed: int | None, runner: Any, notes: list[str],
+    case: Case,
+    scenario: Scenario,
+    index: int,
+    name: str,
+    model_params: dict[str, Any],
+    draws: int,
+    seed: int | None,
+    runner: Any,
+    notes: list[str],
 ) -> list[dict[str, Any]]:
     issue_ids = scenario.issue_ids
     nan = float("nan")
@@ -304,8 +340,9 @@ def _score_case(
         try:
             forecast = get_model(name)(to_arrays(scenario), **model_params).forecast[0]
             if draws:
-                quant = _mc_quantiles(scenario, name, model_params, draws,
-                                      _case_seed(int(seed or 0), index), runner)
+                quant = _mc_quantiles(
+                    scenario, name, model_params, draws, _case_seed(int(seed or 0), index), runner
+                )
         except (DetenteError, ParameterError, FloatingPointError, ValueError) as exc:
             # A model that cannot run on a case is recorded as such, not silently dropped.
             note = f"{name} failed: {exc}"
@@ -319,10 +356,19 @@ def _score_case(
         err = abs(float(forecast[k]) - y)
         out.append(
             {
-                "case": case.id, "issue": issue, "model": name, "forecast": float(forecast[k]),
-                "outcome": y, "low": scale.low, "high": scale.high, "error": err,
+                "case": case.id,
+                "issue": issue,
+                "model": name,
+                "forecast": float(forecast[k]),
+                "outcome": y,
+                "low": scale.low,
+                "high": scale.high,
+                "error": err,
                 "scaled_error": 100.0 * err / (scale.high - scale.low),
-                "p05": quant[0, k], "p25": quant[1, k], "p75": quant[2, k], "p95": quant[3, k],
+                "p05": quant[0, k],
+                "p25": quant[1, k],
+                "p75": quant[2, k],
+                "p95": quant[3, k],
                 "note": note,
             }
         )
@@ -342,7 +388,13 @@ def _mc_quantiles(
 
 
 _BOARD_COLUMNS = [
-    "model", "n", "mae", "median_error", "beats_compromise", "cover50", "cover90",
+    "model",
+    "n",
+    "mae",
+    "median_error",
+    "beats_compromise",
+    "cover50",
+    "cover90",
     "not_applicable",
 ]
 

@@ -284,8 +284,14 @@ def evaluate(tree: Node, values: dict[tuple[str, str, int | None], np.ndarray]) 
             return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](*a)
         if k == "cmp":
             op = tree.value
-            fn = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-                  "==": np.equal, "!=": np.not_equal}[op]
+            fn = {
+                "<": np.less,
+                "<=": np.less_equal,
+                ">": np.greater,
+                ">=": np.greater_equal,
+                "==": np.equal,
+                "!=": np.not_equal,
+            }[op]
             return fn(*a)
     raise ClaimError(f"cannot evaluate a {k!r} node")
 
@@ -313,8 +319,18 @@ def metric_values(res: Any, metric: str, month: int | None, draws: int) -> np.nd
         return per_draw(res.outcome == A_WINS)
     if metric == "p_win_D":
         return per_draw(res.outcome == D_WINS)
-    if metric in ("terms", "cost_A", "cost_D", "casualties_A", "casualties_D", "money_A",
-                  "money_D", "revenue_A", "gap_start", "gap_at_talks"):
+    if metric in (
+        "terms",
+        "cost_A",
+        "cost_D",
+        "casualties_A",
+        "casualties_D",
+        "money_A",
+        "money_D",
+        "revenue_A",
+        "gap_start",
+        "gap_at_talks",
+    ):
         return per_draw(getattr(res, metric))
     return per_draw(res.trace(metric, month))
 
@@ -347,9 +363,14 @@ class ClaimResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "text": self.text, "statement": self.statement,
-            "holds_default": self.holds_default, "share_draws": self.share_draws,
-            "draws": self.draws, "values_default": self.values_default, "source": self.source,
+            "id": self.id,
+            "text": self.text,
+            "statement": self.statement,
+            "holds_default": self.holds_default,
+            "share_draws": self.share_draws,
+            "draws": self.draws,
+            "values_default": self.values_default,
+            "source": self.source,
         }
 
 
@@ -417,10 +438,25 @@ def check_claims(
         # Trace only the quantities and months the claims read (memory: draws x paths each).
         keys = tuple(sorted({m for m, _ in items if METRICS[m][1]}))
         months_traced = tuple(sorted({t for m, t in items if METRICS[m][1] and t is not None}))
-        res_default = simulate(spec, policy, horizon, default_paths, seed, trace=keys,
-                               trace_months=months_traced or None)
-        res_draws = simulate(spec, policy, horizon, draws * paths, seed, params=tiled,
-                             trace=keys, trace_months=months_traced or None)
+        res_default = simulate(
+            spec,
+            policy,
+            horizon,
+            default_paths,
+            seed,
+            trace=keys,
+            trace_months=months_traced or None,
+        )
+        res_draws = simulate(
+            spec,
+            policy,
+            horizon,
+            draws * paths,
+            seed,
+            params=tiled,
+            trace=keys,
+            trace_months=months_traced or None,
+        )
         for metric, month in items:
             default_vals[(metric, policy, month)] = metric_values(res_default, metric, month, 1)
             draw_vals[(metric, policy, month)] = metric_values(res_draws, metric, month, draws)
@@ -434,9 +470,16 @@ def check_claims(
             f"{m}({p}{'' if t is None else f', {t}'})": float(default_vals[(m, p, t)][0])
             for m, p, t in dict.fromkeys(calls(tree))
         }
-        out.append(ClaimResult(
-            id=claim.id, text=claim.text, statement=claim.statement, holds_default=holds,
-            share_draws=float(verdicts.mean()) if drawn else None, draws=draws if drawn else 0,
-            values_default=shown, source=claim.source,
-        ))
+        out.append(
+            ClaimResult(
+                id=claim.id,
+                text=claim.text,
+                statement=claim.statement,
+                holds_default=holds,
+                share_draws=float(verdicts.mean()) if drawn else None,
+                draws=draws if drawn else 0,
+                values_default=shown,
+                source=claim.source,
+            )
+        )
     return out

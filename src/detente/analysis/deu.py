@@ -65,45 +65,160 @@ from detente.scenario import io as scenario_io
 from detente.scenario.errors import NO_VALUE, ScenarioError
 
 NAMES: dict[str, str] = {
-    "com": "European Commission", "ep": "European Parliament", "at": "Austria",
-    "be": "Belgium", "bg": "Bulgaria", "hr": "Croatia", "cy": "Cyprus", "cz": "Czech Republic",
-    "dk": "Denmark", "ee": "Estonia", "fi": "Finland", "fr": "France", "de": "Germany",
-    "el": "Greece", "hu": "Hungary", "ie": "Ireland", "it": "Italy", "lv": "Latvia",
-    "lt": "Lithuania", "lu": "Luxembourg", "mt": "Malta", "nl": "Netherlands", "pl": "Poland",
-    "pt": "Portugal", "ro": "Romania", "si": "Slovenia", "sk": "Slovakia", "es": "Spain",
-    "se": "Sweden", "uk": "United Kingdom",
+    "com": "European Commission",
+    "ep": "European Parliament",
+    "at": "Austria",
+    "be": "Belgium",
+    "bg": "Bulgaria",
+    "hr": "Croatia",
+    "cy": "Cyprus",
+    "cz": "Czech Republic",
+    "dk": "Denmark",
+    "ee": "Estonia",
+    "fi": "Finland",
+    "fr": "France",
+    "de": "Germany",
+    "el": "Greece",
+    "hu": "Hungary",
+    "ie": "Ireland",
+    "it": "Italy",
+    "lv": "Latvia",
+    "lt": "Lithuania",
+    "lu": "Luxembourg",
+    "mt": "Malta",
+    "nl": "Netherlands",
+    "pl": "Poland",
+    "pt": "Portugal",
+    "ro": "Romania",
+    "si": "Slovenia",
+    "sk": "Slovakia",
+    "es": "Spain",
+    "se": "Sweden",
+    "uk": "United Kingdom",
 }
 # Codes the DEU files and other sources use for the same actor.
 ALIASES: dict[str, str] = {
-    "bu": "bg", "cr": "hr", "gr": "el", "gb": "uk", "ger": "de", "commission": "com",
-    "parl": "ep", "spa": "es", "swe": "se",
+    "bu": "bg",
+    "cr": "hr",
+    "gr": "el",
+    "gb": "uk",
+    "ger": "de",
+    "commission": "com",
+    "parl": "ep",
+    "spa": "es",
+    "swe": "se",
 }
 INSTITUTIONS = ("com", "ep")
 
 AMSTERDAM = {
-    "de": 10, "fr": 10, "it": 10, "uk": 10, "es": 8, "be": 5, "el": 5, "nl": 5, "pt": 5,
-    "at": 4, "se": 4, "dk": 3, "ie": 3, "fi": 3, "lu": 2,
+    "de": 10,
+    "fr": 10,
+    "it": 10,
+    "uk": 10,
+    "es": 8,
+    "be": 5,
+    "el": 5,
+    "nl": 5,
+    "pt": 5,
+    "at": 4,
+    "se": 4,
+    "dk": 3,
+    "ie": 3,
+    "fi": 3,
+    "lu": 2,
 }
 NICE = {
-    "de": 29, "fr": 29, "it": 29, "uk": 29, "es": 27, "pl": 27, "ro": 14, "nl": 13, "be": 12,
-    "cz": 12, "el": 12, "hu": 12, "pt": 12, "at": 10, "bg": 10, "se": 10, "dk": 7, "ie": 7,
-    "lt": 7, "sk": 7, "fi": 7, "hr": 7, "cy": 4, "ee": 4, "lv": 4, "lu": 4, "si": 4, "mt": 3,
+    "de": 29,
+    "fr": 29,
+    "it": 29,
+    "uk": 29,
+    "es": 27,
+    "pl": 27,
+    "ro": 14,
+    "nl": 13,
+    "be": 12,
+    "cz": 12,
+    "el": 12,
+    "hu": 12,
+    "pt": 12,
+    "at": 10,
+    "bg": 10,
+    "se": 10,
+    "dk": 7,
+    "ie": 7,
+    "lt": 7,
+    "sk": 7,
+    "fi": 7,
+    "hr": 7,
+    "cy": 4,
+    "ee": 4,
+    "lv": 4,
+    "lu": 4,
+    "si": 4,
+    "mt": 3,
 }
 # Each member state's share of the EU population (%), as the Council set them for qualified-majority
 # votes: for 2016 (EU-28; Council Decision (EU, Euratom) 2015/2393, Annex III of its Rules of
 # Procedure, total 508,940,955) and for 2025 (EU-27; Council decision of December 2024, total
 # 451,028,881); both as reported by Agence Europe, 9 Dec 2015 and 12 Dec 2024.
 POPULATION_SHARE_2016 = {
-    "de": 15.93, "fr": 13.04, "uk": 12.73, "it": 12.07, "es": 9.12, "pl": 7.47, "ro": 3.90,
-    "nl": 3.37, "be": 2.21, "el": 2.13, "cz": 2.05, "pt": 2.04, "hu": 1.94, "se": 1.92,
-    "at": 1.69, "bg": 1.42, "dk": 1.11, "fi": 1.08, "sk": 1.06, "ie": 0.91, "hr": 0.83,
-    "lt": 0.57, "si": 0.41, "lv": 0.39, "ee": 0.26, "cy": 0.17, "lu": 0.11, "mt": 0.08,
+    "de": 15.93,
+    "fr": 13.04,
+    "uk": 12.73,
+    "it": 12.07,
+    "es": 9.12,
+    "pl": 7.47,
+    "ro": 3.90,
+    "nl": 3.37,
+    "be": 2.21,
+    "el": 2.13,
+    "cz": 2.05,
+    "pt": 2.04,
+    "hu": 1.94,
+    "se": 1.92,
+    "at": 1.69,
+    "bg": 1.42,
+    "dk": 1.11,
+    "fi": 1.08,
+    "sk": 1.06,
+    "ie": 0.91,
+    "hr": 0.83,
+    "lt": 0.57,
+    "si": 0.41,
+    "lv": 0.39,
+    "ee": 0.26,
+    "cy": 0.17,
+    "lu": 0.11,
+    "mt": 0.08,
 }
 POPULATION_SHARE_2025 = {
-    "de": 18.49, "fr": 15.17, "it": 13.23, "es": 10.78, "pl": 8.33, "ro": 4.23, "nl": 4.01,
-    "be": 2.62, "cz": 2.42, "pt": 2.36, "se": 2.34, "el": 2.31, "hu": 2.13, "at": 2.02,
-    "bg": 1.43, "dk": 1.32, "fi": 1.25, "sk": 1.21, "ie": 1.19, "hr": 0.86, "lt": 0.64,
-    "si": 0.47, "lv": 0.42, "ee": 0.30, "cy": 0.21, "lu": 0.15, "mt": 0.12,
+    "de": 18.49,
+    "fr": 15.17,
+    "it": 13.23,
+    "es": 10.78,
+    "pl": 8.33,
+    "ro": 4.23,
+    "nl": 4.01,
+    "be": 2.62,
+    "cz": 2.42,
+    "pt": 2.36,
+    "se": 2.34,
+    "el": 2.31,
+    "hu": 2.13,
+    "at": 2.02,
+    "bg": 1.43,
+    "dk": 1.32,
+    "fi": 1.25,
+    "sk": 1.21,
+    "ie": 1.19,
+    "hr": 0.86,
+    "lt": 0.64,
+    "si": 0.47,
+    "lv": 0.42,
+    "ee": 0.30,
+    "cy": 0.21,
+    "lu": 0.15,
+    "mt": 0.12,
 }
 NICE_FROM = dt.date(2004, 5, 1)
 DOUBLE_MAJORITY_FROM = dt.date(2014, 11, 1)
@@ -170,8 +285,9 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(name, "", NO_VALUE, "is a directory, not a DEU data file")
     size = path.stat().st_size
     if size > scenario_io.MAX_FILE_BYTES:
-        raise ScenarioError(name, "", NO_VALUE, f"is {size} bytes; the limit is "
-                            f"{scenario_io.MAX_FILE_BYTES}")
+        raise ScenarioError(
+            name, "", NO_VALUE, f"is {size} bytes; the limit is {scenario_io.MAX_FILE_BYTES}"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise ScenarioError(name, "", NO_VALUE, "the file is empty")
@@ -190,7 +306,9 @@ def _cell(raw: str, file: str, row: int, column: str) -> float | None:
         value = float(text.replace(",", "."))
     except ValueError:
         raise ScenarioError(
-            file, f"row {row}, column {column}", raw,
+            file,
+            f"row {row}, column {column}",
+            raw,
             "must be a number on 0-100, or a missing-value code (blank, NA, 999 or another "
             "number outside 0-100)",
         ) from None
@@ -218,13 +336,15 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
     text = _read_text(path)
     first = text.splitlines()[0] if text.splitlines() else ""
     if ";" not in first:
-        raise ScenarioError(file, "row 1", first[:40], "the header must be semicolon-separated "
-                            "(the DEU III format)")
+        raise ScenarioError(
+            file, "row 1", first[:40], "the header must be semicolon-separated (the DEU III format)"
+        )
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     except csv.Error as exc:  # a lone carriage return in a cell, a cell over 128 KiB, ...
-        raise ScenarioError(file, "", NO_VALUE, f"is not valid semicolon-separated text: {exc}"
-                            ) from None
+        raise ScenarioError(
+            file, "", NO_VALUE, f"is not valid semicolon-separated text: {exc}"
+        ) from None
     header = [h.strip().lower() for h in rows[0]]
     col = {h: j for j, h in enumerate(header)}
     if "out" not in col:
@@ -235,13 +355,19 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
             code = ALIASES.get(h[1:], h[1:])
             actors.append((code, col[h], col["s" + h[1:]], h))
     if len(actors) < MIN_ACTORS:
-        raise ScenarioError(file, "row 1", NO_VALUE, "needs position/salience column pairs "
-                            "p<actor>;s<actor> for at least two actors")
+        raise ScenarioError(
+            file,
+            "row 1",
+            NO_VALUE,
+            "needs position/salience column pairs p<actor>;s<actor> for at least two actors",
+        )
     if weights == "council":
         for code, _, _, h in actors:
             if code not in INSTITUTIONS and code not in NICE:
                 raise ScenarioError(
-                    file, f"row 1, column {h}", h,
+                    file,
+                    f"row 1, column {h}",
+                    h,
                     f"actor code {code!r} has no known Council weight; use --weights equal",
                 )
     data = DeuData(path=file, cases=[], weights=weights)
@@ -252,13 +378,18 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
         while len(cells) > len(header) and not cells[-1].strip():
             cells = cells[:-1]  # trailing empty cells (a spreadsheet's trailing ';')
         if len(cells) != len(header):
-            raise ScenarioError(file, f"row {r}", NO_VALUE,
-                                f"has {len(cells)} cells; the header has {len(header)}")
-        get = (lambda name, _c=cells: _c[col[name]] if name in col else "")  # noqa: E731
+            raise ScenarioError(
+                file, f"row {r}", NO_VALUE, f"has {len(cells)} cells; the header has {len(header)}"
+            )
+        get = lambda name, _c=cells: _c[col[name]] if name in col else ""  # noqa: E731
         number = get("isnr").strip() or str(r)
         if number in seen:
-            raise ScenarioError(file, f"row {r}, column isnr", number,
-                                f"duplicates row {seen[number]}: issue numbers must be unique")
+            raise ScenarioError(
+                file,
+                f"row {r}, column isnr",
+                number,
+                f"duplicates row {seen[number]}: issue numbers must be unique",
+            )
         seen[number] = r
         outcome = _cell(get("out"), file, r, "out")
         ref = _cell(get("rp"), file, r, "rp") if "rp" in col else None
@@ -284,14 +415,23 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
         else:
             rule, caps = "equal", {c: 1.0 for c, _, _ in placed}
         data.rules[rule] = data.rules.get(rule, 0) + 1
-        data.cases.append(_case(file, r, number, get("prname").strip(), placed, caps, ref,
-                                outcome, rule, date))
+        data.cases.append(
+            _case(file, r, number, get("prname").strip(), placed, caps, ref, outcome, rule, date)
+        )
     return data
 
 
 def _case(
-    file: str, row: int, number: str, proposal: str, placed: list[tuple[str, float, float]],
-    caps: dict[str, float], ref: float | None, outcome: float, rule: str, date: dt.date | None,
+    file: str,
+    row: int,
+    number: str,
+    proposal: str,
+    placed: list[tuple[str, float, float]],
+    caps: dict[str, float],
+    ref: float | None,
+    outcome: float,
+    rule: str,
+    date: dt.date | None,
 ) -> Case:
     issue_id = "issue"
     title = f"DEU issue {number}" + (f": {proposal[:200]}" if proposal else "")
@@ -300,22 +440,30 @@ def _case(
             "id": f"deu-{_slug(number)}",
             "title": title,
             "date": None if date is None else date.isoformat(),
-            "sources": [{
-                "title": "DEU III (Arregui & Perarnaud 2021), CC BY 4.0",
-                "url": "https://doi.org/10.34810/data53",
-                "note": f"{file}, row {row}; capabilities: {rule}",
-            }],
+            "sources": [
+                {
+                    "title": "DEU III (Arregui & Perarnaud 2021), CC BY 4.0",
+                    "url": "https://doi.org/10.34810/data53",
+                    "note": f"{file}, row {row}; capabilities: {rule}",
+                }
+            ],
         },
-        "issues": [{"id": issue_id, "name": f"DEU issue {number}", "scale": {"low": 0,
-                    "high": 100}} | ({"reference": ref} if ref is not None else {})],
+        "issues": [
+            {"id": issue_id, "name": f"DEU issue {number}", "scale": {"low": 0, "high": 100}}
+            | ({"reference": ref} if ref is not None else {})
+        ],
         "actors": [
-            {"id": code, "name": NAMES.get(code, code.upper()), "capability": caps[code],
-             "positions": {issue_id: pos}, "saliences": {issue_id: sal / 100.0}}
+            {
+                "id": code,
+                "name": NAMES.get(code, code.upper()),
+                "capability": caps[code],
+                "positions": {issue_id: pos},
+                "saliences": {issue_id: sal / 100.0},
+            }
             for code, pos, sal in placed
         ],
         "outcomes": {issue_id: {"value": outcome, "source": f"DEU III 'out', row {row}"}},
     }
     doc["meta"] = {k: v for k, v in doc["meta"].items() if v is not None}
     scenario = scenario_io.from_data(doc, f"{file}, row {row}")
-    return Case(id=doc["meta"]["id"], title=title, scenario=scenario,
-                origin=f"{file}, row {row}")
+    return Case(id=doc["meta"]["id"], title=title, scenario=scenario, origin=f"{file}, row {row}")

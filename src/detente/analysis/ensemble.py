@@ -48,8 +48,9 @@ def fit_weights(forecasts: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     a_ub = sparse.bmat([[sparse.csr_matrix(f), -eye], [sparse.csr_matrix(-f), -eye]], format="csr")
     b_ub = np.concatenate([y, -y])
     a_eq = np.concatenate([np.ones(m), np.zeros(n)])[None, :]
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0],
-                  bounds=[(0, None)] * (m + n), method="highs")
+    res = linprog(
+        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=[(0, None)] * (m + n), method="highs"
+    )
     if not res.success:  # pragma: no cover - the LP is always feasible and bounded
         return np.full(m, 1.0 / m)
     w = np.clip(res.x[:m], 0.0, None)
@@ -105,8 +106,9 @@ class EnsembleResult:
     @property
     def mean_weights(self) -> dict[str, float]:
         """Each model's weight averaged over the folds (descriptive, not a score)."""
-        return {m: float(w) for m, w in zip(self.models, self.fold_weights.mean(axis=0),
-                                             strict=True)}
+        return {
+            m: float(w) for m, w in zip(self.models, self.fold_weights.mean(axis=0), strict=True)
+        }
 
     def to_json(self) -> dict[str, Any]:
         """Stable keys: method, models, mean_weights, folds[{case, weights{model: w}}]."""
@@ -123,15 +125,19 @@ class EnsembleResult:
 
 
 def loo_ensemble(
-    rows: pd.DataFrame, case_ids: Sequence[str], name: str = "ensemble (LOO)",
-    min_cases: int = MIN_CASES, loss: str = "squared",
+    rows: pd.DataFrame,
+    case_ids: Sequence[str],
+    name: str = "ensemble (LOO)",
+    min_cases: int = MIN_CASES,
+    loss: str = "squared",
 ) -> EnsembleResult | None:
     """The leave-one-out ensemble over the models that forecast every item; None when there are
     fewer than ``min_cases`` cases or fewer than two such models."""
     if len(case_ids) < min_cases or rows.empty:
         return None
-    wide = rows.pivot_table(index=["case", "issue"], columns="model", values="forecast",
-                            aggfunc="first", dropna=False)
+    wide = rows.pivot_table(
+        index=["case", "issue"], columns="model", values="forecast", aggfunc="first", dropna=False
+    )
     # dropna=False builds every case x issue combination; keep only the issues that exist.
     real = pd.MultiIndex.from_frame(rows[["case", "issue"]].drop_duplicates())
     wide = wide.reindex(real)
@@ -164,12 +170,22 @@ def loo_ensemble(
     err = np.abs(forecast - items.outcome.to_numpy())
     out = pd.DataFrame(
         {
-            "case": item_case, "issue": [i for _, i in wide.index], "model": name,
-            "forecast": forecast, "outcome": items.outcome.to_numpy(), "low": low,
-            "high": high, "error": err, "scaled_error": 100.0 * err / width,
-            "p05": np.nan, "p25": np.nan, "p75": np.nan, "p95": np.nan,
+            "case": item_case,
+            "issue": [i for _, i in wide.index],
+            "model": name,
+            "forecast": forecast,
+            "outcome": items.outcome.to_numpy(),
+            "low": low,
+            "high": high,
+            "error": err,
+            "scaled_error": 100.0 * err / width,
+            "p05": np.nan,
+            "p25": np.nan,
+            "p75": np.nan,
+            "p95": np.nan,
             "note": "held out: weights fitted on the other cases",
         }
     )
-    return EnsembleResult(models=complete, case_ids=list(case_ids), loss=loss, fold_weights=folds,
-                          rows=out)
+    return EnsembleResult(
+        models=complete, case_ids=list(case_ids), loss=loss, fold_weights=folds, rows=out
+    )

@@ -218,7 +218,8 @@ def _merge(data: dict[str, Any], spec: InterventionSpec) -> None:
         coalition["saliences"][i] = _combined(sal, caps, sal_e)
         coalition["saliences"][i]["value"] = min(max(coalition["saliences"][i]["value"], 0.0), 1.0)
         coalition["positions"][i] = _combined(
-            [float(e["value"]) for e in pos_e], [c * s for c, s in zip(caps, sal, strict=True)],
+            [float(e["value"]) for e in pos_e],
+            [c * s for c, s in zip(caps, sal, strict=True)],
             pos_e,
         )
     first = min(data["actors"].index(m) for m in members)
@@ -236,8 +237,12 @@ def _add(data: dict[str, Any], spec: InterventionSpec) -> None:
 
 
 _APPLY = {
-    "set": _set_shift_scale, "shift": _set_shift_scale, "scale": _set_shift_scale,
-    "remove": _remove, "merge": _merge, "add": _add,
+    "set": _set_shift_scale,
+    "shift": _set_shift_scale,
+    "scale": _set_shift_scale,
+    "remove": _remove,
+    "merge": _merge,
+    "add": _add,
 }
 
 
@@ -278,11 +283,14 @@ def _concat(parts: list[BargainingInput]) -> BargainingInput:
         np.concatenate([p.positions for p in parts]),
         np.concatenate([p.saliences for p in parts]),
         np.concatenate([p.capabilities for p in parts]),
-        first.scale_low, first.scale_high,
+        first.scale_low,
+        first.scale_high,
         # Reference points per draw when any part has them; else the one shared reference.
         np.concatenate([p.reference_batch() for p in parts])
-        if any(p.reference.ndim == 2 for p in parts) else first.reference,
-        first.actor_ids, first.issue_ids,
+        if any(p.reference.ndim == 2 for p in parts)
+        else first.reference,
+        first.actor_ids,
+        first.issue_ids,
     )
 
 
@@ -345,8 +353,10 @@ class WhatIf:
             b, n = self.base_forecasts[m], self.new_forecasts[m]
             for k, issue in enumerate(self.base.issue_ids):
                 row: dict[str, Any] = {
-                    "model": m, "issue": issue,
-                    "base": float(np.median(b[:, k])), "whatif": float(np.median(n[:, k])),
+                    "model": m,
+                    "issue": issue,
+                    "base": float(np.median(b[:, k])),
+                    "whatif": float(np.median(n[:, k])),
                 }
                 row["change"] = row["whatif"] - row["base"]
                 if self.draws > 1:
@@ -388,7 +398,7 @@ def whatif(
     items = list(interventions) if interventions else list(scenario.interventions)
     if not items:
         raise DetenteError(
-            "no interventions: give --do \"...\" (e.g. --do \"shift USA.position.sanctions -20\") "
+            'no interventions: give --do "..." (e.g. --do "shift USA.position.sanctions -20") '
             "or list them under 'interventions:' in the scenario"
         )
     if not isinstance(draws, int) or draws < 1:
@@ -419,12 +429,22 @@ def whatif(
         else:
             base_f[m] = get_model(m)(to_arrays(base_sc), **p).forecast
             new_f[m] = get_model(m)(to_arrays(applied.scenario), **p).forecast
-    return WhatIf(base_sc, applied, tuple(models), base_f, new_f, draws,
-                  entropy if draws > 1 else None, ths, war_rows)
+    return WhatIf(
+        base_sc,
+        applied,
+        tuple(models),
+        base_f,
+        new_f,
+        draws,
+        entropy if draws > 1 else None,
+        ths,
+        war_rows,
+    )
 
 
-def _war_whatif(base: Scenario, applied: Applied, *, paths: int, seed: int,
-                months: int = 24) -> list[dict[str, Any]]:
+def _war_whatif(
+    base: Scenario, applied: Applied, *, paths: int, seed: int, months: int = 24
+) -> list[dict[str, Any]]:
     # The war model under the status quo vs under the last ``policy`` intervention (its key=value
     # settings override the war parameters the mix refers to); both on the same parameter draws
     # and path seed (common random numbers), so the change is the policy's, not noise.
@@ -445,18 +465,35 @@ def _war_whatif(base: Scenario, applied: Applied, *, paths: int, seed: int,
     drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
     base_res = simulate(base, "status-quo", months=months, paths=paths, seed=seed, params=drawn)
     new_sc = applied.scenario if applied.scenario.war is not None else base
-    new_res = simulate(new_sc, policy, months=months, paths=paths, seed=seed,
-                       params={**drawn, **overrides}, levers=levers or None)
+    new_res = simulate(
+        new_sc,
+        policy,
+        months=months,
+        paths=paths,
+        seed=seed,
+        params={**drawn, **overrides},
+        levers=levers or None,
+    )
     rows = []
     for label, fn in (
         ("P(talks within 12 months)", lambda r: float(r.p_talks_by()[11])),
         ("P(talks within 24 months)", lambda r: float(r.p_talks_by()[23])),
-        ("terms at talks (median)", lambda r: float(np.nanmedian(r.terms))
-         if np.isfinite(r.terms).any() else float("nan")),
+        (
+            "terms at talks (median)",
+            lambda r: float(np.nanmedian(r.terms)) if np.isfinite(r.terms).any() else float("nan"),
+        ),
     ):
         b, n = fn(base_res), fn(new_res)
-        rows.append({"model": "war", "issue": label, "base": b, "whatif": n, "change": n - b,
-                     "policy": policy})
+        rows.append(
+            {
+                "model": "war",
+                "issue": label,
+                "base": b,
+                "whatif": n,
+                "change": n - b,
+                "policy": policy,
+            }
+        )
     return rows
 
 
@@ -474,8 +511,12 @@ class LeverAxis:
     values: tuple[float, ...]
 
     def intervention(self, value: float) -> InterventionSpec:
-        return InterventionSpec(op=self.op, target=self.target, value=value,  # type: ignore[arg-type]
-                                text=f"{self.op} {self.target} {value:g}")
+        return InterventionSpec(
+            op=self.op,
+            target=self.target,
+            value=value,  # type: ignore[arg-type]
+            text=f"{self.op} {self.target} {value:g}",
+        )
 
 
 def parse_lever_axis(text: str) -> LeverAxis:
@@ -564,10 +605,25 @@ def sweep(
         for idx in np.ndindex(*shape)
     ]
     entropy = resolve_seed(seed) if draws > 1 else 0
-    f = forecast_variants(variants, base, model, draws=draws, seed=entropy, params=params,
-                          runner=runner, label=f"sweep: {len(variants)} points")
-    return Sweep(levers, scenario.issue_ids, model, f.reshape(*shape, f.shape[1], f.shape[2]),
-                 f.shape[1], entropy if draws > 1 else None, ths)
+    f = forecast_variants(
+        variants,
+        base,
+        model,
+        draws=draws,
+        seed=entropy,
+        params=params,
+        runner=runner,
+        label=f"sweep: {len(variants)} points",
+    )
+    return Sweep(
+        levers,
+        scenario.issue_ids,
+        model,
+        f.reshape(*shape, f.shape[1], f.shape[2]),
+        f.shape[1],
+        entropy if draws > 1 else None,
+        ths,
+    )
 
 
 # ---- the smallest lever ----------------------------------------------------------------------
@@ -585,8 +641,9 @@ class LeverCandidate:
 
     def intervention(self, delta: float) -> InterventionSpec:
         d = self.direction * delta
-        return InterventionSpec(op="shift", target=self.target, value=d,
-                                text=f"shift {self.target} {d:+g}")
+        return InterventionSpec(
+            op="shift", target=self.target, value=d, text=f"shift {self.target} {d:+g}"
+        )
 
 
 @dataclass
@@ -607,10 +664,16 @@ class LeverResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "actor": self.actor, "target": str(self.target), "probability": self.probability,
-            "model": self.model, "draws": self.draws, "seed": self.seed,
-            "base_probability": self.base_probability, "best": self.best,
-            "candidates": self.candidates, "variants": self.variants,
+            "actor": self.actor,
+            "target": str(self.target),
+            "probability": self.probability,
+            "model": self.model,
+            "draws": self.draws,
+            "seed": self.seed,
+            "base_probability": self.base_probability,
+            "best": self.best,
+            "candidates": self.candidates,
+            "variants": self.variants,
         }
 
 
@@ -629,8 +692,9 @@ def lever_candidates(scenario: Scenario, actor_id: str) -> list[LeverCandidate]:
         width = s.high - s.low
         v = actor.positions[issue.id].value
         for d, room in ((-1, v - s.low), (1, s.high - v)):
-            out.append(LeverCandidate(f"{actor_id}.position.{issue.id}", "position", d, room,
-                                      1.0 / width))
+            out.append(
+                LeverCandidate(f"{actor_id}.position.{issue.id}", "position", d, room, 1.0 / width)
+            )
     for issue in scenario.issues:
         v = actor.saliences[issue.id].value
         for d, room in ((-1, v), (1, 1.0 - v)):
@@ -683,8 +747,13 @@ def smallest_lever(
     def prob(f: np.ndarray) -> np.ndarray:  # (V, draws, K) -> (V,)
         return th.test(f[:, :, k]).mean(axis=1)
 
-    base_p = float(prob(forecast_variants([base], base, model, draws=n_draws, seed=entropy,
-                                          params=params, runner=runner))[0])
+    base_p = float(
+        prob(
+            forecast_variants(
+                [base], base, model, draws=n_draws, seed=entropy, params=params, runner=runner
+            )
+        )[0]
+    )
     lo = np.zeros(len(cands))
     hi = np.array([c.max_delta for c in cands])
     found = np.full(len(cands), np.nan)
@@ -701,11 +770,20 @@ def smallest_lever(
         deltas = lo[idx, None] + steps[None, :] * (hi[idx] - lo[idx])[:, None]  # (C, G)
         variants = [
             apply_interventions(base, [cands[c].intervention(float(d))]).scenario
-            for c, row in zip(idx, deltas, strict=True) for d in row
+            for c, row in zip(idx, deltas, strict=True)
+            for d in row
         ]
         n_variants += len(variants)
-        f = forecast_variants(variants, base, model, draws=n_draws, seed=entropy, params=params,
-                              runner=runner, label=f"lever search: {len(variants)} variants")
+        f = forecast_variants(
+            variants,
+            base,
+            model,
+            draws=n_draws,
+            seed=entropy,
+            params=params,
+            runner=runner,
+            label=f"lever search: {len(variants)} variants",
+        )
         p = prob(f).reshape(idx.size, grid)
         for j, c in enumerate(idx):
             ok = np.flatnonzero(p[j] >= probability)
@@ -723,14 +801,37 @@ def smallest_lever(
         if np.isnan(found[c]):
             continue
         delta = cand.direction * float(found[c])
-        rows.append({
-            "intervention": f"shift {cand.target} {delta:+.6g}",
-            "target": cand.target, "kind": cand.kind, "change": delta,
-            "cost": abs(delta) * cand.unit_cost, "probability": float(found_p[c]),
-        })
+        rows.append(
+            {
+                "intervention": f"shift {cand.target} {delta:+.6g}",
+                "target": cand.target,
+                "kind": cand.kind,
+                "change": delta,
+                "cost": abs(delta) * cand.unit_cost,
+                "probability": float(found_p[c]),
+            }
+        )
     rows.sort(key=lambda r: r["cost"])
     if base_p >= probability:
-        rows = [{"intervention": "none needed", "target": None, "kind": None, "change": 0.0,
-                 "cost": 0.0, "probability": base_p}]
-    return LeverResult(actor, th, probability, model, n_draws, entropy if n_draws > 1 else None,
-                       base_p, rows[0] if rows else None, rows, n_variants)
+        rows = [
+            {
+                "intervention": "none needed",
+                "target": None,
+                "kind": None,
+                "change": 0.0,
+                "cost": 0.0,
+                "probability": base_p,
+            }
+        ]
+    return LeverResult(
+        actor,
+        th,
+        probability,
+        model,
+        n_draws,
+        entropy if n_draws > 1 else None,
+        base_p,
+        rows[0] if rows else None,
+        rows,
+        n_variants,
+    )

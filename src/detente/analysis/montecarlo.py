@@ -185,7 +185,10 @@ class MonteCarloResult:
             "issues": issues,
             "thresholds": [
                 {
-                    "threshold": str(t), "issue": t.issue, "op": t.op, "value": t.value,
+                    "threshold": str(t),
+                    "issue": t.issue,
+                    "op": t.op,
+                    "value": t.value,
                     "probability": self.probability(t),
                 }
                 for t in self.thresholds

@@ -73,8 +73,10 @@ class SensitivityResult:
                 name: {
                     "variance": self.variance.get(name),
                     "indices": [
-                        {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                         for k, v in row.items()}
+                        {
+                            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                            for k, v in row.items()
+                        }
                         for row in frame.to_dict(orient="records")
                     ],
                 }
@@ -99,7 +101,9 @@ BY = ("input", "actor", "kind")
 
 def _problem(names: tuple[str, ...], groups: list[str] | None = None) -> dict[str, Any]:
     problem: dict[str, Any] = {
-        "num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)
+        "num_vars": len(names),
+        "names": list(names),
+        "bounds": [[0.0, 1.0]] * len(names),
     }
     if groups is not None:
         problem["groups"] = list(groups)
@@ -160,7 +164,11 @@ def saltelli_units(d: int, n: int, seed: int, groups: list[str] | None = None) -
 
 
 def analyse(
-    method: str, names: tuple[str, ...], x: np.ndarray, y: np.ndarray, seed: int,
+    method: str,
+    names: tuple[str, ...],
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
     groups: list[str] | None = None,
 ) -> tuple[pd.DataFrame, float]:
     """The indices of one output ``y`` (rows,) as a frame, and the output's variance. With
@@ -173,21 +181,34 @@ def analyse(
 
         if var <= 0.0:
             zeros = np.zeros(len(names))
-            frame = pd.DataFrame({"name": names, "S1": zeros, "S1_conf": zeros, "ST": zeros,
-                                  "ST_conf": zeros})
+            frame = pd.DataFrame(
+                {"name": names, "S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
+            )
             return frame, var
         si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
-        frame = pd.DataFrame({"name": names, "S1": si["S1"], "S1_conf": si["S1_conf"],
-                              "ST": si["ST"], "ST_conf": si["ST_conf"]})
+        frame = pd.DataFrame(
+            {
+                "name": names,
+                "S1": si["S1"],
+                "S1_conf": si["S1_conf"],
+                "ST": si["ST"],
+                "ST_conf": si["ST_conf"],
+            }
+        )
         return frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True), var
     from SALib.analyze import morris as morris_analyze
 
     si = morris_analyze.analyze(problem, x, y, num_levels=MORRIS_LEVELS, seed=seed)
     mu = si["mu"] if groups is None else np.full(len(names), np.nan)  # not defined for groups
-    frame = pd.DataFrame({"name": names, "mu_star": np.asarray(si["mu_star"], dtype=float),
-                          "mu_star_conf": np.asarray(si["mu_star_conf"], dtype=float),
-                          "mu": np.asarray(mu, dtype=float),
-                          "sigma": np.asarray(si["sigma"], dtype=float)})
+    frame = pd.DataFrame(
+        {
+            "name": names,
+            "mu_star": np.asarray(si["mu_star"], dtype=float),
+            "mu_star_conf": np.asarray(si["mu_star_conf"], dtype=float),
+            "mu": np.asarray(mu, dtype=float),
+            "sigma": np.asarray(si["sigma"], dtype=float),
+        }
+    )
     return frame.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True), var
 
 
@@ -229,15 +250,21 @@ def sensitivity(
     if by not in BY:
         raise DetenteError(f"unknown grouping {by!r}; group by one of: {', '.join(BY)}")
     if model == "war":
-        return war_sensitivity(scenario, method=method, n=n, seed=seed, runner=runner,
-                               months=months, paths=paths, policy=policy)
+        return war_sensitivity(
+            scenario,
+            method=method,
+            n=n,
+            seed=seed,
+            runner=runner,
+            months=months,
+            paths=paths,
+            policy=policy,
+        )
     spec = get_model(model)
     spec.resolve(params)
     n = _check(method, n, model)
     if issue is not None and issue not in scenario.issue_ids:
-        raise DetenteError(
-            f"no issue {issue!r}; the issues are: {', '.join(scenario.issue_ids)}"
-        )
+        raise DetenteError(f"no issue {issue!r}; the issues are: {', '.join(scenario.issue_ids)}")
     table = param_table(scenario)
     if table.size == 0:
         raise DetenteError(
@@ -303,8 +330,9 @@ def war_sensitivity(
     u = _units_for_model(method, x)
     rows_per_task = max(1, 262_144 // max(paths, 1))
     tasks = [
-        warlink.WarTask(scenario, table, u[a : a + rows_per_task], months, paths, entropy, a,
-                        policy)
+        warlink.WarTask(
+            scenario, table, u[a : a + rows_per_task], months, paths, entropy, a, policy
+        )
         for a in range(0, u.shape[0], rows_per_task)
     ]
     parts = (runner or SerialRunner()).map(

@@ -78,8 +78,15 @@ class ParamTable:
         index = {n: j for j, n in enumerate(self.names)}
         idx = np.array([index[n] for n in names], dtype=int)
         return ParamTable(
-            tuple(names), self.kind[idx], self.actor[idx], self.issue[idx], self.dist[idx],
-            self.mu[idx], self.sd[idx], self.lo[idx], self.hi[idx],
+            tuple(names),
+            self.kind[idx],
+            self.actor[idx],
+            self.issue[idx],
+            self.dist[idx],
+            self.mu[idx],
+            self.sd[idx],
+            self.lo[idx],
+            self.hi[idx],
         )
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
@@ -115,23 +122,31 @@ def param_table(scenario: Scenario) -> ParamTable:
             pos = actor.positions[issue.id]
             if pos.uncertain:
                 rows.append(
-                    (f"{actor.id}.position.{issue.id}", 0, n, k,
-                     *_spec(pos, issue.scale.low, issue.scale.high))
+                    (
+                        f"{actor.id}.position.{issue.id}",
+                        0,
+                        n,
+                        k,
+                        *_spec(pos, issue.scale.low, issue.scale.high),
+                    )
                 )
         for k, issue in enumerate(scenario.issues):
             sal = actor.saliences[issue.id]
             if sal.uncertain:
                 rows.append((f"{actor.id}.salience.{issue.id}", 1, n, k, *_spec(sal, 0.0, 1.0)))
         if actor.capability.uncertain:
-            rows.append(
-                (f"{actor.id}.capability", 2, n, -1, *_spec(actor.capability, 0.0, np.inf))
-            )
+            rows.append((f"{actor.id}.capability", 2, n, -1, *_spec(actor.capability, 0.0, np.inf)))
     for k, issue in enumerate(scenario.issues):
         ref = issue.reference
         if ref is not None and ref.uncertain:
             rows.append(
-                (f"{REFERENCE_OWNER}.reference.{issue.id}", 3, -1, k,
-                 *_spec(ref, issue.scale.low, issue.scale.high))
+                (
+                    f"{REFERENCE_OWNER}.reference.{issue.id}",
+                    3,
+                    -1,
+                    k,
+                    *_spec(ref, issue.scale.low, issue.scale.high),
+                )
             )
     cols = list(zip(*rows, strict=True)) if rows else [()] * 9
     return ParamTable(
@@ -230,5 +245,12 @@ def inputs_from_values(
         ref = np.repeat(base.reference_batch()[:1], b, axis=0)
         ref[:, table.issue[cols]] = values[:, cols]
     return BargainingInput(
-        pos, sal, cap, base.scale_low, base.scale_high, ref, base.actor_ids, base.issue_ids,
+        pos,
+        sal,
+        cap,
+        base.scale_low,
+        base.scale_high,
+        ref,
+        base.actor_ids,
+        base.issue_ids,
     )

@@ -83,7 +83,13 @@ def p_talks(task: WarTask) -> np.ndarray:
     values = task.table.from_unit(task.units)
     params = {name: np.repeat(v, task.paths) for name, v in values.items()}
     seed = np.random.SeedSequence(task.entropy, spawn_key=(task.first_row,))
-    res = simulate(task.scenario, task.policy or "status-quo", months=task.months,
-                   paths=rows * task.paths, seed=seed, params=params)
+    res = simulate(
+        task.scenario,
+        task.policy or "status-quo",
+        months=task.months,
+        paths=rows * task.paths,
+        seed=seed,
+        params=params,
+    )
     talks = res.talks_month.reshape(rows, task.paths)
     return ((talks > 0) & (talks <= task.months)).mean(axis=1)

@@ -39,75 +39,96 @@ from detente.scenario.errors import DetenteError
 
 PARAMS: tuple[Param, ...] = (
     Param(
-        "q", 1.0,
+        "q",
+        1.0,
         "Q: probability each actor assigns to the status quo persisting when not challenged. "
         "Scholz et al. reproduce BDM (1994) with Q = 1.0 (then T and mu drop out).",
-        low=0.0, high=1.0,
+        low=0.0,
+        high=1.0,
     ),
     Param(
-        "t", 1.0,
+        "t",
+        1.0,
         "T: probability that, absent a challenge, a change of the status quo is for the better "
         "(weighs U_b against U_w; matters only when q < 1).",
-        low=0.0, high=1.0,
+        low=0.0,
+        high=1.0,
     ),
     Param(
-        "rounds", 8,
+        "rounds",
+        8,
         "rounds of offers to run (Scholz et al.'s Table 2 shows 8; the model need not converge, "
         "so the forecast depends on this)",
-        kind="int", low=0, high=1000,
+        kind="int",
+        low=0,
+        high=1000,
     ),
     Param(
-        "offer_rule", "scholz",
+        "offer_rule",
+        "scholz",
         "which offer an actor accepts: 'scholz' (Scholz's code: a confrontation it loses first, "
         "nearest one; else the compromise with the lowest weighted position "
         "(|E_ij| x_i + |E_ji| x_j)/(|E_ij| + |E_ji|); else the nearest capitulation) or "
         "'closest' (the paper's text and BDM: whatever offer moves it least)",
-        kind="choice", choices=("scholz", "closest"),
+        kind="choice",
+        choices=("scholz", "closest"),
     ),
     Param(
-        "risk_superscripts", "actors",
+        "risk_superscripts",
+        "actors",
         "what the max and min superscripts of the security sum in the risk formula range over: "
         "'actors' (Scholz's reading: every actor's sum_j E(U_j,actor)) or 'positions' (BDM "
         "1985's: actor i's own sum if it stood at each position now held by an actor). Every r "
         "is reset to 1 before this step (appendix step 2), so whose perspective the sums take, "
         "E^i or E^j, makes no difference; only the range of max and min is open",
-        kind="choice", choices=("actors", "positions"),
+        kind="choice",
+        choices=("actors", "positions"),
     ),
     Param(
-        "compromise_sign", "gain_exceeds_loss",
+        "compromise_sign",
+        "gain_exceeds_loss",
         "when j's challenge to i (E^i(U_ji) > 0 > E^i(U_ij)) is a compromise rather than a "
         "capitulation; Scholz et al.'s text and their Figure 6 state this condition with "
         "opposite signs. 'gain_exceeds_loss': compromise when E^i(U_ji) > |E^i(U_ij)|, i moves "
         "the fraction |E^i(U_ij)|/E^i(U_ji) toward x_j (reproduces Table 2); "
         "'loss_exceeds_gain': compromise when |E^i(U_ij)| > E^i(U_ji), fraction "
         "E^i(U_ji)/|E^i(U_ij)|; otherwise i capitulates to x_j",
-        kind="choice", choices=("gain_exceeds_loss", "loss_exceeds_gain"),
+        kind="choice",
+        choices=("gain_exceeds_loss", "loss_exceeds_gain"),
     ),
     Param(
-        "prob_denominator", "all",
+        "prob_denominator",
+        "all",
         "denominator of the win probability P_ij = sum_k max(0, v^k_ij) / D: 'pair' (the "
         "paper's formula, D = sum_k |v^k_ij|, so P_ij + P_ji = 1) or 'all' (Scholz's code, "
         "D = sum_k sum_a sum_b |v^k_ab| over every pair of actors; reproduces Table 2)",
-        kind="choice", choices=("all", "pair"),
+        kind="choice",
+        choices=("all", "pair"),
     ),
     Param(
-        "position_range", "positions",
+        "position_range",
+        "positions",
         "the range |x_max - x_min| that normalises distances: 'positions' (of the input "
         "positions, per draw and issue, as in the paper) or 'scale' (the issue's scale ends)",
-        kind="choice", choices=("positions", "scale"),
+        kind="choice",
+        choices=("positions", "scale"),
     ),
     Param(
-        "engine", "auto",
+        "engine",
+        "auto",
         "how rounds are computed, same results up to rounding: 'numpy' (pairwise arrays over "
         "the whole batch), 'numba' (compiled loops, one draw per thread, several times faster) "
         "or 'auto' (numba when installed; risk_superscripts='positions' always uses numpy)",
-        kind="choice", choices=("auto", "numpy", "numba"),
+        kind="choice",
+        choices=("auto", "numpy", "numba"),
     ),
     Param(
-        "forecast", "median",
+        "forecast",
+        "median",
         "the forecast: the final round's 'median' voter position (BDM's forecast; the "
         "capability x salience weighted median) or its weighted 'mean' position",
-        kind="choice", choices=("median", "mean"),
+        kind="choice",
+        choices=("median", "mean"),
     ),
 )
 
@@ -157,10 +178,16 @@ def eum(
     midpoint. The mean is sum_k c_k s_k x_k / sum_k c_k s_k.
     """
     values = {
-        "q": q, "t": t, "rounds": rounds, "offer_rule": offer_rule,
-        "risk_superscripts": risk_superscripts, "compromise_sign": compromise_sign,
-        "prob_denominator": prob_denominator, "position_range": position_range,
-        "engine": engine, "forecast": forecast,
+        "q": q,
+        "t": t,
+        "rounds": rounds,
+        "offer_rule": offer_rule,
+        "risk_superscripts": risk_superscripts,
+        "compromise_sign": compromise_sign,
+        "prob_denominator": prob_denominator,
+        "position_range": position_range,
+        "engine": engine,
+        "forecast": forecast,
     }
     for p in PARAMS:  # direct calls get the same checks as calls through the registry
         values[p.name] = p.check("eum", values[p.name])
@@ -184,8 +211,11 @@ def eum(
     u0 = (x - lo[:, None]) / width[:, None]
 
     settings = _Settings(
-        q=float(values["q"]), t=float(values["t"]), offer_rule=offer_rule,
-        risk=risk_superscripts, gain=compromise_sign == "gain_exceeds_loss",
+        q=float(values["q"]),
+        t=float(values["t"]),
+        offer_rule=offer_rule,
+        risk=risk_superscripts,
+        gain=compromise_sign == "gain_exceeds_loss",
         all_denominator=prob_denominator == "all",
         compiled=engine == "numba" or (engine == "auto" and _numba_available()),
     )
@@ -219,7 +249,13 @@ class _Settings:
     __slots__ = ("q", "t", "offer_rule", "risk", "gain", "all_denominator", "compiled")
 
     def __init__(
-        self, q: float, t: float, offer_rule: str, risk: str, gain: bool, all_denominator: bool,
+        self,
+        q: float,
+        t: float,
+        offer_rule: str,
+        risk: str,
+        gain: bool,
+        all_denominator: bool,
         compiled: bool = False,
     ) -> None:
         self.q, self.t, self.offer_rule, self.risk = q, t, offer_rule, risk
@@ -240,8 +276,11 @@ def _check_input(inp: BargainingInput) -> None:
             f"eum: capabilities shape {inp.capabilities.shape} is not (draws, actors) = "
             f"{inp.positions.shape[:2]}"
         )
-    for name, arr in (("positions", inp.positions), ("saliences", inp.saliences),
-                      ("capabilities", inp.capabilities)):
+    for name, arr in (
+        ("positions", inp.positions),
+        ("saliences", inp.saliences),
+        ("capabilities", inp.capabilities),
+    ):
         if not np.all(np.isfinite(arr)):
             raise DetenteError(f"eum: {name} must be finite numbers (found NaN or inf)")
     if np.any((inp.saliences < 0) | (inp.saliences > 1)):
@@ -287,8 +326,9 @@ def weighted_mean_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 # The rounds
 
 
-def _simulate(u0: np.ndarray, w: np.ndarray, s: np.ndarray, rounds: int, cfg: _Settings
-              ) -> np.ndarray:
+def _simulate(
+    u0: np.ndarray, w: np.ndarray, s: np.ndarray, rounds: int, cfg: _Settings
+) -> np.ndarray:
     """Trajectories (rows, rounds+1, N) of normalised positions; rows are processed in chunks."""
     rows, n = u0.shape
     out = np.empty((rows, rounds + 1, n))
@@ -297,8 +337,15 @@ def _simulate(u0: np.ndarray, w: np.ndarray, s: np.ndarray, rounds: int, cfg: _S
         if not _numba_available():
             raise DetenteError("eum: engine='numba' needs the numba package; use engine='numpy'")
         _nb_simulate(
-            np.ascontiguousarray(u0), np.ascontiguousarray(w), np.ascontiguousarray(s),
-            rounds, cfg.q, cfg.t, cfg.gain, cfg.all_denominator, cfg.offer_rule == "scholz",
+            np.ascontiguousarray(u0),
+            np.ascontiguousarray(w),
+            np.ascontiguousarray(s),
+            rounds,
+            cfg.q,
+            cfg.t,
+            cfg.gain,
+            cfg.all_denominator,
+            cfg.offer_rule == "scholz",
             out,
         )
         return out
@@ -373,8 +420,14 @@ def _count_below(sorted_rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 def _win_probabilities(
-    dist: np.ndarray, ws: np.ndarray, below: np.ndarray, lt: np.ndarray, gt: np.ndarray,
-    r_sorted: np.ndarray | None, sort_idx: np.ndarray | None, cfg: _Settings,
+    dist: np.ndarray,
+    ws: np.ndarray,
+    below: np.ndarray,
+    lt: np.ndarray,
+    gt: np.ndarray,
+    r_sorted: np.ndarray | None,
+    sort_idx: np.ndarray | None,
+    cfg: _Settings,
 ) -> np.ndarray:
     """P[i, j]: probability that i wins a contest with j (Scholz et al. sec. 4).
 
@@ -392,8 +445,9 @@ def _win_probabilities(
     c_i = np.take_along_axis(flat, (col[None, :, None] + below).reshape(m, -1), axis=1)
     c_j, c_i = c_j.reshape(m, n, n), c_i.reshape(m, n, n)
     # x_i < x_j: i's voters are those below the midpoint; x_i > x_j: those above it.
-    num = np.where(lt, c_j - c_i, np.where(gt, (total[:, None, :] - c_j) - (total[:, :, None]
-                                                                            - c_i), 0.0))
+    num = np.where(
+        lt, c_j - c_i, np.where(gt, (total[:, None, :] - c_j) - (total[:, :, None] - c_i), 0.0)
+    )
     np.maximum(num, 0.0, out=num)  # rounding at the midpoint must not make a vote negative
     if cfg.all_denominator:
         # sum_a sum_b |y_a - y_b| = 2 sum_m (2m - n + 1) y_(m) over y sorted ascending.
@@ -405,8 +459,9 @@ def _win_probabilities(
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
-def _eu_r1(p: np.ndarray, d: np.ndarray, s: np.ndarray, mu_dist: np.ndarray, cfg: _Settings
-           ) -> np.ndarray:
+def _eu_r1(
+    p: np.ndarray, d: np.ndarray, s: np.ndarray, mu_dist: np.ndarray, cfg: _Settings
+) -> np.ndarray:
     """E(U_ct) of challenger c against target t with every r = 1 (step 7 of the appendix).
 
     With r = 1: U_s = 2d, U_f = -2d, U_sq = 0, U_b = A, U_w = -A, A = |x_c - mu| + d.
@@ -419,7 +474,11 @@ def _eu_r1(p: np.ndarray, d: np.ndarray, s: np.ndarray, mu_dist: np.ndarray, cfg
 
 
 def _eu_perspective(
-    p: np.ndarray, d: np.ndarray, s: np.ndarray, r: np.ndarray, mu_dist: np.ndarray,
+    p: np.ndarray,
+    d: np.ndarray,
+    s: np.ndarray,
+    r: np.ndarray,
+    mu_dist: np.ndarray,
     cfg: _Settings,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(E^i(U_ij), E^i(U_ji)) for every i, j: both as actor i sees them, with i's r_i.
@@ -434,7 +493,7 @@ def _eu_perspective(
     # Bases are clipped at 0: only positions outside the declared scale ('scale' range) reach it.
     u_s = 2.0 - 4.0 * np.maximum(0.5 - half_d, 0.0) ** ri
     u_f = 2.0 - 4.0 * (0.5 + half_d) ** ri
-    u_sq = 2.0 - 4.0 * 0.5 ** ri
+    u_sq = 2.0 - 4.0 * 0.5**ri
     sj, si = s[:, None, :], s[:, :, None]
     pt = p.transpose(0, 2, 1)
     e_ij = sj * (p * u_s + (1.0 - p) * u_f) + (1.0 - sj) * u_s - cfg.q * u_sq
@@ -448,8 +507,7 @@ def _eu_perspective(
     return e_ij, e_ji
 
 
-def _accept_offers(u: np.ndarray, e_ij: np.ndarray, e_ji: np.ndarray, cfg: _Settings
-                   ) -> np.ndarray:
+def _accept_offers(u: np.ndarray, e_ij: np.ndarray, e_ji: np.ndarray, cfg: _Settings) -> np.ndarray:
     """Each actor i takes one offer from the j with E^i(U_ji) > 0 and moves (sec. 6).
 
     Octants, as i sees them: E_ji > E_ij > 0, a confrontation i loses: i moves to x_j.
@@ -480,9 +538,7 @@ def _accept_offers(u: np.ndarray, e_ij: np.ndarray, e_ji: np.ndarray, cfg: _Sett
         best = cls.min(axis=2, keepdims=True)
         eligible = (cls == best) & (best != _NONE)
         # Scholz's code ranks compromises by their weighted position, the rest by distance.
-        wpos = (mag_ij * ui + np.abs(e_ji) * uj) / np.where(
-            comp, mag_ij + np.abs(e_ji), 1.0
-        )
+        wpos = (mag_ij * ui + np.abs(e_ji) * uj) / np.where(comp, mag_ij + np.abs(e_ji), 1.0)
         key = np.where(cls == _COMPROMISE, wpos, np.abs(target - ui))
     else:
         eligible = cls != _NONE
@@ -536,7 +592,6 @@ def _danger_over_positions(
     # The actual state is among the candidates (p = i itself).
     actual = np.einsum("bii->bi", out).copy()
     return actual, out.max(axis=2), out.min(axis=2)
-
 
 
 # ----------------------------------------------------------------------------------------------
@@ -682,7 +737,7 @@ if _nb is not None:
         thr = np.empty(n)
         for i in range(n):
             ri = r[i]
-            usq = 2.0 - 4.0 * 0.5 ** ri
+            usq = 2.0 - 4.0 * 0.5**ri
             best = 4
             for j in range(n):
                 cls[j] = 4
@@ -699,12 +754,16 @@ if _nb is not None:
                 if q < 1.0:
                     a = 0.25 * (abs(u[i] - mu) + d)
                     ba = 0.5 - a
-                    e_ij -= (1.0 - q) * (t * (2.0 - 4.0 * (ba if ba > 0.0 else 0.0) ** ri)
-                                         + (1.0 - t) * (2.0 - 4.0 * (0.5 + a) ** ri))
+                    e_ij -= (1.0 - q) * (
+                        t * (2.0 - 4.0 * (ba if ba > 0.0 else 0.0) ** ri)
+                        + (1.0 - t) * (2.0 - 4.0 * (0.5 + a) ** ri)
+                    )
                     a = 0.25 * (abs(u[j] - mu) + d)
                     ba = 0.5 - a
-                    e_ji -= (1.0 - q) * (t * (2.0 - 4.0 * (ba if ba > 0.0 else 0.0) ** ri)
-                                         + (1.0 - t) * (2.0 - 4.0 * (0.5 + a) ** ri))
+                    e_ji -= (1.0 - q) * (
+                        t * (2.0 - 4.0 * (ba if ba > 0.0 else 0.0) ** ri)
+                        + (1.0 - t) * (2.0 - 4.0 * (0.5 + a) ** ri)
+                    )
                 mag = abs(e_ij)
                 tg = u[j]
                 c = 4
@@ -745,8 +804,13 @@ if _nb is not None:
                         tmax = thr[j]
             pick = np.inf
             for j in range(n):
-                if (cls[j] != 4 and (not scholz or cls[j] == best) and key[j] == kmin
-                        and thr[j] == tmax and tgt[j] < pick):
+                if (
+                    cls[j] != 4
+                    and (not scholz or cls[j] == best)
+                    and key[j] == kmin
+                    and thr[j] == tmax
+                    and tgt[j] < pick
+                ):
                     pick = tgt[j]
             new[i] = pick
         return new
@@ -809,8 +873,12 @@ def reference_trajectory(
         @functools.cache
         def _all_votes(r: tuple[float, ...], x: tuple[float, ...] = tuple(x)) -> float:
             # Scholz's code: every voter's |vote| over every ordered pair of actors.
-            return sum(w[k] * abs((abs(x[k] - x[a]) / rng) ** r[k] - (abs(x[k] - x[b]) / rng)
-                                  ** r[k]) for k in range(n) for a in range(n) for b in range(n))
+            return sum(
+                w[k] * abs((abs(x[k] - x[a]) / rng) ** r[k] - (abs(x[k] - x[b]) / rng) ** r[k])
+                for k in range(n)
+                for a in range(n)
+                for b in range(n)
+            )
 
         def all_votes(r: list[float]) -> float:
             return _all_votes(tuple(r))
@@ -823,18 +891,26 @@ def reference_trajectory(
             a = 0.25 * (abs(x[i] - mu) / rng + d)
             u_b = 2 - 4 * max(0.5 - a, 0.0) ** ri
             u_w = 2 - 4 * (0.5 + a) ** ri
-            u_sq = 2 - 4 * 0.5 ** ri
-            return (s[j] * (p * u_s + (1 - p) * u_f) + (1 - s[j]) * u_s - q * u_sq
-                    - (1 - q) * (t * u_b + (1 - t) * u_w))
+            u_sq = 2 - 4 * 0.5**ri
+            return (
+                s[j] * (p * u_s + (1 - p) * u_f)
+                + (1 - s[j]) * u_s
+                - q * u_sq
+                - (1 - q) * (t * u_b + (1 - t) * u_w)
+            )
 
         ones = [1.0] * n
-        danger = [sum(eu(j, i, 1.0, probability(j, i, ones)) for j in range(n) if j != i)
-                  for i in range(n)]
+        danger = [
+            sum(eu(j, i, 1.0, probability(j, i, ones)) for j in range(n) if j != i)
+            for i in range(n)
+        ]
         hi, lo = max(danger), min(danger)
         r = [1.0] * n
         if hi > lo:
-            r = [(1 - (2 * dg - hi - lo) / (hi - lo) / 3) / (1 + (2 * dg - hi - lo) / (hi - lo) / 3)
-                 for dg in danger]
+            r = [
+                (1 - (2 * dg - hi - lo) / (hi - lo) / 3) / (1 + (2 * dg - hi - lo) / (hi - lo) / 3)
+                for dg in danger
+            ]
         prob = [[probability(i, j, r) for j in range(n)] for i in range(n)]
         new = list(x)
         for i in range(n):

@@ -70,8 +70,19 @@ _CHUNK_CELLS = 1 << 20
 _KERNEL = "numba"
 
 _LOG_FIELDS = (
-    "batch", "round", "i", "j", "issue_i", "issue_j", "shift_i", "shift_j", "gain",
-    "outcome_i_before", "outcome_i_after", "outcome_j_before", "outcome_j_after",
+    "batch",
+    "round",
+    "i",
+    "j",
+    "issue_i",
+    "issue_j",
+    "shift_i",
+    "shift_j",
+    "gain",
+    "outcome_i_before",
+    "outcome_i_after",
+    "outcome_j_before",
+    "outcome_j_after",
 )
 
 
@@ -198,10 +209,12 @@ def _best_numpy(
     room_j = np.clip((xb_[:, :, None, :] - ya[:, :, ib][:, None, :, :]) * dj, 0.0, None)
     # The outcome may not pass the demander: |x_ja - O_a| and |x_ib - O_b|.
     pa = pull[act]
-    cap_a = np.minimum(pa[:, :, ia][:, :, None, :] * room_i,
-                       np.abs(xa_ - o_a[:, None, :])[:, None, :, :])
-    cap_b = np.minimum(pa[:, :, ib][:, None, :, :] * room_j,
-                       np.abs(xb_ - o_b[:, None, :])[:, :, None, :])
+    cap_a = np.minimum(
+        pa[:, :, ia][:, :, None, :] * room_i, np.abs(xa_ - o_a[:, None, :])[:, None, :, :]
+    )
+    cap_b = np.minimum(
+        pa[:, :, ib][:, None, :, :] * room_j, np.abs(xb_ - o_b[:, None, :])[:, :, None, :]
+    )
     rate_a = np.where(ok, sb[:, :, None, :] + sb[:, None, :, :], 1.0)  # dO_a per unit t
     rate_b = np.where(ok, sa[:, :, None, :] + sa[:, None, :, :], 1.0)  # dO_b per unit t
     t = np.minimum(cap_a / rate_a, cap_b / rate_b)
@@ -367,9 +380,16 @@ def _run_chunk(
             made[bb] = True
             rows = np.arange(bb.size)
             for key, val in (
-                ("batch", bb), ("round", np.full(bb.size, rnd)), ("i", bi), ("j", bj),
-                ("issue_i", a_), ("issue_j", b_), ("shift_i", shift_i), ("shift_j", shift_j),
-                ("gain", g), ("outcome_i_before", out[rows, a_]),
+                ("batch", bb),
+                ("round", np.full(bb.size, rnd)),
+                ("i", bi),
+                ("j", bj),
+                ("issue_i", a_),
+                ("issue_j", b_),
+                ("shift_i", shift_i),
+                ("shift_j", shift_j),
+                ("gain", g),
+                ("outcome_i_before", out[rows, a_]),
                 ("outcome_i_after", out[rows, a_] + sgn_i * d_oa),
                 ("outcome_j_before", out[rows, b_]),
                 ("outcome_j_after", out[rows, b_] + sgn_j * d_ob),
@@ -396,22 +416,32 @@ def _run_chunk(
     params=[
         Param("max_iterations", 50, "most rounds of exchange", kind="int", low=1, high=10_000),
         Param(
-            "max_exchanges_per_round", 1000, "most exchanges executed within one round",
-            kind="int", low=1, high=1_000_000,
+            "max_exchanges_per_round",
+            1000,
+            "most exchanges executed within one round",
+            kind="int",
+            low=1,
+            high=1_000_000,
         ),
         Param(
-            "min_gain", 1e-9, "smallest utility gain (salience x share of scale) worth trading",
+            "min_gain",
+            1e-9,
+            "smallest utility gain (salience x share of scale) worth trading",
             low=0.0,
         ),
         Param(
-            "fixed_weight", 1.0,
+            "fixed_weight",
+            1.0,
             "share of its traded vote an actor adopts as its position for the next round",
-            low=0.01, high=1.0,
+            low=0.01,
+            high=1.0,
         ),
         Param(
-            "salience_weight", 0.0,
+            "salience_weight",
+            0.0,
             "extra share adopted per unit of (1 - salience); Decide uses 0.1 and 0.4",
-            low=0.0, high=1.0,
+            low=0.0,
+            high=1.0,
         ),
     ],
     dynamic=True,
@@ -462,7 +492,9 @@ def exchange(
         for lo in range(0, bsz, step):  # chunks of draws, each one vectorised
             sl = slice(lo, min(bsz, lo + step))
             traj, rnd, conv, lg = _run_chunk(
-                x0[sl], s[sl], c[sl],
+                x0[sl],
+                s[sl],
+                c[sl],
                 max_iterations=max_iterations,
                 max_exchanges_per_round=max_exchanges_per_round,
                 min_gain=min_gain,
@@ -484,8 +516,9 @@ def exchange(
     traj_unit = np.stack(trajectories, axis=1)  # (B, T+1, N, K) on [0, 1]
     final_unit = traj_unit[:, -1]
     lo_, wd = inp.scale_low, width
-    round_out = np.stack([_outcome(traj_unit[:, t], cs, total) for t in range(traj_unit.shape[1])],
-                         axis=1)
+    round_out = np.stack(
+        [_outcome(traj_unit[:, t], cs, total) for t in range(traj_unit.shape[1])], axis=1
+    )
     arrays = _log_arrays(logs, lo_, wd)
     return ModelResult(
         "exchange",

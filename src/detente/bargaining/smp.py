@@ -217,8 +217,12 @@ def smp(
         x = np.where(active[:, None, None], new, x)
         # Ideals move toward the new positions at rate ideal_adjust (KTAB's accommodation
         # matrix, here a scaled identity); at 1 they are the positions, exactly.
-        ideal = x.copy() if ideal_adjust == 1.0 else np.where(
-            active[:, None, None], ideal_adjust * x + (1.0 - ideal_adjust) * ideal, ideal
+        ideal = (
+            x.copy()
+            if ideal_adjust == 1.0
+            else np.where(
+                active[:, None, None], ideal_adjust * x + (1.0 - ideal_adjust) * ideal, ideal
+            )
         )
         rounds[active] = t
         stop = active & ((t >= max_turns) | ((t >= min_turns) & (ratio < stop_ratio)))
@@ -263,8 +267,15 @@ def win_probabilities(
     x = (pos - inp.scale_low) / width
     r_lo, r_hi = _R_RANGES[big_r_range]
     return _win_prob(
-        x, x, _ktab_saliences(inp.saliences), np.asarray(inp.capabilities, dtype=float),
-        _vote_fn(voting_rule), _VPM_POWER[victory_model], r_lo, r_hi, _SAME_TOL,
+        x,
+        x,
+        _ktab_saliences(inp.saliences),
+        np.asarray(inp.capabilities, dtype=float),
+        _vote_fn(voting_rule),
+        _VPM_POWER[victory_model],
+        r_lo,
+        r_hi,
+        _SAME_TOL,
     )
 
 

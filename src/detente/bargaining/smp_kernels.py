@@ -57,7 +57,12 @@ def pce_strengths(util: np.ndarray, w: np.ndarray, rule: int) -> np.ndarray:
 
 @njit(cache=True)
 def challenges(
-    d: np.ndarray, r_est: np.ndarray, sigma: np.ndarray, s_tot: np.ndarray, rule: int, q: float,
+    d: np.ndarray,
+    r_est: np.ndarray,
+    sigma: np.ndarray,
+    s_tot: np.ndarray,
+    rule: int,
+    q: float,
     semi: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """P^i(i > j) and i's expected gain from challenging j, both (B, N, N), from i's own view.

@@ -48,8 +48,9 @@ def _pce(util: list[list[float]], w: Sequence[float], options: Sequence[int]) ->
     return [v / s for v in z]
 
 
-def smp_turn_loop(x: Sequence[Sequence[float]], sal: Sequence[Sequence[float]],
-                  cap: Sequence[float]) -> list[list[float]]:
+def smp_turn_loop(
+    x: Sequence[Sequence[float]], sal: Sequence[Sequence[float]], cap: Sequence[float]
+) -> list[list[float]]:
     """One SMP turn with KTAB's defaults; x and sal are N lists of K values on [0, 1]."""
     n = len(x)
     d = [[_dist(x[i], x[j], sal[i]) for j in range(n)] for i in range(n)]
@@ -84,8 +85,9 @@ def smp_turn_loop(x: Sequence[Sequence[float]], sal: Sequence[Sequence[float]],
                     continue
                 v0 = sigma[m] * (util(m, i) - util(m, j))
                 pi = (a0 + max(v0, 0)) / (a0 + max(v0, 0) + b0 + max(-v0, 0))
-                vm = sigma[m] * (pi * (util(m, m) - util(m, i))
-                                 + (1 - pi) * (util(m, j) - util(m, m)))
+                vm = sigma[m] * (
+                    pi * (util(m, m) - util(m, i)) + (1 - pi) * (util(m, j) - util(m, m))
+                )
                 a_tot += max(vm, 0)
                 b_tot += max(-vm, 0)
             pw = a_tot / (a_tot + b_tot)

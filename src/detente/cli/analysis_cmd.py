@@ -15,7 +15,9 @@ from detente.scenario.errors import DetenteError
 from detente.store.cli import record_cli_run, stored
 
 ClusterOpt = typer.Option(
-    None, "--cluster", help="Run chunks on Dask: 'local' (a cluster started here) or a scheduler "
+    None,
+    "--cluster",
+    help="Run chunks on Dask: 'local' (a cluster started here) or a scheduler "
     "address such as tcp://host:8786. Same seed, same numbers as in one process.",
 )
 ParamOpt = typer.Option(None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE.")
@@ -44,7 +46,10 @@ def print_uncertainty(result: api.Forecast) -> None:
         s = mc.summary()
         for row in s.itertuples():
             cells = [
-                name, row.issue, f"{row.median:.1f}", f"{row.p25:.1f} - {row.p75:.1f}",
+                name,
+                row.issue,
+                f"{row.median:.1f}",
+                f"{row.p25:.1f} - {row.p75:.1f}",
                 f"{row.p05:.1f} - {row.p95:.1f}",
             ]
             for t in ths:
@@ -64,8 +69,10 @@ def sensitivity(
     method: str = typer.Option("sobol", "--method", help="sobol (S1, ST) or morris (mu*)."),
     issue: str | None = typer.Option(None, "--issue", help="Only this issue's forecast."),
     by: str = typer.Option(
-        "input", "--by", help="One index per input, per actor (its inputs together) or per kind "
-        "(position, salience, capability)."
+        "input",
+        "--by",
+        help="One index per input, per actor (its inputs together) or per kind "
+        "(position, salience, capability).",
     ),
     n: int | None = typer.Option(
         None, "--n", help="Base sample size (Sobol' N, Morris trajectories); default by model."
@@ -91,13 +98,38 @@ def sensitivity(
     sc = api.load(scenario)
     params = parse_params(param).get(model, {})
     with runner(cluster, progress=not as_json) as run:
-        res = run_sensitivity(sc, model, method=method, issue=issue, n=n, seed=seed,
-                              params=params, runner=run, months=months, paths=paths,
-                              policy=policy, by=by)
-    record_cli_run("sensitivity", sc, res.to_json(), seed=seed, models=[model],
-                   params={"method": method, "issue": issue, "by": by, "n": n, "months": months,
-                           "paths": paths, "policy": policy, "model_params": params},
-                   announce=not as_json)
+        res = run_sensitivity(
+            sc,
+            model,
+            method=method,
+            issue=issue,
+            n=n,
+            seed=seed,
+            params=params,
+            runner=run,
+            months=months,
+            paths=paths,
+            policy=policy,
+            by=by,
+        )
+    record_cli_run(
+        "sensitivity",
+        sc,
+        res.to_json(),
+        seed=seed,
+        models=[model],
+        params={
+            "method": method,
+            "issue": issue,
+            "by": by,
+            "n": n,
+            "months": months,
+            "paths": paths,
+            "policy": policy,
+            "model_params": params,
+        },
+        announce=not as_json,
+    )
     if as_json:
         print_json(res.to_json())
         return
@@ -107,8 +139,11 @@ def sensitivity(
             f"{res.evaluations:,} evaluations, seed {res.seed})",
             title_justify="left",
         )
-        cols = (["S1", "S1_conf", "ST", "ST_conf"] if res.method == "sobol"
-                else ["mu_star", "mu_star_conf", "mu", "sigma"])
+        cols = (
+            ["S1", "S1_conf", "ST", "ST_conf"]
+            if res.method == "sobol"
+            else ["mu_star", "mu_star_conf", "mu", "sigma"]
+        )
         table.add_column("input" if by == "input" or res.model == "war" else by)
         for c in cols:
             table.add_column(c.replace("_conf", " +-"), justify="right")
@@ -130,7 +165,9 @@ def sensitivity(
 def whatif(
     scenario: str | None = ScenarioArg,
     do: list[str] | None = typer.Option(
-        None, "--do", help='An intervention, e.g. "shift USA.position.sanctions -20", '
+        None,
+        "--do",
+        help='An intervention, e.g. "shift USA.position.sanctions -20", '
         '"set CHN.salience.sanctions 0.2", "remove IND", "merge USA,EU as WEST"; repeatable. '
         "Default: the scenario's interventions: list.",
     ),
@@ -154,19 +191,39 @@ def whatif(
     if not model and sc.war is not None and any(i.strip().startswith("policy") for i in items):
         models = [*models, "war"]  # a policy intervention is for the war model
     with runner(cluster, progress=not as_json) as run:
-        res = run_whatif(sc, items, models=models, draws=draws, seed=seed,
-                         params=parse_params(param), thresholds=threshold or (), runner=run)
-    record_cli_run("whatif", sc, res.to_json(), seed=seed, models=list(models),
-                   params={"do": items, "draws": draws, "thresholds": threshold or [],
-                           "model_params": parse_params(param)},
-                   announce=not as_json)
+        res = run_whatif(
+            sc,
+            items,
+            models=models,
+            draws=draws,
+            seed=seed,
+            params=parse_params(param),
+            thresholds=threshold or (),
+            runner=run,
+        )
+    record_cli_run(
+        "whatif",
+        sc,
+        res.to_json(),
+        seed=seed,
+        models=list(models),
+        params={
+            "do": items,
+            "draws": draws,
+            "thresholds": threshold or [],
+            "model_params": parse_params(param),
+        },
+        announce=not as_json,
+    )
     if as_json:
         print_json(res.to_json())
         return
     frame = res.to_frame()
     what = "median of " + f"{draws:,} draws" if draws > 1 else "central values"
-    table = Table(title=f"What if: {'; '.join(i.describe() for i in res.applied.interventions)}",
-                  title_justify="left")
+    table = Table(
+        title=f"What if: {'; '.join(i.describe() for i in res.applied.interventions)}",
+        title_justify="left",
+    )
     table.add_column("issue")
     table.add_column("model")
     table.add_column("base", justify="right")
@@ -180,11 +237,18 @@ def whatif(
         table.add_column(c, justify="right")
     for row in frame.sort_values(["issue", "model"], kind="stable").to_dict(orient="records"):
         digits = 3 if row["model"] == "war" else 2  # war rows are probabilities and shares
-        cells = [row["issue"], row["model"], f"{row['base']:.{digits}f}",
-                 f"{row['whatif']:.{digits}f}", _signed(row["change"], digits)]
+        cells = [
+            row["issue"],
+            row["model"],
+            f"{row['base']:.{digits}f}",
+            f"{row['whatif']:.{digits}f}",
+            _signed(row["change"], digits),
+        ]
         if draws > 1:
-            cells += [f"{row['base_p05']:.1f} - {row['base_p95']:.1f}",
-                      f"{row['whatif_p05']:.1f} - {row['whatif_p95']:.1f}"]
+            cells += [
+                f"{row['base_p05']:.1f} - {row['base_p95']:.1f}",
+                f"{row['whatif_p05']:.1f} - {row['whatif_p95']:.1f}",
+            ]
         cells += ["" if _nan(row.get(c)) else f"{row[c]:.3f}" for c in extra]
         table.add_row(*cells)
     table.caption = f"forecasts: {what}" + (f", seed {res.seed}" if res.seed is not None else "")
@@ -216,20 +280,45 @@ def lever(
 
     sc = api.load(scenario)
     with runner(cluster, progress=not as_json) as run:
-        res = smallest_lever(sc, actor, target, model=model, probability=prob, draws=draws,
-                             seed=seed, params=parse_params(param).get(model, {}), grid=grid,
-                             runner=run)
-    record_cli_run("lever", sc, res.to_json(), seed=seed, models=[model],
-                   params={"actor": actor, "target": target, "probability": prob,
-                           "draws": draws, "grid": grid}, announce=not as_json)
+        res = smallest_lever(
+            sc,
+            actor,
+            target,
+            model=model,
+            probability=prob,
+            draws=draws,
+            seed=seed,
+            params=parse_params(param).get(model, {}),
+            grid=grid,
+            runner=run,
+        )
+    record_cli_run(
+        "lever",
+        sc,
+        res.to_json(),
+        seed=seed,
+        models=[model],
+        params={
+            "actor": actor,
+            "target": target,
+            "probability": prob,
+            "draws": draws,
+            "grid": grid,
+        },
+        announce=not as_json,
+    )
     if as_json:
         print_json(res.to_json())
         return
-    head = (f"{actor}: smallest lever for P({res.target}) >= {prob:g} under {model} "
-            f"({res.draws:,} draws; now P = {res.base_probability:.3f})")
+    head = (
+        f"{actor}: smallest lever for P({res.target}) >= {prob:g} under {model} "
+        f"({res.draws:,} draws; now P = {res.base_probability:.3f})"
+    )
     if res.best is None:
-        console.print(f"[bold]{head}[/bold]\nNo single change of {actor}'s own position, salience "
-                      "or capability reaches the target.")
+        console.print(
+            f"[bold]{head}[/bold]\nNo single change of {actor}'s own position, salience "
+            "or capability reaches the target."
+        )
         return
     table = Table(title=head, title_justify="left")
     for col in ("lever", "change", "cost", "P reached"):
@@ -237,10 +326,17 @@ def lever(
     for i, row in enumerate(res.candidates):
         style = "bold" if i == 0 else None
         change = "" if row["target"] is None else f"{_signed(row['change'])} {_unit(row['kind'])}"
-        table.add_row(row["intervention"], change, f"{row['cost']:.3f}",
-                      f"{row['probability']:.3f}", style=style)
-    table.caption = ("cost: a position's change as a share of its scale, a salience's in salience "
-                     "units, a capability's as a share of all actors' capability")
+        table.add_row(
+            row["intervention"],
+            change,
+            f"{row['cost']:.3f}",
+            f"{row['probability']:.3f}",
+            style=style,
+        )
+    table.caption = (
+        "cost: a position's change as a share of its scale, a salience's in salience "
+        "units, a capability's as a share of all actors' capability"
+    )
     console.print(table)
 
 
@@ -248,8 +344,10 @@ def lever(
 def sweep(
     scenario: str | None = ScenarioArg,
     lever_: list[str] = typer.Option(
-        ..., "--lever", "-l", help="[set|shift|scale] TARGET=START:STOP:NUM or TARGET=V1,V2,... "
-        "(one or two).",
+        ...,
+        "--lever",
+        "-l",
+        help="[set|shift|scale] TARGET=START:STOP:NUM or TARGET=V1,V2,... (one or two).",
     ),
     model: str = typer.Option("compromise", "--model", "-m", help="Model."),
     issue: str | None = typer.Option(None, "--issue", help="Issue shown (default: the first)."),
@@ -266,16 +364,33 @@ def sweep(
 
     sc = api.load(scenario)
     with runner(cluster, progress=not as_json) as run:
-        res = run_sweep(sc, lever_, model=model, draws=draws, seed=seed,
-                        params=parse_params(param).get(model, {}),
-                        thresholds=threshold or (), runner=run)
+        res = run_sweep(
+            sc,
+            lever_,
+            model=model,
+            draws=draws,
+            seed=seed,
+            params=parse_params(param).get(model, {}),
+            thresholds=threshold or (),
+            runner=run,
+        )
     frame = res.to_frame()
-    out = {"model": model, "draws": res.draws, "seed": res.seed,
-           "levers": [{"op": a.op, "target": a.target, "values": list(a.values)}
-                      for a in res.axes],
-           "rows": frame.to_dict(orient="records")}
-    record_cli_run("sweep", sc, out, seed=seed, models=[model],
-                   params={"levers": lever_, "draws": draws}, announce=not as_json)
+    out = {
+        "model": model,
+        "draws": res.draws,
+        "seed": res.seed,
+        "levers": [{"op": a.op, "target": a.target, "values": list(a.values)} for a in res.axes],
+        "rows": frame.to_dict(orient="records"),
+    }
+    record_cli_run(
+        "sweep",
+        sc,
+        out,
+        seed=seed,
+        models=[model],
+        params={"levers": lever_, "draws": draws},
+        announce=not as_json,
+    )
     if as_json:
         print_json(out)
         return
@@ -286,8 +401,9 @@ def sweep(
     stat = "median forecast" if res.draws > 1 else "forecast"
     a1 = res.axes[0]
     if len(res.axes) == 1:
-        table = Table(title=f"{iid}: {stat} ({model}) as {a1.op} {a1.target} varies",
-                      title_justify="left")
+        table = Table(
+            title=f"{iid}: {stat} ({model}) as {a1.op} {a1.target} varies", title_justify="left"
+        )
         table.add_column(a1.target, justify="right")
         for other in sc.issue_ids:
             table.add_column(other + (" *" if other == iid else ""), justify="right")
@@ -302,14 +418,18 @@ def sweep(
             table.add_row(*cells)
     else:
         a2 = res.axes[1]
-        table = Table(title=f"{iid}: {stat} ({model}); rows {a1.op} {a1.target}, columns "
-                      f"{a2.op} {a2.target}", title_justify="left")
+        table = Table(
+            title=f"{iid}: {stat} ({model}); rows {a1.op} {a1.target}, columns {a2.op} {a2.target}",
+            title_justify="left",
+        )
         table.add_column(f"{a1.target} \\ {a2.target}", justify="right")
         for v2 in a2.values:
             table.add_column(f"{v2:g}", justify="right")
         for i, v1 in enumerate(a1.values):
-            table.add_row(f"{v1:g}", *[f"{np.median(res.forecasts[i, j, :, k]):.2f}"
-                                       for j in range(len(a2.values))])
+            table.add_row(
+                f"{v1:g}",
+                *[f"{np.median(res.forecasts[i, j, :, k]):.2f}" for j in range(len(a2.values))],
+            )
     if res.seed is not None:
         table.caption = f"{res.draws:,} draws per point, the same at every point (seed {res.seed})"
     console.print(table)
@@ -326,8 +446,11 @@ def _nan(x: Any) -> bool:
 
 
 def _unit(kind: str | None) -> str:
-    return {"position": "(scale units)", "salience": "(salience)",
-            "capability": "(capability)"}.get(kind or "", "")
+    return {
+        "position": "(scale units)",
+        "salience": "(salience)",
+        "capability": "(capability)",
+    }.get(kind or "", "")
 
 
 def register(app: typer.Typer) -> None:

@@ -48,22 +48,27 @@ def backtest(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the Monte Carlo draws."),
     position_sd: float = typer.Option(
-        0.0, "--position-sd", min=0.0, max=1.0,
+        0.0,
+        "--position-sd",
+        min=0.0,
+        max=1.0,
         help="With --draws: normal error, as a share of the scale's width, on every position "
         "stated without uncertainty (e.g. 0.05).",
     ),
     weights: str | None = typer.Option(
-        None, "--weights",
-        help="DEU only: capabilities from Council voting weights ('council', default) or "
-        "'equal'.",
+        None,
+        "--weights",
+        help="DEU only: capabilities from Council voting weights ('council', default) or 'equal'.",
     ),
     per_case: bool | None = typer.Option(
-        None, "--per-case/--no-per-case",
+        None,
+        "--per-case/--no-per-case",
         help=f"Show each case's forecasts and errors (default: when at most {PER_CASE_LIMIT} "
         "cases).",
     ),
     ensemble: bool = typer.Option(
-        True, "--ensemble/--no-ensemble",
+        True,
+        "--ensemble/--no-ensemble",
         help="Score a leave-one-out ensemble of the models (needs at least 3 cases).",
     ),
     list_cases: bool = typer.Option(False, "--list", help="List the shipped cases and stop."),
@@ -96,19 +101,29 @@ def backtest(
             raise DetenteError(f"{args[1]}: no issue with an outcome and at least two actors")
         selected = data.cases
         deu_info = {
-            "path": data.path, "issues": len(data.cases), "weights": data.weights,
-            "rules": data.rules, "skipped": [{"row": r, "reason": why} for r, why in data.skipped],
+            "path": data.path,
+            "issues": len(data.cases),
+            "weights": data.weights,
+            "rules": data.rules,
+            "skipped": [{"row": r, "reason": why} for r, why in data.skipped],
         }
     else:
         if weights is not None:
-            raise DetenteError("--weights applies to DEU data only: detente backtest deu PATH "
-                               "--weights council|equal")
+            raise DetenteError(
+                "--weights applies to DEU data only: detente backtest deu PATH "
+                "--weights council|equal"
+            )
         selected = bt.load_cases(args or None)
     loaded = time.perf_counter()
     with spinner(not as_json, f"scoring the models on {len(selected)} case(s)"):
         result = bt.run_backtest(
-            selected, model or None, parse_params(param), draws=draws, seed=seed,
-            position_sd=position_sd, ensemble=ensemble,
+            selected,
+            model or None,
+            parse_params(param),
+            draws=draws,
+            seed=seed,
+            position_sd=position_sd,
+            ensemble=ensemble,
         )
     done = time.perf_counter()
     timings = {"load_s": loaded - started, "score_s": done - loaded, "total_s": done - started}
@@ -126,16 +141,24 @@ def backtest(
         console.print(f"stored as run {run_id}")
 
 
-def _store(payload: dict[str, Any], result: bt.BacktestResult, timings: dict[str, float],
-           store: str | None) -> int | None:
+def _store(
+    payload: dict[str, Any], result: bt.BacktestResult, timings: dict[str, float], store: str | None
+) -> int | None:
     try:
         from detente.store import runs
     except ImportError:  # pragma: no cover - the store ships with detente
         return None
     try:
         return runs.record(
-            "backtest", None, result.params, result.seed, payload, timings,
-            models=result.models, argv=sys.argv[1:], store=store,
+            "backtest",
+            None,
+            result.params,
+            result.seed,
+            payload,
+            timings,
+            models=result.models,
+            argv=sys.argv[1:],
+            store=store,
         )
     except DetenteError as exc:
         # The leaderboard is still worth printing when the store cannot be written.
@@ -146,12 +169,18 @@ def _store(payload: dict[str, Any], result: bt.BacktestResult, timings: dict[str
 def _print_library(as_json: bool) -> None:
     cases = bt.load_cases()
     if as_json:
-        print_json([
-            {"name": c.id, "title": c.title, "issues": list(c.issues),
-             "outcomes": {i: c.outcome(i) for i in c.issues},
-             "sources": [s.title for s in c.scenario.meta.sources]}
-            for c in cases
-        ])
+        print_json(
+            [
+                {
+                    "name": c.id,
+                    "title": c.title,
+                    "issues": list(c.issues),
+                    "outcomes": {i: c.outcome(i) for i in c.issues},
+                    "sources": [s.title for s in c.scenario.meta.sources],
+                }
+                for c in cases
+            ]
+        )
         return
     table = Table(title="Backtest case library", title_justify="left")
     table.add_column("name", style="bold")
@@ -175,28 +204,42 @@ def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_ca
     n_cases = len(result.cases)
     n_items = len(result.rows.drop_duplicates(["case", "issue"]))
     source = f"DEU III file {deu['path']}" if deu else "case library"
-    console.print(f"[bold]Backtest[/bold] on {n_cases} case(s), {n_items} scored issue(s) "
-                  f"({source})")
+    console.print(
+        f"[bold]Backtest[/bold] on {n_cases} case(s), {n_items} scored issue(s) ({source})"
+    )
     if deu:
         rules = ", ".join(f"{k} {v}" for k, v in sorted(deu["rules"].items()))
-        console.print(f"capabilities: {deu['weights']} ({rules}); skipped rows: "
-                      f"{len(deu['skipped'])}")
+        console.print(
+            f"capabilities: {deu['weights']} ({rules}); skipped rows: {len(deu['skipped'])}"
+        )
     table = Table(title="Leaderboard (errors in points of a 0-100 scale)", title_justify="left")
-    for name, justify in (("model", "left"), ("n", "right"), ("MAE", "right"),
-                          ("median err", "right"), ("beats compromise", "right")):
+    for name, justify in (
+        ("model", "left"),
+        ("n", "right"),
+        ("MAE", "right"),
+        ("median err", "right"),
+        ("beats compromise", "right"),
+    ):
         table.add_column(name, justify=justify)
     if result.draws:
         table.add_column("50% cover", justify="right")
         table.add_column("90% cover", justify="right")
     for row in result.leaderboard.itertuples():
-        cells = [str(row.model), str(row.n), _fmt(row.mae), _fmt(row.median_error),
-                 _fmt(row.beats_compromise, pct=True)]
+        cells = [
+            str(row.model),
+            str(row.n),
+            _fmt(row.mae),
+            _fmt(row.median_error),
+            _fmt(row.beats_compromise, pct=True),
+        ]
         if result.draws:
             cells += [_fmt(row.cover50, pct=True), _fmt(row.cover90, pct=True)]
         table.add_row(*cells)
     if result.draws:
-        table.caption = (f"Monte Carlo: {result.draws} draws per case and model, seed "
-                         f"{result.seed}, position sd {result.position_sd:g} x scale width")
+        table.caption = (
+            f"Monte Carlo: {result.draws} draws per case and model, seed "
+            f"{result.seed}, position sd {result.position_sd:g} x scale width"
+        )
     console.print(table)
     if per_case:
         _print_cases(result)
@@ -209,9 +252,15 @@ def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_ca
 
 def _print_cases(result: bt.BacktestResult) -> None:
     table = Table(title="Per case: forecasts and absolute errors", title_justify="left")
-    for name, justify in (("case", "left"), ("issue", "left"), ("outcome", "right"),
-                          ("model", "left"), ("forecast", "right"), ("error", "right"),
-                          ("error (0-100)", "right")):
+    for name, justify in (
+        ("case", "left"),
+        ("issue", "left"),
+        ("outcome", "right"),
+        ("model", "left"),
+        ("forecast", "right"),
+        ("error", "right"),
+        ("error (0-100)", "right"),
+    ):
         table.add_column(name, justify=justify, overflow="fold")
     rows = result.rows
     if result.ensemble is not None:
@@ -220,10 +269,16 @@ def _print_cases(result: bt.BacktestResult) -> None:
     for (case, issue), sub in rows.groupby(["case", "issue"], sort=False):
         for n, r in enumerate(sub.sort_values("scaled_error", kind="stable").itertuples()):
             first = n == 0
-            table.add_row(str(case) if first else "", str(issue) if first else "",
-                          f"{r.outcome:g}" if first else "", str(r.model), f"{r.forecast:.2f}",
-                          f"{r.error:.2f}", f"{r.scaled_error:.2f}",
-                          end_section=n == len(sub) - 1)
+            table.add_row(
+                str(case) if first else "",
+                str(issue) if first else "",
+                f"{r.outcome:g}" if first else "",
+                str(r.model),
+                f"{r.forecast:.2f}",
+                f"{r.error:.2f}",
+                f"{r.scaled_error:.2f}",
+                end_section=n == len(sub) - 1,
+            )
     console.print(table)
 
 

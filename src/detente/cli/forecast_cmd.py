@@ -22,14 +22,19 @@ def forecast(
         None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE (repeatable)."
     ),
     draws: int | None = typer.Option(
-        None, "--draws", "-n", min=1,
+        None,
+        "--draws",
+        "-n",
+        min=1,
         help="Monte Carlo draws over the scenario's stated uncertainties (e.g. 10000).",
     ),
     seed: int | None = typer.Option(
         None, "--seed", min=0, help="Seed of the Monte Carlo draws (default: fresh, reported)."
     ),
     threshold: list[str] | None = typer.Option(
-        None, "--threshold", "-t",
+        None,
+        "--threshold",
+        "-t",
         help="With --draws: report P(outcome past it), ISSUE<=VALUE (or <, >=, >); repeatable.",
     ),
     cluster: str | None = typer.Option(
@@ -45,8 +50,14 @@ def forecast(
 
         raise DetenteError("--seed, --threshold and --cluster need --draws N (Monte Carlo)")
     result = api.forecast(
-        sc, model=model or None, params=params, draws=draws, seed=seed,
-        thresholds=threshold or (), cluster=cluster, progress=not as_json,
+        sc,
+        model=model or None,
+        params=params,
+        draws=draws,
+        seed=seed,
+        thresholds=threshold or (),
+        cluster=cluster,
+        progress=not as_json,
     )
     if as_json:
         print_json(result.to_json())
@@ -57,8 +68,15 @@ def forecast(
 
             print_uncertainty(result)
     mc_seed = next(iter(result.uncertainty.values())).seed if result.uncertainty else None
-    record_cli_run("forecast", sc, result.to_json(), params=params, models=list(result.results),
-                   seed=mc_seed, announce=not as_json)
+    record_cli_run(
+        "forecast",
+        sc,
+        result.to_json(),
+        params=params,
+        models=list(result.results),
+        seed=mc_seed,
+        announce=not as_json,
+    )
 
 
 def print_forecast(result: api.Forecast) -> None:
@@ -151,8 +169,14 @@ def print_exchanges(result: api.Forecast, name: str, limit: int = 12) -> None:
         table.add_column(col, justify="right" if col.startswith(("shift", "gain")) else "left")
     for t in trades[:limit]:
         table.add_row(
-            str(t["round"]), t["actor_i"], t["issue_i_id"], f"{t['shift_i']:+.2f}",
-            t["actor_j"], t["issue_j_id"], f"{t['shift_j']:+.2f}", f"{t['gain']:.4f}",
+            str(t["round"]),
+            t["actor_i"],
+            t["issue_i_id"],
+            f"{t['shift_i']:+.2f}",
+            t["actor_j"],
+            t["issue_j_id"],
+            f"{t['shift_j']:+.2f}",
+            f"{t['gain']:.4f}",
         )
     if len(trades) > limit:
         table.caption = f"first {limit} of {len(trades)}; all in --json (extras.exchanges)"

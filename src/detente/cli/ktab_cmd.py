@@ -37,8 +37,13 @@ def import_ktab(
     if output:
         save(sc, output)
     info = {
-        "file": file, "output": output, "title": sc.meta.title, "actors": len(sc.actors),
-        "issues": len(sc.issues), "smp_params": params, "unsupported_ktab_params": unsupported,
+        "file": file,
+        "output": output,
+        "title": sc.meta.title,
+        "actors": len(sc.actors),
+        "issues": len(sc.issues),
+        "smp_params": params,
+        "unsupported_ktab_params": unsupported,
     }
     if as_json:
         print_json(info)
@@ -57,8 +62,10 @@ def import_ktab(
         flags = " ".join(f"--param smp.{k}={v}" for k, v in non_default.items())
         out.print(f"the file asks for non-default SMP options: {flags}")
     if unsupported:
-        out.print(f"[yellow]not implemented in detente's smp (defaults used):[/yellow] "
-                  f"{', '.join(unsupported)}")
+        out.print(
+            f"[yellow]not implemented in detente's smp (defaults used):[/yellow] "
+            f"{', '.join(unsupported)}"
+        )
 
 
 def _is_non_default(name: str, value: object) -> bool:

@@ -21,7 +21,8 @@ def _is_run_id(text: str | None) -> bool:
 @stored
 def report(
     target: str | None = typer.Argument(
-        None, show_default=False,
+        None,
+        show_default=False,
         help="A stored run's id (or 'last'), or a scenario file / embedded name; default "
         "ukraine-2025.",
     ),
@@ -57,14 +58,22 @@ def report(
             if path is None:
                 raise DetenteError("the run store is off: pass --store PATH to report a run")
             run = RunStore(path).get(str(target))
-            data = run_report_data(run, draws=draws,
-                                   seed=seed, claims_draws=claims_draws, claims_paths=claims_paths)
+            data = run_report_data(
+                run, draws=draws, seed=seed, claims_draws=claims_draws, claims_paths=claims_paths
+            )
             sc = run.scenario()
         else:
             sc = scenario_io.load(target)
-            data = report_data(sc, models=model or None, params=parse_params(param), draws=draws,
-                               seed=seed, source=target or scenario_io.DEFAULT_SCENARIO,
-                               claims_draws=claims_draws, claims_paths=claims_paths)
+            data = report_data(
+                sc,
+                models=model or None,
+                params=parse_params(param),
+                draws=draws,
+                seed=seed,
+                source=target or scenario_io.DEFAULT_SCENARIO,
+                claims_draws=claims_draws,
+                claims_paths=claims_paths,
+            )
     t1 = time.perf_counter()
     html = render_report(data)
     out = Path(output)
@@ -76,12 +85,19 @@ def report(
     stored_data = {k: v for k, v in data.items() if k != "scenario"}
     stored_data["output"] = str(out)
     record_cli_run(
-        "report", sc, stored_data,
-        params={"draws": draws, "claims_draws": claims_draws, "claims_paths": claims_paths,
-                **parse_params(param)},
+        "report",
+        sc,
+        stored_data,
+        params={
+            "draws": draws,
+            "claims_draws": claims_draws,
+            "claims_paths": claims_paths,
+            **parse_params(param),
+        },
         seed=seed,
         models=list(data["forecast"].get("models", {})),
-        timings={"compute_s": t1 - t0, "render_s": t2 - t1}, announce=True,
+        timings={"compute_s": t1 - t0, "render_s": t2 - t1},
+        announce=True,
     )
     console.print(f"wrote {out} ({len(html.encode('utf-8')):,} bytes)")
 

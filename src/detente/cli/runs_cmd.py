@@ -15,7 +15,9 @@ from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
 from detente.store.views import EXPORT_FORMATS, compare_runs, export_run, forecast_table
 
 StoreOpt = typer.Option(
-    None, "--store", metavar="PATH",
+    None,
+    "--store",
+    metavar="PATH",
     help=f"Run store (SQLite file); default ${ENV_VAR} or the user data dir.",
 )
 RunArg = typer.Argument(..., help="Run id (see `detente runs list`), or 'last'.")
@@ -24,9 +26,7 @@ RunArg = typer.Argument(..., help="Run id (see `detente runs list`), or 'last'."
 def _store(path: str | None) -> RunStore:
     resolved = resolve_path(path)
     if resolved is None:
-        raise StoreError(
-            f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one"
-        )
+        raise StoreError(f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one")
     return RunStore(resolved)
 
 
@@ -55,8 +55,13 @@ def list_runs(
     for r in runs:
         total = r.timings.get("total_s")
         table.add_row(
-            str(r.id), _fmt_time(r.created_at), r.command, r.scenario_id or r.scenario_title or "",
-            ", ".join(r.models), "" if r.seed is None else str(r.seed), r.version,
+            str(r.id),
+            _fmt_time(r.created_at),
+            r.command,
+            r.scenario_id or r.scenario_title or "",
+            ", ".join(r.models),
+            "" if r.seed is None else str(r.seed),
+            r.version,
             "" if total is None else f"{total:.2f}s",
         )
     console.print(table)
@@ -68,16 +73,18 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     if as_json:
         print_json(run.to_json())
         return
-    console.print(f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  "
-                  f"detente {run.version}")
+    console.print(
+        f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  detente {run.version}"
+    )
     console.print(f"command:  {' '.join(run.argv) or run.command}")
-    console.print(f"scenario: {run.scenario_title or ''} ({run.scenario_id or '-'}) "
-                  f"sha256 {(run.scenario_sha256 or '')[:16]}")
+    console.print(
+        f"scenario: {run.scenario_title or ''} ({run.scenario_id or '-'}) "
+        f"sha256 {(run.scenario_sha256 or '')[:16]}"
+    )
     console.print(f"models:   {', '.join(run.models) or '-'}")
     console.print(f"params:   {json.dumps(run.params) if run.params else '-'}")
     console.print(f"seed:     {'-' if run.seed is None else run.seed}")
-    console.print("timings:  " + (", ".join(f"{k} {v:.3f}" for k, v in run.timings.items())
-                                  or "-"))
+    console.print("timings:  " + (", ".join(f"{k} {v:.3f}" for k, v in run.timings.items()) or "-"))
     frame = forecast_table(run)
     if frame is not None:
         pivot = frame.pivot_table(index="model", columns="issue", values="forecast", sort=False)
@@ -125,11 +132,18 @@ def compare(
         for col in ("model", "issue", "a", "b", "b - a"):
             ft.add_column(col, justify="left" if col in ("model", "issue") else "right")
         for row in diff["forecasts"]:
-            ft.add_row(row["model"], row["issue"], _num(row["a"]), _num(row["b"]),
-                       _num(row["diff"], signed=True))
+            ft.add_row(
+                row["model"],
+                row["issue"],
+                _num(row["a"]),
+                _num(row["b"]),
+                _num(row["diff"], signed=True),
+            )
         console.print(ft)
-    console.print(f"{diff['n_differences']} other result value(s) differ"
-                  + ("" if not diff["n_differences"] else " (see --json)"))
+    console.print(
+        f"{diff['n_differences']} other result value(s) differ"
+        + ("" if not diff["n_differences"] else " (see --json)")
+    )
 
 
 def export(
@@ -171,7 +185,8 @@ def _num(value: float | None, signed: bool = False) -> str:
 
 def register(app: typer.Typer) -> None:
     runs_app = typer.Typer(
-        help="Stored runs: list, show, compare two, export.", no_args_is_help=True,
+        help="Stored runs: list, show, compare two, export.",
+        no_args_is_help=True,
     )
     runs_app.command("list")(list_runs)
     runs_app.command("show")(show)

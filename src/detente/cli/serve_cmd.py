@@ -11,13 +11,16 @@ from detente.store.runs import ENV_VAR
 
 def serve(
     host: str = typer.Option(
-        "127.0.0.1", "--host",
+        "127.0.0.1",
+        "--host",
         help="Address to bind. The default serves this machine only; 0.0.0.0 exposes the app "
         "(and every scenario you open) to your network.",
     ),
     port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any)."),
     store: str | None = typer.Option(
-        None, "--store", metavar="PATH",
+        None,
+        "--store",
+        metavar="PATH",
         help=f"Run store for the app's runs; default ${ENV_VAR} or the user data dir; 'off'.",
     ),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level."),
@@ -33,8 +36,10 @@ def serve(
     app = create_app(store, allowed_hosts=LOOPBACK_HOSTS if loopback else ["*"])
     where = app.state.store.path if app.state.store is not None else "(storing is off)"
     if not loopback:
-        console.print(f"[yellow]warning:[/yellow] serving on {host}: other machines can reach "
-                      "this app; it has no login")
+        console.print(
+            f"[yellow]warning:[/yellow] serving on {host}: other machines can reach "
+            "this app; it has no login"
+        )
     console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -39,7 +39,8 @@ def war(
     paths: int = typer.Option(10_000, "--paths", help="Simulated paths per policy mix."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same output)."),
     fixed: bool = typer.Option(
-        False, "--fixed",
+        False,
+        "--fixed",
         help="Use the assumed parameter values; default: each path draws the war parameters "
         "from their uncertainty.",
     ),
@@ -48,16 +49,22 @@ def war(
     ),
     no_plot: bool = typer.Option(False, "--no-plot", help="Write no plot."),
     data: Path | None = typer.Option(
-        None, "--data", help="Folder of the COW/UCDP/GSDB files for base rates; default: "
-        "../shared/data/war if present."
+        None,
+        "--data",
+        help="Folder of the COW/UCDP/GSDB files for base rates; default: "
+        "../shared/data/war if present.",
     ),
     set_: list[str] | None = typer.Option(
-        None, "--set", help="Fix a war parameter for every path, NAME=VALUE (repeatable), "
-        "e.g. --set enforce_strong=0.6."
+        None,
+        "--set",
+        help="Fix a war parameter for every path, NAME=VALUE (repeatable), "
+        "e.g. --set enforce_strong=0.6.",
     ),
     lever: list[str] | None = typer.Option(
-        None, "--lever", help="Scale every event of a kind in the mixes, KIND=FACTOR "
-        "(repeatable), e.g. --lever threat=2 --lever summit=0."
+        None,
+        "--lever",
+        help="Scale every event of a kind in the mixes, KIND=FACTOR "
+        "(repeatable), e.g. --lever threat=2 --lever summit=0.",
     ),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -87,16 +94,20 @@ def war(
     results = {}
     with progress_bar(not as_json, f"{paths:,} paths x {months} months", len(names)) as advance:
         for name in names:
-            results[name] = simulate(sc, name, months=months, paths=paths, seed=seed,
-                                     params=drawn, levers=levers)
+            results[name] = simulate(
+                sc, name, months=months, paths=paths, seed=seed, params=drawn, levers=levers
+            )
             advance()
     rates = base_rates(data_dir) if data_dir is not None else None
     plot_path = None if no_plot else _plot(results, plot, sc.meta.title)
     out = {
         "scenario": sc.meta.id or sc.meta.title,
-        "months": months, "paths": paths, "seed": seed,
-        "parameters": "assumed values" if fixed else "drawn per path from their uncertainty, "
-        "conditioned on the war going on at the start",
+        "months": months,
+        "paths": paths,
+        "seed": seed,
+        "parameters": "assumed values"
+        if fixed
+        else "drawn per path from their uncertainty, conditioned on the war going on at the start",
         "draws_accepted": accepted,
         "policies": {
             name: {"p_talks_by_month": res.p_talks_by().tolist(), "summary": res.summary()}
@@ -105,10 +116,22 @@ def war(
         "plot": None if plot_path is None else str(plot_path),
         "base_rates": rates,
     }
-    record_cli_run("war", sc, out, seed=seed, models=["war"],
-                   params={"policies": list(names), "months": months, "paths": paths,
-                           "fixed": fixed, "set": set_ or [], "lever": lever or []},
-                   announce=not as_json)
+    record_cli_run(
+        "war",
+        sc,
+        out,
+        seed=seed,
+        models=["war"],
+        params={
+            "policies": list(names),
+            "months": months,
+            "paths": paths,
+            "fixed": fixed,
+            "set": set_ or [],
+            "lever": lever or [],
+        },
+        announce=not as_json,
+    )
     if as_json:
         print_json(out)
         return
@@ -156,26 +179,49 @@ def _print_table(sc: Any, results: dict[str, Any], fixed: bool, seed: int) -> No
     )
     talks = Table(title="When talks start, and on what terms", title_justify="left")
     talks.add_column("policy", no_wrap=True)
-    for col in ("P(talks) by 12m", "by 24m", f"by {t_end}m", "median month",
-                "terms p10", "p50", "p90"):
+    for col in (
+        "P(talks) by 12m",
+        "by 24m",
+        f"by {t_end}m",
+        "median month",
+        "terms p10",
+        "p50",
+        "p90",
+    ):
         talks.add_column(col, justify="right")
     costs = Table(title="Costs until the war ends (means per path)", title_justify="left")
     costs.add_column("policy", no_wrap=True)
-    for col in ("cost A", "cost D", "casualties A (k)", "D (k)", "money A (bn$)", "D (bn$)",
-                "P(A wins)"):
+    for col in (
+        "cost A",
+        "cost D",
+        "casualties A (k)",
+        "D (k)",
+        "money A (bn$)",
+        "D (bn$)",
+        "P(A wins)",
+    ):
         costs.add_column(col, justify="right")
     for name, res in results.items():
         s = res.summary()
         terms = s["terms"]
         talks.add_row(
-            name, _pct(s["p_talks_12"]), _pct(s["p_talks_24"]), _pct(s["p_talks_end"]),
+            name,
+            _pct(s["p_talks_12"]),
+            _pct(s["p_talks_24"]),
+            _pct(s["p_talks_end"]),
             _num(s["median_talks_month"], ".0f"),
-            _num(terms["p10"], ".2f"), _num(terms["median"], ".2f"), _num(terms["p90"], ".2f"),
+            _num(terms["p10"], ".2f"),
+            _num(terms["median"], ".2f"),
+            _num(terms["p90"], ".2f"),
         )
         costs.add_row(
-            name, _num(s["cost_A"]["mean"]), _num(s["cost_D"]["mean"]),
-            _num(s["casualties_A"]["mean"], ".0f"), _num(s["casualties_D"]["mean"], ".0f"),
-            _num(s["money_A"]["mean"], ".0f"), _num(s["money_D"]["mean"], ".0f"),
+            name,
+            _num(s["cost_A"]["mean"]),
+            _num(s["cost_D"]["mean"]),
+            _num(s["casualties_A"]["mean"], ".0f"),
+            _num(s["casualties_D"]["mean"], ".0f"),
+            _num(s["money_A"]["mean"], ".0f"),
+            _num(s["money_D"]["mean"], ".0f"),
             _pct(s["p_attacker_wins"]),
         )
     talks.caption = (
@@ -278,12 +324,21 @@ def claims(
     with spinner(not as_json, f"checking {len(sc.claims)} claims: {draws} draws x {paths} paths"):
         results = check_claims(sc, draws=draws, paths=paths, seed=seed, months=months)
     out = {
-        "scenario": sc.meta.id or sc.meta.title, "draws": draws, "paths": paths,
-        "seed": seed, "claims": [r.to_json() for r in results],
+        "scenario": sc.meta.id or sc.meta.title,
+        "draws": draws,
+        "paths": paths,
+        "seed": seed,
+        "claims": [r.to_json() for r in results],
     }
-    record_cli_run("claims", sc, out, seed=seed, models=["war"],
-                   params={"draws": draws, "paths": paths, "months": months},
-                   announce=not as_json)
+    record_cli_run(
+        "claims",
+        sc,
+        out,
+        seed=seed,
+        models=["war"],
+        params={"draws": draws, "paths": paths, "months": months},
+        announce=not as_json,
+    )
     if as_json:
         print_json(out)
         return
@@ -297,8 +352,10 @@ def claims(
     table.add_column("in words")
     for r in results:
         table.add_row(
-            r.id, "[green]holds[/green]" if r.holds_default else "[red]fails[/red]",
-            "-" if r.share_draws is None else f"{100 * r.share_draws:.0f}%", r.text,
+            r.id,
+            "[green]holds[/green]" if r.holds_default else "[red]fails[/red]",
+            "-" if r.share_draws is None else f"{100 * r.share_draws:.0f}%",
+            r.text,
         )
     table.caption = (
         "default: under the assumed values; share of draws: in what share of draws from the "

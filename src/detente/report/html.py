@@ -51,8 +51,13 @@ def report_data(
         mc = sections.montecarlo_section(scenario, model_names, draws, seed)
     else:
         first = next(iter(montecarlo.values()), {})
-        mc = {"available": True, "models": montecarlo, "stored": True,
-              "draws": first.get("draws"), "seed": first.get("seed")}
+        mc = {
+            "available": True,
+            "models": montecarlo,
+            "stored": True,
+            "draws": first.get("draws"),
+            "seed": first.get("seed"),
+        }
     if war is None:
         war = sections.war_section(scenario, seed)
     return {
@@ -78,14 +83,22 @@ def render_report(data: dict[str, Any]) -> str:
     fc = data["forecast"]
     mc = data["montecarlo"]
     mc_models = mc.get("models", {}) if mc.get("available") else {}
-    charts: list[dict[str, str]] = [{
-        "id": "positions", "title": "Positions and forecasts per issue",
-        "svg": plots.to_inline_svg(plots.positions_figure(fc, sc, montecarlo=mc_models)),
-    }]
+    charts: list[dict[str, str]] = [
+        {
+            "id": "positions",
+            "title": "Positions and forecasts per issue",
+            "svg": plots.to_inline_svg(plots.positions_figure(fc, sc, montecarlo=mc_models)),
+        }
+    ]
     for name, entry in fc.get("models", {}).items():
         if entry.get("trajectory"):
-            charts.append({"id": f"trajectory-{name}", "title": f"{name}: positions over rounds",
-                           "svg": plots.to_inline_svg(plots.trajectory_figure(fc, name, sc))})
+            charts.append(
+                {
+                    "id": f"trajectory-{name}",
+                    "title": f"{name}: positions over rounds",
+                    "svg": plots.to_inline_svg(plots.trajectory_figure(fc, name, sc)),
+                }
+            )
     war = data["war"]
     war_view = None
     if war.get("available"):
@@ -93,12 +106,27 @@ def render_report(data: dict[str, Any]) -> str:
         curves = plots.talks_curves(result)
         war_view = {
             "chart": plots.to_inline_svg(plots.talks_figure(result)) if curves else None,
-            "rows": [{"policy": c["label"] or c["policy"],
-                      "by": {m: _at(c, m) for m in (6, 12, 24, 36)},
-                      "summary": _policy_summary(result, c["policy"])} for c in curves],
-            "tables": tables_of(result, skip=("policies", "curves", "months", "band", "draws",
-                                              "paths_per_draw", "seed",
-                                              "uncertain_parameters")),
+            "rows": [
+                {
+                    "policy": c["label"] or c["policy"],
+                    "by": {m: _at(c, m) for m in (6, 12, 24, 36)},
+                    "summary": _policy_summary(result, c["policy"]),
+                }
+                for c in curves
+            ],
+            "tables": tables_of(
+                result,
+                skip=(
+                    "policies",
+                    "curves",
+                    "months",
+                    "band",
+                    "draws",
+                    "paths_per_draw",
+                    "seed",
+                    "uncertain_parameters",
+                ),
+            ),
         }
     extra_views = []
     for kind, result in (data.get("extra") or {}).items():
@@ -110,16 +138,27 @@ def render_report(data: dict[str, Any]) -> str:
         elif plots.talks_curves(result):
             view["chart"] = plots.to_inline_svg(plots.talks_figure(result))
         extra_views.append(view)
-    env = Environment(loader=FileSystemLoader(TEMPLATES),
-                      autoescape=select_autoescape(["html"], default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["num"] = _num
     env.filters["cell"] = _cell
     env.filters["est"] = _estimate_text
     return env.get_template("report.html").render(
-        d=data, sc=sc, fc=fc, mc=mc, mc_models=mc_models, charts=charts, war=war,
-        war_view=war_view, claims=_section_view(data["claims"]),
-        baserates=_section_view(data["baserates"]), extra=extra_views,
+        d=data,
+        sc=sc,
+        fc=fc,
+        mc=mc,
+        mc_models=mc_models,
+        charts=charts,
+        war=war,
+        war_view=war_view,
+        claims=_section_view(data["claims"]),
+        baserates=_section_view(data["baserates"]),
+        extra=extra_views,
         sources=list(_estimate_sources(sc)),
     )
 
@@ -134,8 +173,9 @@ def report_for_run(run: Any, draws: int = 0, seed: int | None = None, **kwargs: 
     return render_report(run_report_data(run, draws=draws, seed=seed, **kwargs))
 
 
-def run_report_data(run: Any, draws: int = 0, seed: int | None = None, **kwargs: Any
-                    ) -> dict[str, Any]:
+def run_report_data(
+    run: Any, draws: int = 0, seed: int | None = None, **kwargs: Any
+) -> dict[str, Any]:
     """:func:`report_data` for a stored run (its forecast, Monte Carlo and war results reused)."""
     from detente.scenario.errors import DetenteError
 
@@ -148,16 +188,26 @@ def run_report_data(run: Any, draws: int = 0, seed: int | None = None, **kwargs:
     if plots.talks_curves(result):
         war = {"available": True, "result": result, "stored": True}
     extra = {}
-    if run.command and run.command.split(":")[-1] in ("sensitivity", "whatif", "lever", "sweep",
-                                                      "claims", "backtest"):
+    if run.command and run.command.split(":")[-1] in (
+        "sensitivity",
+        "whatif",
+        "lever",
+        "sweep",
+        "claims",
+        "backtest",
+    ):
         extra[run.command.split(":")[-1]] = result
     # `detente forecast --draws N` stores its Monte Carlo under "uncertainty".
     mc = (result.get("uncertainty") or result.get("montecarlo")) if is_forecast else None
     data = report_data(
-        sc, models=run.models or None, draws=draws,
+        sc,
+        models=run.models or None,
+        draws=draws,
         seed=run.seed if seed is None and run.seed is not None else (seed or 1),
         forecast_json=result if is_forecast else None,
-        montecarlo=mc or None, war=war, extra=extra,
+        montecarlo=mc or None,
+        war=war,
+        extra=extra,
         source=f"run {run.id} ({run.command}, {run.created_at[:19].replace('T', ' ')} UTC)",
         **kwargs,
     )
@@ -165,6 +215,7 @@ def run_report_data(run: Any, draws: int = 0, seed: int | None = None, **kwargs:
 
 
 # -- helpers for the template -----------------------------------------------------------------
+
 
 def _num(value: Any, digits: int = 2) -> str:
     if value is None:
@@ -182,8 +233,9 @@ def _cell(value: Any) -> str:
     """A table cell: integers as integers, other numbers to 3 significant decimals."""
     if isinstance(value, bool) or value is None:
         return "-" if value is None else str(value).lower()
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
-                                  and abs(value) >= 1):
+    if isinstance(value, int) or (
+        isinstance(value, float) and value.is_integer() and abs(value) >= 1
+    ):
         return str(int(value))
     if isinstance(value, float):
         return _num(value, 3)
@@ -215,8 +267,11 @@ def _estimate_sources(sc: dict[str, Any]) -> Any:
         for key in ("positions", "saliences"):
             for issue, est in (actor.get(key) or {}).items():
                 if isinstance(est, dict) and est.get("source"):
-                    yield (f"{actor['name']}: {key[:-1]} on {issue}", _estimate_text(est),
-                           est["source"])
+                    yield (
+                        f"{actor['name']}: {key[:-1]} on {issue}",
+                        _estimate_text(est),
+                        est["source"],
+                    )
 
 
 def _at(curve: dict[str, Any], month: float) -> float | None:
@@ -252,8 +307,9 @@ def _scalar(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool)
 
 
-def tables_of(obj: Any, title: str = "", skip: tuple[str, ...] = (), depth: int = 0
-              ) -> list[dict[str, Any]]:
+def tables_of(
+    obj: Any, title: str = "", skip: tuple[str, ...] = (), depth: int = 0
+) -> list[dict[str, Any]]:
     """Tables for any JSON result: its scalars as one key/value table, each list of records as a
     table, each mapping of records as a table with the key as first column (two levels deep)."""
     out: list[dict[str, Any]] = []
@@ -261,30 +317,50 @@ def tables_of(obj: Any, title: str = "", skip: tuple[str, ...] = (), depth: int 
         cols: list[str] = []
         for r in obj:
             cols.extend(k for k, v in r.items() if k not in cols and _scalar(v))
-        out.append({"title": title, "columns": cols,
-                    "rows": [[r.get(c) for c in cols] for r in obj[:200]],
-                    "truncated": max(0, len(obj) - 200)})
+        out.append(
+            {
+                "title": title,
+                "columns": cols,
+                "rows": [[r.get(c) for c in cols] for r in obj[:200]],
+                "truncated": max(0, len(obj) - 200),
+            }
+        )
         return out
     if not isinstance(obj, dict):
         return out
     scalars = [(k, v) for k, v in obj.items() if _scalar(v) and k not in skip]
     if scalars:
-        out.append({"title": title, "columns": ["", "value"],
-                    "rows": [[k, v] for k, v in scalars], "truncated": 0})
+        out.append(
+            {
+                "title": title,
+                "columns": ["", "value"],
+                "rows": [[k, v] for k, v in scalars],
+                "truncated": 0,
+            }
+        )
     if depth >= 2:
         return out
     for key, value in obj.items():
         if key in skip or _scalar(value):
             continue
         sub = f"{title} \u203a {key}" if title else str(key)
-        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()) \
-                and all(all(_scalar(x) for x in v.values()) for v in value.values()):
+        if (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(v, dict) for v in value.values())
+            and all(all(_scalar(x) for x in v.values()) for v in value.values())
+        ):
             cols: list[str] = []
             for v in value.values():
                 cols.extend(k for k in v if k not in cols)
-            out.append({"title": sub, "columns": ["", *cols],
-                        "rows": [[k, *(v.get(c) for c in cols)] for k, v in value.items()],
-                        "truncated": 0})
+            out.append(
+                {
+                    "title": sub,
+                    "columns": ["", *cols],
+                    "rows": [[k, *(v.get(c) for c in cols)] for k, v in value.items()],
+                    "truncated": 0,
+                }
+            )
         else:
             out.extend(tables_of(value, sub, depth=depth + 1))
     return out

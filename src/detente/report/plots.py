@@ -28,12 +28,23 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from detente.scenario.errors import DetenteError  # noqa: E402
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-           "#17becf", "#7f7f7f", "#bcbd22"]
+PALETTE = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+]
 _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "detente"}  # text stays text; stable ids
 
 
 # -- rendering ------------------------------------------------------------------------------
+
 
 def to_svg(fig: Figure) -> str:
     """The figure as an SVG document (text kept as <text>, no date: same figure, same bytes)."""
@@ -46,7 +57,7 @@ def to_svg(fig: Figure) -> str:
 def to_inline_svg(fig: Figure) -> str:
     """The <svg> element alone, for embedding in an HTML page."""
     text = to_svg(fig)
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def to_png(fig: Figure, dpi: int = 110) -> bytes:
@@ -70,6 +81,7 @@ def save(fig: Figure, path: str | Path) -> Path:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def _as_dict(obj: Any) -> dict[str, Any]:
     """A result object's JSON view (``to_json()``), or the dict itself."""
@@ -119,6 +131,7 @@ def _empty(message: str) -> Figure:
 
 # -- positions and forecasts ----------------------------------------------------------------
 
+
 def positions_figure(
     forecast: Any,
     scenario: Any = None,
@@ -153,8 +166,9 @@ def positions_figure(
         for n, actor in enumerate(actors):
             pos = _value(actor.get("positions", {}).get(issue["id"]))
             if pos is not None:
-                ax.scatter([pos], [y], s=30 + 220 * weights[n] / wmax, color="#555",
-                           alpha=0.75, zorder=3)
+                ax.scatter(
+                    [pos], [y], s=30 + 220 * weights[n] / wmax, color="#555", alpha=0.75, zorder=3
+                )
             labels.append(_short_label(actor.get("name") or actor.get("id", "?")))
             y += 1
         for m, name in enumerate(models):
@@ -164,34 +178,62 @@ def positions_figure(
             if summary:
                 for key, width in (("interval_90", 1.5), ("interval_50", 5)):
                     a, b = summary[key]
-                    ax.plot([a, b], [y, y], color=color, lw=width, alpha=0.6,
-                            solid_capstyle="butt", zorder=2)
+                    ax.plot(
+                        [a, b],
+                        [y, y],
+                        color=color,
+                        lw=width,
+                        alpha=0.6,
+                        solid_capstyle="butt",
+                        zorder=2,
+                    )
             if value is not None:
-                ax.scatter([value], [y], marker="D", s=55, color=color, zorder=4,
-                           edgecolor="white", linewidth=0.8)
-                ax.annotate(f"{value:.1f}", (value, y), xytext=(6, 0),
-                            textcoords="offset points", va="center", fontsize=7, color=color)
+                ax.scatter(
+                    [value],
+                    [y],
+                    marker="D",
+                    s=55,
+                    color=color,
+                    zorder=4,
+                    edgecolor="white",
+                    linewidth=0.8,
+                )
+                ax.annotate(
+                    f"{value:.1f}",
+                    (value, y),
+                    xytext=(6, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                    color=color,
+                )
             labels.append(_t(f"{name} (forecast)"))
             y += 1
         ref = issue.get("reference")
         if ref is not None:
             ax.axvline(float(ref), color="#999", ls="--", lw=1, zorder=1)
-            ax.annotate("status quo", (float(ref), -0.6), fontsize=7, color="#777",
-                        ha="center", va="bottom")
+            ax.annotate(
+                "status quo", (float(ref), -0.6), fontsize=7, color="#777", ha="center", va="bottom"
+            )
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_ylim(len(labels) - 0.4, -1.0)
         if actors and models:
             ax.axhline(len(actors) - 0.5, color="#ddd", lw=0.8)
         pad = 0.04 * (hi - lo)
         ax.set_xlim(lo - pad, hi + pad)
-        ax.set_xticks([lo, (lo + hi) / 2, hi], [
-            f"{lo:g}\n{_short_label(issue.get('low_label') or '', 36)}",
-            f"{(lo + hi) / 2:g}",
-            f"{hi:g}\n{_short_label(issue.get('high_label') or '', 36)}",
-        ], fontsize=8)
+        ax.set_xticks(
+            [lo, (lo + hi) / 2, hi],
+            [
+                f"{lo:g}\n{_short_label(issue.get('low_label') or '', 36)}",
+                f"{(lo + hi) / 2:g}",
+                f"{hi:g}\n{_short_label(issue.get('high_label') or '', 36)}",
+            ],
+            fontsize=8,
+        )
         ax.grid(axis="x", color="#eee")
-        ax.set_title(_t(issue.get("name") or issue["id"]), loc="left", fontsize=10,
-                     fontweight="bold")
+        ax.set_title(
+            _t(issue.get("name") or issue["id"]), loc="left", fontsize=10, fontweight="bold"
+        )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     fig.tight_layout()
@@ -203,8 +245,10 @@ def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure
     fc = _as_dict(forecast)
     entry = fc.get("models", {}).get(model)
     if entry is None:
-        raise DetenteError(f"the result has no model {model!r} (it has: "
-                           f"{', '.join(fc.get('models', {})) or 'none'})")
+        raise DetenteError(
+            f"the result has no model {model!r} (it has: "
+            f"{', '.join(fc.get('models', {})) or 'none'})"
+        )
     traj = entry.get("trajectory")
     if not traj:
         return _empty(f"{model} is one-shot: no trajectory")
@@ -215,16 +259,26 @@ def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure
     axes = fig.subplots(len(traj), 1, squeeze=False)[:, 0]
     for ax, (issue_id, per_actor) in zip(axes, traj.items(), strict=True):
         for n, (actor, series) in enumerate(per_actor.items()):
-            ax.plot(range(len(series)), series, color=PALETTE[n % len(PALETTE)], lw=1.6,
-                    marker="o" if len(series) <= 15 else None, ms=3,
-                    label=_short_label(names.get(actor, actor), 20))
+            ax.plot(
+                range(len(series)),
+                series,
+                color=PALETTE[n % len(PALETTE)],
+                lw=1.6,
+                marker="o" if len(series) <= 15 else None,
+                ms=3,
+                label=_short_label(names.get(actor, actor), 20),
+            )
         issue = issues.get(issue_id, {})
         if issue:
             lo, hi = float(issue["low"]), float(issue["high"])
             ax.set_ylim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))  # ends stay visible
             ax.set_ylabel(_t(f"{issue['high_label'][:18]} \u2191"), fontsize=7)
-        ax.set_title(_t(f"{model}: {issue.get('name', issue_id)}"), loc="left", fontsize=10,
-                     fontweight="bold")
+        ax.set_title(
+            _t(f"{model}: {issue.get('name', issue_id)}"),
+            loc="left",
+            fontsize=10,
+            fontweight="bold",
+        )
         ax.set_xlabel("round", fontsize=8)
         ax.grid(color="#eee")
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
@@ -233,6 +287,7 @@ def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure
 
 
 # -- war: P(talks by month) -----------------------------------------------------------------
+
 
 def talks_curves(war: Any) -> list[dict[str, Any]]:
     """Normalise a war result's talks curves to [{policy, months, p, low, high}].
@@ -245,8 +300,10 @@ def talks_curves(war: Any) -> list[dict[str, Any]]:
     if pols is None and ("months" in data or "p_talks" in data):
         pols = [data]
     if isinstance(pols, Mapping):
-        pols = [{"name": k, **(v if isinstance(v, Mapping) else {"p_talks": v})}
-                for k, v in pols.items()]
+        pols = [
+            {"name": k, **(v if isinstance(v, Mapping) else {"p_talks": v})}
+            for k, v in pols.items()
+        ]
     out = []
     for i, pol in enumerate(pols or []):
         p = _first_key(pol, ("p_talks_by_month", "p_talks", "p", "probability", "cdf"))
@@ -265,14 +322,18 @@ def talks_curves(war: Any) -> list[dict[str, Any]]:
         months = pol.get("months") or data.get("months") or len(p)
         if isinstance(months, int | float):  # a horizon: months 1..T
             months = list(range(1, len(p) + 1))
-        out.append({
-            "policy": str(pol.get("name") or pol.get("policy") or pol.get("id") or f"policy {i}"),
-            "label": pol.get("label") or pol.get("title"),
-            "months": [float(m) for m in months],
-            "p": [float("nan") if v is None else float(v) for v in p],
-            "low": None if low is None else [float(v) for v in low],
-            "high": None if high is None else [float(v) for v in high],
-        })
+        out.append(
+            {
+                "policy": str(
+                    pol.get("name") or pol.get("policy") or pol.get("id") or f"policy {i}"
+                ),
+                "label": pol.get("label") or pol.get("title"),
+                "months": [float(m) for m in months],
+                "p": [float("nan") if v is None else float(v) for v in p],
+                "low": None if low is None else [float(v) for v in low],
+                "high": None if high is None else [float(v) for v in high],
+            }
+        )
     return out
 
 
@@ -297,8 +358,13 @@ def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figur
             ax.fill_between(c["months"], c["low"], c["high"], color=color, alpha=0.07, lw=0)
             for edge in (c["low"], c["high"]):
                 ax.plot(c["months"], edge, color=color, lw=0.6, alpha=0.45, ls=":")
-        ax.plot(c["months"], c["p"], color=color, lw=2,
-                label=_short_label(c["label"] or c["policy"], 40))
+        ax.plot(
+            c["months"],
+            c["p"],
+            color=color,
+            lw=2,
+            label=_short_label(c["label"] or c["policy"], 40),
+        )
     ax.set_ylim(0, 1)
     ax.set_xlim(min(min(c["months"]) for c in curves), max(max(c["months"]) for c in curves))
     ax.set_xlabel("months from now", fontsize=9)
@@ -313,6 +379,7 @@ def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figur
 
 
 # -- sensitivity and what-if ----------------------------------------------------------------
+
 
 def sensitivity_bars(sens: Any) -> list[dict[str, Any]]:
     """Normalise a sensitivity result to [{output, names, values, errors, index}].
@@ -343,25 +410,34 @@ def _bars_of(output: str, g: Any) -> list[dict[str, Any]]:
         keys = [k for k in ("ST", "S1", "mu_star", "delta", "swing", "effect") if k in rows[0]]
         label = next((k for k in ("name", "param", "parameter", "input") if k in rows[0]), None)
         for key in keys[:2]:
-            bars.append({
-                "output": output, "index": key,
-                "names": [str(r.get(label, i)) for i, r in enumerate(rows)],
-                "values": [_num(r.get(key)) for r in rows],
-                "errors": [_num(r.get(f"{key}_conf")) for r in rows]
-                if f"{key}_conf" in rows[0] else None,
-            })
+            bars.append(
+                {
+                    "output": output,
+                    "index": key,
+                    "names": [str(r.get(label, i)) for i, r in enumerate(rows)],
+                    "values": [_num(r.get(key)) for r in rows],
+                    "errors": [_num(r.get(f"{key}_conf")) for r in rows]
+                    if f"{key}_conf" in rows[0]
+                    else None,
+                }
+            )
         return bars
     if isinstance(g, Mapping):
         for key in ("ST", "S1", "mu_star", "swing", "effect"):
             val = g.get(key)
             if isinstance(val, Mapping):
                 conf = g.get(f"{key}_conf")
-                bars.append({
-                    "output": output, "index": key, "names": [str(k) for k in val],
-                    "values": [_num(v) for v in val.values()],
-                    "errors": [_num(conf.get(k)) for k in val] if isinstance(conf, Mapping)
-                    else None,
-                })
+                bars.append(
+                    {
+                        "output": output,
+                        "index": key,
+                        "names": [str(k) for k in val],
+                        "values": [_num(v) for v in val.values()],
+                        "errors": [_num(conf.get(k)) for k in val]
+                        if isinstance(conf, Mapping)
+                        else None,
+                    }
+                )
     return bars
 
 
@@ -381,15 +457,24 @@ def sensitivity_figure(sens: Any, top: int = 12) -> Figure:
     fig = Figure(figsize=(8.5, sum(0.9 + 0.26 * min(top, len(g["names"])) for g in groups)))
     axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
     for ax, g in zip(axes, groups, strict=True):
-        order = sorted(range(len(g["values"])),
-                       key=lambda i: -(g["values"][i] if math.isfinite(g["values"][i]) else -1))
+        order = sorted(
+            range(len(g["values"])),
+            key=lambda i: -(g["values"][i] if math.isfinite(g["values"][i]) else -1),
+        )
         order = order[:top][::-1]
         vals = [g["values"][i] for i in order]
         errs = None if g["errors"] is None else [g["errors"][i] for i in order]
-        ax.barh(range(len(order)), vals, xerr=errs, color=PALETTE[0], alpha=0.8,
-                error_kw={"lw": 0.8, "ecolor": "#444"})
-        ax.set_yticks(range(len(order)), [_short_label(g["names"][i], 34) for i in order],
-                      fontsize=8)
+        ax.barh(
+            range(len(order)),
+            vals,
+            xerr=errs,
+            color=PALETTE[0],
+            alpha=0.8,
+            error_kw={"lw": 0.8, "ecolor": "#444"},
+        )
+        ax.set_yticks(
+            range(len(order)), [_short_label(g["names"][i], 34) for i in order], fontsize=8
+        )
         ax.set_title(_t(f"{g['output']}: {g['index']}"), loc="left", fontsize=10, fontweight="bold")
         ax.grid(axis="x", color="#eee")
         for side in ("top", "right"):
@@ -425,10 +510,20 @@ def whatif_figure(whatif: Any, title: str = "What if: baseline vs variant") -> F
     fig = Figure(figsize=(8.5, 0.9 + 0.42 * len(rows)))
     ax = fig.add_subplot()
     ys = range(len(rows))
-    ax.barh([y + 0.2 for y in ys], [r["baseline"] for r in rows], height=0.38,
-            color="#9aa", label="baseline")
-    ax.barh([y - 0.2 for y in ys], [r["variant"] for r in rows], height=0.38,
-            color=PALETTE[0], label="what if")
+    ax.barh(
+        [y + 0.2 for y in ys],
+        [r["baseline"] for r in rows],
+        height=0.38,
+        color="#9aa",
+        label="baseline",
+    )
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [r["variant"] for r in rows],
+        height=0.38,
+        color=PALETTE[0],
+        label="what if",
+    )
     ax.set_yticks(list(ys), [_short_label(r["label"], 36) for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_title(_t(title), loc="left", fontsize=10, fontweight="bold")

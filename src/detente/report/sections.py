@@ -49,8 +49,12 @@ def montecarlo_section(sc: Scenario, models: list[str], draws: int, seed: int) -
         return _absent("the Monte Carlo engine (detente.analysis.montecarlo)")
     if draws <= 0:
         return {"available": False, "reason": "no Monte Carlo draws were asked for (--draws 0)"}
-    return {"available": True, "draws": draws, "seed": seed,
-            "models": {m: _json(mod.monte_carlo(sc, m, draws, seed=seed)) for m in models}}
+    return {
+        "available": True,
+        "draws": draws,
+        "seed": seed,
+        "models": {m: _json(mod.monte_carlo(sc, m, draws, seed=seed)) for m in models},
+    }
 
 
 def talks_comparison(
@@ -93,8 +97,9 @@ def talks_comparison(
     params = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
     out = []
     for name in names:
-        res = simulate(sc, name, months=months, paths=n, seed=seed, params=params or None,
-                       levers=levers)
+        res = simulate(
+            sc, name, months=months, paths=n, seed=seed, params=params or None, levers=levers
+        )
         tm = res.talks_month.reshape(draws, paths_per_draw)
         # per draw: share of its paths with talks started by month t
         by = (tm[:, :, None] > 0) & (tm[:, :, None] <= np.arange(1, months + 1))
@@ -103,19 +108,23 @@ def talks_comparison(
         mean = per_draw.mean(axis=0)
         lo, hi = np.clip(mean - half, 0.0, 1.0), np.clip(mean + half, 0.0, 1.0)
         summary = res.summary()
-        out.append({
-            "name": name,
-            "label": name,
-            "description": get_policy(spec, name).description,
-            "p_talks": res.p_talks_by().tolist(),
-            "low": lo.tolist(),
-            "high": hi.tolist(),
-            "summary": {k: v for k, v in summary.items() if not isinstance(v, dict)},
-            "terms": summary.get("terms"),
-        })
+        out.append(
+            {
+                "name": name,
+                "label": name,
+                "description": get_policy(spec, name).description,
+                "p_talks": res.p_talks_by().tolist(),
+                "low": lo.tolist(),
+                "high": hi.tolist(),
+                "summary": {k: v for k, v in summary.items() if not isinstance(v, dict)},
+                "terms": summary.get("terms"),
+            }
+        )
     return {
         "months": list(range(1, months + 1)),
-        "draws": draws, "paths_per_draw": paths_per_draw, "seed": seed,
+        "draws": draws,
+        "paths_per_draw": paths_per_draw,
+        "seed": seed,
         "levers": dict(levers or {}),
         "uncertain_parameters": sorted(drawn),
         "draws_accepted": accepted,
@@ -125,8 +134,13 @@ def talks_comparison(
     }
 
 
-def war_section(sc: Scenario, seed: int, levers: dict[str, float] | None = None,
-                policies: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+def war_section(
+    sc: Scenario,
+    seed: int,
+    levers: dict[str, float] | None = None,
+    policies: list[str] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
     """The war model's policy comparison: P(talks by month) per policy, with bands."""
     war = _module("detente.war")
     if war is None or not callable(getattr(war, "simulate", None)):
@@ -135,8 +149,7 @@ def war_section(sc: Scenario, seed: int, levers: dict[str, float] | None = None,
     return {"available": True, "result": result}
 
 
-def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200
-                   ) -> dict[str, Any]:
+def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) -> dict[str, Any]:
     """The scenario's claims, checked: under the default assumptions, and in what share of draws
     from the war parameters' uncertainty each holds."""
     mod = _module("detente.analysis.claims")
@@ -147,8 +160,13 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200
         return {"available": False, "reason": "the scenario states no claims"}
     kwargs = _accepted(fn, {"seed": seed, "draws": draws, "paths": paths})
     results = fn(sc, **kwargs)
-    return {"available": True, "draws": draws, "paths": paths, "seed": seed,
-            "result": [_json(r) for r in results]}
+    return {
+        "available": True,
+        "draws": draws,
+        "paths": paths,
+        "seed": seed,
+        "result": [_json(r) for r in results],
+    }
 
 
 def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, Any]:
@@ -159,7 +177,9 @@ def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, An
         return _absent("the base rates (detente.war.baserates)")
     path = mod.find_data_dir(data_dir)
     if path is None:
-        return {"available": False,
-                "reason": "the base-rate data (COW, UCDP, GSDB CSV files) were not found; "
-                          "they live in ../shared/data/war beside a checkout"}
+        return {
+            "available": False,
+            "reason": "the base-rate data (COW, UCDP, GSDB CSV files) were not found; "
+            "they live in ../shared/data/war beside a checkout",
+        }
     return {"available": True, "result": _json(mod.base_rates(path))}

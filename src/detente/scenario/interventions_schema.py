@@ -28,9 +28,15 @@ from detente.scenario.errors import DetenteError
 
 Op = Literal["set", "shift", "scale", "remove", "merge", "add", "policy"]
 FIELDS = {
-    "position": "position", "positions": "position", "pos": "position",
-    "salience": "salience", "saliences": "salience", "sal": "salience",
-    "capability": "capability", "capabilities": "capability", "cap": "capability",
+    "position": "position",
+    "positions": "position",
+    "pos": "position",
+    "salience": "salience",
+    "saliences": "salience",
+    "sal": "salience",
+    "capability": "capability",
+    "capabilities": "capability",
+    "cap": "capability",
 }
 _ID = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
 _ID_RE = re.compile(rf"^{_ID}$")
@@ -175,10 +181,13 @@ def _parse(line: str) -> dict[str, Any]:
         if "as" not in low or low.index("as") < 2 or low.index("as") + 1 >= len(words):
             raise InterventionError(f"intervention {line!r}: write merge A,B[,...] as ID")
         at = low.index("as")
-        rest = words[at + 2:]
+        rest = words[at + 2 :]
         return {
-            "op": op, "actors": _ids(",".join(words[1:at]), line), "as": words[at + 1],
-            "name": " ".join(rest) or None, "text": line,
+            "op": op,
+            "actors": _ids(",".join(words[1:at]), line),
+            "as": words[at + 1],
+            "name": " ".join(rest) or None,
+            "text": line,
         }
     if op == "add":
         if len(words) < 2:

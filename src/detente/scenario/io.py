@@ -149,7 +149,9 @@ def _safe_load(text: str, name: str) -> Any:
         distinct, expanded = _node_counts(node)
         if expanded - distinct > MAX_ALIAS_EXPANSION:
             raise ScenarioError(
-                name, "", NO_VALUE,
+                name,
+                "",
+                NO_VALUE,
                 f"uses YAML aliases (*name) that expand to {expanded} nodes; at most "
                 f"{MAX_ALIAS_EXPANSION} may come from aliases",
             )
@@ -161,7 +163,9 @@ def _safe_load(text: str, name: str) -> Any:
             if "digits" in str(exc):
                 raise
             raise ScenarioError(
-                name, "", NO_VALUE,
+                name,
+                "",
+                NO_VALUE,
                 f"has a value its YAML tag cannot build ({type(exc).__name__}: {str(exc)[:80]})",
             ) from None
     finally:

@@ -41,12 +41,23 @@ _PARAM_MAP: dict[str, tuple[str, dict[str, Any]]] = {
         {"Linear": "linear", "Square": "square", "Quartic": "quartic", "Octic": "octic"},
     ),
     "StateTransitions": (
-        "transitions", {"Deterministic": "deterministic", "Stochastic": "stochastic"}
+        "transitions",
+        {"Deterministic": "deterministic", "Stochastic": "stochastic"},
     ),
-    "VotingRule": ("voting_rule", {"Proportional": "proportional", "Binary": "binary",
-                                   "Cubic": "cubic"}),
-    "BigRAdjust": ("big_r_adjust", {"Full": "full", "TwoThirds": "two_thirds", "Half": "half",
-                                    "OneThird": "one_third", "No": "none"}),
+    "VotingRule": (
+        "voting_rule",
+        {"Proportional": "proportional", "Binary": "binary", "Cubic": "cubic"},
+    ),
+    "BigRAdjust": (
+        "big_r_adjust",
+        {
+            "Full": "full",
+            "TwoThirds": "two_thirds",
+            "Half": "half",
+            "OneThird": "one_third",
+            "No": "none",
+        },
+    ),
     "BigRRange": ("big_r_range", {"Mid": "mid"}),
     "ThirdPartyCommit": ("third_party_commit", {"SemiCommit": "semi", "FullCommit": "full"}),
     "PCEModel": ("", {"Conditional": None}),
@@ -67,18 +78,23 @@ def load_ktab_csv(path: str | os.PathLike[str]) -> Scenario:
     except csv.Error as exc:
         raise ScenarioError(name, "", NO_VALUE, f"is not valid CSV: {exc}") from None
     # Keep line numbers (1-based) for messages; drop blank lines.
-    lines = [(n + 1, [c.strip() for c in r]) for n, r in enumerate(rows)
-             if any(c.strip() for c in r)]
+    lines = [
+        (n + 1, [c.strip() for c in r]) for n, r in enumerate(rows) if any(c.strip() for c in r)
+    ]
     if len(lines) < 3:
         raise ScenarioError(
-            name, "", NO_VALUE,
+            name,
+            "",
+            NO_VALUE,
             "needs a scenario row (name, description, actors, dimensions), a header row and "
             "at least one actor row",
         )
     (ln0, head), (ln1, header) = lines[0], lines[1]
     if len(head) < 4:
         raise ScenarioError(
-            name, f"line {ln0}", head,
+            name,
+            f"line {ln0}",
+            head,
             "the scenario row needs: name, description, number of actors, number of dimensions",
         )
     n_act = _count(head[2], name, f"line {ln0}, number of actors")
@@ -88,14 +104,18 @@ def load_ktab_csv(path: str | os.PathLike[str]) -> Scenario:
     width = 3 + 2 * n_dim
     if len(header) < width or any(not header[c] for c in range(3, width, 2)):
         raise ScenarioError(
-            name, f"line {ln1} (header)", header,
+            name,
+            f"line {ln1} (header)",
+            header,
             f"needs Actor, Description, Influence and a Position and a Salience column for "
             f"each of the {n_dim} dimensions",
         )
     body = lines[2:]
     if len(body) != n_act:
         raise ScenarioError(
-            name, f"line {ln0}, number of actors", n_act,
+            name,
+            f"line {ln0}, number of actors",
+            n_act,
             f"does not match the {len(body)} actor rows that follow the header",
         )
     dim_names = [_dim_name(header[3 + 2 * d], d) for d in range(n_dim)]
@@ -104,7 +124,9 @@ def load_ktab_csv(path: str | os.PathLike[str]) -> Scenario:
     for ln, row in body:
         if len(row) < width:
             raise ScenarioError(
-                name, f"line {ln}", row[0] if row else NO_VALUE,
+                name,
+                f"line {ln}",
+                row[0] if row else NO_VALUE,
                 f"has {len(row)} cells; an actor row needs {width} (name, description, "
                 f"capability, then a position and a salience for each of {n_dim} dimensions)",
             )
@@ -114,12 +136,23 @@ def load_ktab_csv(path: str | os.PathLike[str]) -> Scenario:
         pos_fields = [f"{where}, {header[3 + 2 * d]}" for d in range(n_dim)]
         sal_fields = [f"{where}, {header[4 + 2 * d] or 'Salience'}" for d in range(n_dim)]
         cap = _num(row[2], name, f"{where}, {cap_col}")
-        pos = [_num(row[3 + 2 * d], name, pos_fields[d], "a number in [0, 100]")
-               for d in range(n_dim)]
-        sal = [_num(row[4 + 2 * d], name, sal_fields[d], "a number in [0, 100]")
-               for d in range(n_dim)]
-        _check_actor(name, cap, pos, sal, pos_fields, sal_fields, f"{where}, {cap_col}",
-                     f"{where}, saliences", None)
+        pos = [
+            _num(row[3 + 2 * d], name, pos_fields[d], "a number in [0, 100]") for d in range(n_dim)
+        ]
+        sal = [
+            _num(row[4 + 2 * d], name, sal_fields[d], "a number in [0, 100]") for d in range(n_dim)
+        ]
+        _check_actor(
+            name,
+            cap,
+            pos,
+            sal,
+            pos_fields,
+            sal_fields,
+            f"{where}, {cap_col}",
+            f"{where}, saliences",
+            None,
+        )
         checked.append((row[0], row[1], cap, pos, sal))
     return _build(name, head[0], head[1], dim_names, checked, "KTAB CSV", note=None)
 
@@ -148,7 +181,9 @@ def load_ktab_xml(path: str | os.PathLike[str]) -> Scenario:
     actor_els = actors_el.findall("Actor")
     if len(actor_els) < _XML_MIN_ACTORS:
         raise ScenarioError(
-            name, "Actors", len(actor_els),
+            name,
+            "Actors",
+            len(actor_els),
             f"actors given; smpSchema.xsd requires at least {_XML_MIN_ACTORS}",
         )
     checked = []
@@ -165,15 +200,22 @@ def load_ktab_xml(path: str | os.PathLike[str]) -> Scenario:
         for tag, values in (("Position/dCoord", pos), ("Salience/dSal", sal)):
             if len(values) != len(dim_names):
                 raise ScenarioError(
-                    name, f"{base}/{tag.split('/')[0]}", len(values),
+                    name,
+                    f"{base}/{tag.split('/')[0]}",
+                    len(values),
                     f"{tag.split('/')[1]} values given; the scenario has {len(dim_names)} "
                     "dimensions (Dimensions/dName)",
                 )
         _check_actor(
-            name, cap, pos, sal,
+            name,
+            cap,
+            pos,
+            sal,
             [f"{base}/Position/dCoord[{d}]" for d in range(len(pos))],
             [f"{base}/Salience/dSal[{d}]" for d in range(len(sal))],
-            f"{base}/capability", f"{base}/Salience", _XML_MAX_CAP,
+            f"{base}/capability",
+            f"{base}/Salience",
+            _XML_MAX_CAP,
         )
         checked.append((a_name, a_desc, cap, pos, sal))
     raw = _raw_params(root)
@@ -217,7 +259,9 @@ def _read_text(path: Path, name: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
-            name, "", NO_VALUE,
+            name,
+            "",
+            NO_VALUE,
             f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
         ) from None
     if "\x00" in text:
@@ -251,7 +295,9 @@ def _parse_xml(path: Path, name: str) -> Any:
         root = det.fromstring(data)
     except DefusedXmlException as exc:
         raise ScenarioError(
-            name, "", NO_VALUE,
+            name,
+            "",
+            NO_VALUE,
             f"uses a forbidden XML feature ({type(exc).__name__}): entities, DTDs and external "
             "references are not accepted",
         ) from None
@@ -263,8 +309,9 @@ def _parse_xml(path: Path, name: str) -> Any:
     except (LookupError, ValueError) as exc:
         # <?xml encoding="..."?> names a codec Python does not know, or one expat cannot read
         # (UTF-7 and other multi-byte encodings: "multi-byte encodings are not supported").
-        raise ScenarioError(name, "", NO_VALUE, f"has an XML encoding expat cannot use: {exc}"
-                            ) from None
+        raise ScenarioError(
+            name, "", NO_VALUE, f"has an XML encoding expat cannot use: {exc}"
+        ) from None
     if root.tag != "Scenario":
         raise ScenarioError(name, root.tag, NO_VALUE, "the root element must be <Scenario>")
     return root
@@ -277,8 +324,9 @@ def _raw_params(root: Any) -> dict[str, str]:
     return {child.tag: (child.text or "").strip() for child in mp}
 
 
-def _text(el: Any, tag: str, name: str, field: str, required: bool = False,
-          empty: bool = False) -> str | None:
+def _text(
+    el: Any, tag: str, name: str, field: str, required: bool = False, empty: bool = False
+) -> str | None:
     child = el.find(tag)
     if child is None:
         if required:
@@ -298,8 +346,10 @@ def _coords(el: Any, group: str, tag: str, name: str, base: str) -> list[float]:
     if not items:
         raise ScenarioError(name, f"{base}/{group}", NO_VALUE, f"needs at least one {tag}")
     what = "a number in [0, 100] (KTAB's " + ("position" if tag == "dCoord" else "salience") + ")"
-    return [_num((c.text or "").strip(), name, f"{base}/{group}/{tag}[{d}]", what)
-            for d, c in enumerate(items)]
+    return [
+        _num((c.text or "").strip(), name, f"{base}/{group}/{tag}[{d}]", what)
+        for d, c in enumerate(items)
+    ]
 
 
 def _num(cell: str | None, name: str, field: str, what: str = "a number") -> float:
@@ -322,9 +372,17 @@ def _count(cell: str, name: str, field: str) -> int:
     return int(value)
 
 
-def _check_actor(name: str, cap: float, pos: list[float], sal: list[float], pos_fields: list[str],
-                 sal_fields: list[str], cap_field: str, sal_sum_field: str,
-                 max_cap: float | None) -> None:
+def _check_actor(
+    name: str,
+    cap: float,
+    pos: list[float],
+    sal: list[float],
+    pos_fields: list[str],
+    sal_fields: list[str],
+    cap_field: str,
+    sal_sum_field: str,
+    max_cap: float | None,
+) -> None:
     if cap < 0 or (max_cap is not None and cap > max_cap):
         rule = f"must be in [0, {max_cap:g}] (smpSchema.xsd)" if max_cap else "must be >= 0"
         raise ScenarioError(name, cap_field, cap, rule)
@@ -337,7 +395,9 @@ def _check_actor(name: str, cap: float, pos: list[float], sal: list[float], pos_
     total = sum(sal)
     if total > 100.0 + _SAL_SUM_TOL:
         raise ScenarioError(
-            name, sal_sum_field, round(total, 6),
+            name,
+            sal_sum_field,
+            round(total, 6),
             "is the sum of this actor's saliences; KTAB requires it to be at most 100",
         )
 
@@ -361,15 +421,24 @@ def _dim_name(header: str, d: int) -> str:
     return stem or text or f"Dim{d}"
 
 
-def _build(name: str, title: str, desc: str, dim_names: list[str],
-           actors: list[tuple[str, str, float, list[float], list[float]]], kind: str,
-           note: str | None) -> Scenario:
+def _build(
+    name: str,
+    title: str,
+    desc: str,
+    dim_names: list[str],
+    actors: list[tuple[str, str, float, list[float], list[float]]],
+    kind: str,
+    note: str | None,
+) -> Scenario:
     from detente.scenario.io import from_data
 
     used_i: set[str] = set()
     issues = [
-        {"id": _ident(dn, used_i, f"dim{d}"), "name": dn,
-         "scale": {"low": 0.0, "high": 100.0, "low_label": "0", "high_label": "100"}}
+        {
+            "id": _ident(dn, used_i, f"dim{d}"),
+            "name": dn,
+            "scale": {"low": 0.0, "high": 100.0, "low_label": "0", "high_label": "100"},
+        }
         for d, dn in enumerate(dim_names)
     ]
     used_a: set[str] = set()

@@ -72,13 +72,17 @@ def _check_outcomes(scenario: Scenario, file: str) -> None:
     for issue_id, est in (scenario.outcomes or {}).items():
         if issue_id not in issue_ids:
             raise ScenarioError(
-                file, f"outcomes.{issue_id}", NO_VALUE,
+                file,
+                f"outcomes.{issue_id}",
+                NO_VALUE,
                 f"names an unknown issue; the issues are: {', '.join(issue_ids)}",
             )
         scale = scenario.issue(issue_id).scale
         if not scale.low <= est.value <= scale.high:
             raise ScenarioError(
-                file, f"outcomes.{issue_id}", est.value,
+                file,
+                f"outcomes.{issue_id}",
+                est.value,
                 f"must lie on the issue's scale [{scale.low:g}, {scale.high:g}]",
             )
 

@@ -18,9 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from detente.scenario.estimate import Estimate, ShortText, _Strict
 
-Name = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,10 @@ PARAMETERS: dict[str, ParamInfo] = {
     ),
     "sigma": ParamInfo(0.005, 1e-6, 0.5, "share/month", "sd of the monthly change of control"),
     "front_steps": ParamInfo(
-        0.0, 0.0, 1000.0, "steps",
+        0.0,
+        0.0,
+        1000.0,
+        "steps",
         "0: control moves continuously; N > 0: it moves +-1/N a month (a fight-to-the-finish "
         "random walk with P(up) = 1/2 + N * drift / 2)",
     ),
@@ -86,7 +87,10 @@ PARAMETERS: dict[str, ParamInfo] = {
         1.0, 0.0, 100.0, "x", "rise of the attacker's money weight per unit of lost revenue share"
     ),
     "rally": ParamInfo(
-        0.0, 0.0, 1.0, "share",
+        0.0,
+        0.0,
+        1.0,
+        "share",
         "rally round the flag: fall of the attacker's cost sensitivity at full sanctions",
     ),
     # beliefs
@@ -102,7 +106,11 @@ PARAMETERS: dict[str, ParamInfo] = {
     "summit_weight": ParamInfo(1.0, 0.0, 100.0, "count", "resolve-Beta b added by a summit"),
     "concession_weight": ParamInfo(2.0, 0.0, 100.0, "count", "resolve-Beta b per concession"),
     "resolve_signal": ParamInfo(
-        0.5, 0.0, 100.0, "count", "resolve-Beta a (b) added by a kept (missed) threat, new aid, "
+        0.5,
+        0.0,
+        100.0,
+        "count",
+        "resolve-Beta a (b) added by a kept (missed) threat, new aid, "
         "sanction or secondary sanction",
     ),
     # lever sizes the built-in policy mixes refer to (so that they carry uncertainty too)
@@ -180,8 +188,7 @@ class WarSpec(_Strict):
             info = PARAMETERS.get(name)
             if info is None:
                 raise ValueError(
-                    f"unknown war parameter {name!r}; the parameters are: "
-                    + ", ".join(PARAMETERS)
+                    f"unknown war parameter {name!r}; the parameters are: " + ", ".join(PARAMETERS)
                 )
             lo = est.low if est.low is not None else est.value
             hi = est.high if est.high is not None else est.value

@@ -10,5 +10,4 @@ from detente.store.runs import (
     resolve_path,
 )
 
-__all__ = ["Run", "RunStore", "StoreError", "default_path", "open_store", "record",
-           "resolve_path"]
+__all__ = ["Run", "RunStore", "StoreError", "default_path", "open_store", "record", "resolve_path"]

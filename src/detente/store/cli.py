@@ -46,15 +46,21 @@ _SETTINGS: contextvars.ContextVar[_Settings | None] = contextvars.ContextVar(
 )
 
 _STORE_PARAM = inspect.Parameter(
-    "store", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+    "store",
+    inspect.Parameter.KEYWORD_ONLY,
+    annotation=str | None,
     default=typer.Option(
-        None, "--store", metavar="PATH",
+        None,
+        "--store",
+        metavar="PATH",
         help=f"Run store (SQLite file) to record this run in; default ${ENV_VAR} or the user "
         "data dir; 'off' disables.",
     ),
 )
 _NO_STORE_PARAM = inspect.Parameter(
-    "no_store", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+    "no_store",
+    inspect.Parameter.KEYWORD_ONLY,
+    annotation=bool,
     default=typer.Option(False, "--no-store", help="Do not record this run."),
 )
 
@@ -113,8 +119,14 @@ def record_cli_run(
         if rs is None:
             return None
         run_id = rs.record(
-            command, scenario, params, seed, result_json, times,
-            models=models, argv=["detente", *sys.argv[1:]] if sys.argv else None,
+            command,
+            scenario,
+            params,
+            seed,
+            result_json,
+            times,
+            models=models,
+            argv=["detente", *sys.argv[1:]] if sys.argv else None,
         )
     except (StoreError, sqlite3.Error, OSError, ValueError, TypeError) as exc:
         print(f"detente: warning: run not stored: {exc}", file=sys.stderr)
@@ -124,4 +136,3 @@ def record_cli_run(
 
         console.print(f"[dim]stored as run {run_id} (detente runs show {run_id})[/dim]")
     return run_id
-

@@ -131,11 +131,18 @@ class Run:
     def summary(self) -> dict[str, Any]:
         """Everything but the result and the scenario's content."""
         return {
-            "id": self.id, "created_at": self.created_at, "command": self.command,
-            "argv": self.argv, "scenario_id": self.scenario_id,
-            "scenario_title": self.scenario_title, "scenario_sha256": self.scenario_sha256,
-            "models": self.models, "params": self.params, "seed": self.seed,
-            "version": self.version, "timings": self.timings,
+            "id": self.id,
+            "created_at": self.created_at,
+            "command": self.command,
+            "argv": self.argv,
+            "scenario_id": self.scenario_id,
+            "scenario_title": self.scenario_title,
+            "scenario_sha256": self.scenario_sha256,
+            "models": self.models,
+            "params": self.params,
+            "seed": self.seed,
+            "version": self.version,
+            "timings": self.timings,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -190,8 +197,9 @@ class RunStore:
         except sqlite3.DatabaseError as exc:
             # A damaged page ("could not decode to UTF-8", "malformed"), a lock held past the
             # busy timeout: one clear line instead of sqlite3's traceback.
-            raise StoreError(f"run store {self.path}: {str(exc)[:120]} (the file may be "
-                             "damaged)") from None
+            raise StoreError(
+                f"run store {self.path}: {str(exc)[:120]} (the file may be damaged)"
+            ) from None
         finally:
             conn.close()
 
@@ -215,11 +223,17 @@ class RunStore:
             from detente import __version__ as version
         result_text = _dumps(result_json)
         row = (
-            _now(), command, _dumps(list(argv or [])),
+            _now(),
+            command,
+            _dumps(list(argv or [])),
             None,  # scenario hash, filled below
-            _dumps(list(models or [])), _dumps(dict(params or {})),
-            None if seed is None else int(seed), version, _dumps(dict(timings or {})),
-            result_text, hashlib.sha256(result_text.encode("utf-8")).hexdigest(),
+            _dumps(list(models or [])),
+            _dumps(dict(params or {})),
+            None if seed is None else int(seed),
+            version,
+            _dumps(dict(timings or {})),
+            result_text,
+            hashlib.sha256(result_text.encode("utf-8")).hexdigest(),
         )
         scen = scenario_content(scenario) if scenario is not None else None
         with self._conn() as conn:
@@ -367,14 +381,22 @@ class RunStore:
 
     @staticmethod
     def _run(row: tuple[Any, ...], result: str | None, content: str | None) -> Run:
-        (rid, created, command, argv, sha, sid, title, models, params, seed, version,
-         timings) = row
+        (rid, created, command, argv, sha, sid, title, models, params, seed, version, timings) = row
         return Run(
-            id=int(rid), created_at=created, command=command, argv=json.loads(argv),
-            scenario_sha256=sha, scenario_id=sid, scenario_title=title,
-            models=json.loads(models), params=json.loads(params), seed=seed, version=version,
+            id=int(rid),
+            created_at=created,
+            command=command,
+            argv=json.loads(argv),
+            scenario_sha256=sha,
+            scenario_id=sid,
+            scenario_title=title,
+            models=json.loads(models),
+            params=json.loads(params),
+            seed=seed,
+            version=version,
             timings=json.loads(timings),
-            result=None if result is None else json.loads(result), scenario_json=content,
+            result=None if result is None else json.loads(result),
+            scenario_json=content,
         )
 
 
@@ -401,5 +423,6 @@ def record(
     rs = open_store(store)
     if rs is None:
         return None
-    return rs.record(command, scenario, params, seed, result_json, timings, models=models,
-                     argv=argv)
+    return rs.record(
+        command, scenario, params, seed, result_json, timings, models=models, argv=argv
+    )

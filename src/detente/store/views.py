@@ -98,24 +98,36 @@ def compare_runs(a: Run, b: Run, limit: int = 200) -> dict[str, Any]:
     ``differences``: other result leaves that differ (path, a, b), at most ``limit`` of them.
     """
     settings = {}
-    for key in ("command", "scenario_id", "scenario_sha256", "models", "params", "seed",
-                "version"):
+    for key in ("command", "scenario_id", "scenario_sha256", "models", "params", "seed", "version"):
         va, vb = getattr(a, key), getattr(b, key)
         settings[key] = {"a": va, "b": vb, "same": va == vb}
-    out: dict[str, Any] = {"a": a.id, "b": b.id, "settings": settings,
-                           "same_scenario": a.scenario_sha256 == b.scenario_sha256}
+    out: dict[str, Any] = {
+        "a": a.id,
+        "b": b.id,
+        "settings": settings,
+        "same_scenario": a.scenario_sha256 == b.scenario_sha256,
+    }
     out["scenario_changes"] = _scenario_changes(a, b, limit)
     fa, fb = forecast_table(a), forecast_table(b)
     rows: list[dict[str, Any]] = []
     if fa is not None and fb is not None:
         merged = fa[["model", "issue", "forecast"]].merge(
-            fb[["model", "issue", "forecast"]], on=["model", "issue"], how="outer",
+            fb[["model", "issue", "forecast"]],
+            on=["model", "issue"],
+            how="outer",
             suffixes=("_a", "_b"),
         )
         for rec in merged.to_dict(orient="records"):
             va, vb = _num(rec["forecast_a"]), _num(rec["forecast_b"])
-            rows.append({"model": rec["model"], "issue": rec["issue"], "a": va, "b": vb,
-                         "diff": None if va is None or vb is None else vb - va})
+            rows.append(
+                {
+                    "model": rec["model"],
+                    "issue": rec["issue"],
+                    "a": va,
+                    "b": vb,
+                    "diff": None if va is None or vb is None else vb - va,
+                }
+            )
     out["forecasts"] = rows
     la, lb = flatten(a.result), flatten(b.result)
     diffs = []

@@ -82,8 +82,12 @@ class WarResult(BlockResult):
             if a.size == 0:
                 return {"mean": None, "p10": None, "median": None, "p90": None}
             lo, med, hi = np.percentile(a, [10, 50, 90])
-            return {"mean": float(a.mean()), "p10": float(lo), "median": float(med),
-                    "p90": float(hi)}
+            return {
+                "mean": float(a.mean()),
+                "p10": float(lo),
+                "median": float(med),
+                "p90": float(hi),
+            }
 
         return {
             "policy": self.policy,
@@ -176,7 +180,8 @@ def simulate(
         Pb = {k: (v[sl] if isinstance(v, np.ndarray) else v) for k, v in P.items()}
         evb = [
             type(ev)(
-                ev.kind, ev.month,
+                ev.kind,
+                ev.month,
                 ev.intensity[sl] if isinstance(ev.intensity, np.ndarray) else ev.intensity,
                 ev.deadline,
                 ev.enforce[sl] if isinstance(ev.enforce, np.ndarray) else ev.enforce,
@@ -184,22 +189,26 @@ def simulate(
             )
             for ev in events
         ]
-        blocks.append(simulate_block(Pb, evb, months, n, root, trace=trace, start=sl.start,
-                                     trace_months=trace_months))
+        blocks.append(
+            simulate_block(
+                Pb, evb, months, n, root, trace=trace, start=sl.start, trace_months=trace_months
+            )
+        )
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(blk, name) for blk in blocks])
 
     traces = (
         {k: np.concatenate([blk.traces[k] for blk in blocks], axis=1) for k in blocks[0].traces}
-        if blocks[0].traces else {}
+        if blocks[0].traces
+        else {}
     )
     return WarResult(
-        policy=policy, months=months, paths=paths,
+        policy=policy,
+        months=months,
+        paths=paths,
         seed=seed if isinstance(seed, int) else None,
         **{f.name: cat(f.name) for f in fields(BlockResult) if f.name != "traces"},
         traces=traces,
         trace_months=tuple(trace_months) if trace_months is not None else None,
     )
-
-

@@ -29,7 +29,11 @@ UCDP_FILE = "ucdp-term-dyadic-2015.csv"
 GSDB_FILE = "GSDB_V3.csv"
 
 UCDP_OUTCOMES = {
-    1: "peace agreement", 2: "ceasefire", 3: "victory", 4: "victory", 5: "low activity",
+    1: "peace agreement",
+    2: "ceasefire",
+    3: "victory",
+    4: "victory",
+    5: "low activity",
     6: "actor ceased to exist",
 }
 
@@ -52,9 +56,13 @@ class WarDurations:
 
 def _date(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
     # COW codes unknown parts as -9 and "not applicable" as -8: such dates are missing.
-    frame = pd.DataFrame({
-        "year": year.where(year > 0), "month": month.where(month > 0), "day": day.where(day > 0),
-    })
+    frame = pd.DataFrame(
+        {
+            "year": year.where(year > 0),
+            "month": month.where(month > 0),
+            "day": day.where(day > 0),
+        }
+    )
     return pd.to_datetime(frame, errors="coerce")
 
 

@@ -122,7 +122,11 @@ STREAM = 4096
 
 
 def _stream(
-    ss: np.random.SeedSequence, start: int, n: int, key: tuple[int, ...], k: int,
+    ss: np.random.SeedSequence,
+    start: int,
+    n: int,
+    key: tuple[int, ...],
+    k: int,
     normal: bool = False,
 ) -> np.ndarray:
     """Random numbers (n, k) for paths start .. start + n - 1: uniforms, or standard normals."""
@@ -246,8 +250,9 @@ def simulate_block(
             u = _stream(ss, start, n, (1, ev.index), 1)[:, 0]
             kept = u < ev.enforce
             pending = np.where(active, np.maximum(pending - ev.intensity, 0.0), pending)
-            sanctions = np.where(active & kept, np.minimum(sanctions + ev.intensity, 1.0),
-                                 sanctions)
+            sanctions = np.where(
+                active & kept, np.minimum(sanctions + ev.intensity, 1.0), sanctions
+            )
             c_a, c_b = beta_deadline(c_a, c_b, kept, active)
             sig = P["resolve_signal"] * active
             r_a = r_a + sig * kept
@@ -334,7 +339,8 @@ def simulate_block(
         shock_A = np.exp(cn * noise[1] - 0.5 * cn**2)
         shock_D = np.exp(cn * noise[2] - 0.5 * cn**2)
         cap_A = np.where(
-            active, cap_A * (1.0 - attr) + inflow_A(sanctions, secondary, absorb, dual) * shock_A,
+            active,
+            cap_A * (1.0 - attr) + inflow_A(sanctions, secondary, absorb, dual) * shock_A,
             cap_A,
         )
         cap_D = np.where(active, cap_D * (1.0 - attr) + (P["own_D"] + aid) * shock_D, cap_D)
@@ -355,8 +361,15 @@ def simulate_block(
         active = active & ~ended
 
         if traces and t in rows:
-            now = {"control": x, "gap": gap, "credibility": cred, "resolve": resolve,
-                   "capacity_A": cap_A, "capacity_D": cap_D, "revenue_A": rev}
+            now = {
+                "control": x,
+                "gap": gap,
+                "credibility": cred,
+                "resolve": resolve,
+                "capacity_A": cap_A,
+                "capacity_D": cap_D,
+                "revenue_A": rev,
+            }
             for key, arr in traces.items():
                 arr[rows[t]] = now[key]
 

@@ -37,8 +37,7 @@ def merge_params(
             raise DetenteError(f"war parameter {name!r}: give a finite number or a 1-d array")
         if np.any(arr < info.low) or np.any(arr > info.high):
             raise DetenteError(
-                f"war parameter {name!r} must lie within [{info.low:g}, {info.high:g}] "
-                f"({info.doc})"
+                f"war parameter {name!r} must lie within [{info.low:g}, {info.high:g}] ({info.doc})"
             )
         params[name] = float(arr) if arr.ndim == 0 else arr
     return params
@@ -48,9 +47,7 @@ def uncertain_names(spec: WarSpec | None) -> list[str]:
     """The parameters whose Estimates carry uncertainty (the ones draws vary)."""
     if spec is None:
         return []
-    return [
-        n for n, est in spec.parameters.items() if est.uncertain and n not in NOT_DRAWN
-    ]
+    return [n for n, est in spec.parameters.items() if est.uncertain and n not in NOT_DRAWN]
 
 
 def draw_estimate(est: Estimate, lo: float, hi: float, u: np.ndarray) -> np.ndarray:
@@ -80,9 +77,9 @@ def draw_estimate(est: Estimate, lo: float, hi: float, u: np.ndarray) -> np.ndar
     return np.clip(est.value + sd * ndtri(p), lo, hi)
 
 
-def draw_params(spec: WarSpec | None, draws: int, seed: int | np.random.SeedSequence) -> dict[
-    str, np.ndarray
-]:
+def draw_params(
+    spec: WarSpec | None, draws: int, seed: int | np.random.SeedSequence
+) -> dict[str, np.ndarray]:
     """``draws`` values of every uncertain parameter (arrays of shape (draws,)).
 
     Each parameter has its own stream spawned from ``seed`` by its name's position in the

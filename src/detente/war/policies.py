@@ -122,9 +122,7 @@ def resolve_events(
     levers = dict(levers or {})
     for kind in levers:
         if kind not in EVENT_KINDS:
-            raise DetenteError(
-                f"unknown lever {kind!r}; the levers are: {', '.join(EVENT_KINDS)}"
-            )
+            raise DetenteError(f"unknown lever {kind!r}; the levers are: {', '.join(EVENT_KINDS)}")
     out: list[Event] = []
     threats = 0
     for ev in policy_events(spec, name):

@@ -31,22 +31,30 @@ def random_numbers(
 ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """The numbers :func:`simulate_block` uses: normals (months, paths, 3) and, per threat index,
     the enforcement uniforms (paths,)."""
-    normals = np.stack([_stream(ss, 0, paths, (0, t), 3, normal=True)
-                        for t in range(1, months + 1)])
-    uniforms = {ev.index: _stream(ss, 0, paths, (1, ev.index), 1)[:, 0]
-                for ev in events if ev.kind == "threat"}
+    normals = np.stack(
+        [_stream(ss, 0, paths, (0, t), 3, normal=True) for t in range(1, months + 1)]
+    )
+    uniforms = {
+        ev.index: _stream(ss, 0, paths, (1, ev.index), 1)[:, 0]
+        for ev in events
+        if ev.kind == "threat"
+    }
     return normals, uniforms
 
 
 def simulate_loop(
-    P: dict[str, float], events: list[Event], months: int, paths: int,
-    normals: np.ndarray, uniforms: dict[int, np.ndarray],
+    P: dict[str, float],
+    events: list[Event],
+    months: int,
+    paths: int,
+    normals: np.ndarray,
+    uniforms: dict[int, np.ndarray],
 ) -> dict[str, list[float]]:
     """The model, one path and one month at a time, with scalar parameters. Returns per-path
     lists of talks_month, outcome, terms, cost_A, cost_D, control."""
-    out: dict[str, list[float]] = {k: [] for k in
-                                   ("talks_month", "outcome", "terms", "cost_A", "cost_D",
-                                    "control")}
+    out: dict[str, list[float]] = {
+        k: [] for k in ("talks_month", "outcome", "terms", "cost_A", "cost_D", "control")
+    }
     g = {k: float(v) for k, v in P.items()}
     attr = max(g["attrition"], 1e-3)
     H, sigma, kappa, theta = g["horizon"], g["sigma"], g["kappa"], g["theta"]
@@ -64,8 +72,9 @@ def simulate_loop(
 
     def cost_A_month(rev: float, rev0: float, s: float) -> float:
         lost = max(0.0, 1.0 - rev / max(rev0, 1e-12))
-        base = (g["w_casualties_A"] * g["casualties_A"]
-                + g["w_money_A"] * g["money_A"] * (1.0 + g["fiscal_strain"] * lost))
+        base = g["w_casualties_A"] * g["casualties_A"] + g["w_money_A"] * g["money_A"] * (
+            1.0 + g["fiscal_strain"] * lost
+        )
         return max(0.0, 1.0 - g["rally"] * s) * base
 
     def avg_cap(cap: float, steady: float) -> float:
@@ -164,7 +173,13 @@ def simulate_loop(
             if x >= 1.0 - 1e-12 or x <= 1e-12:
                 outcome = A_WINS if x >= 1.0 - 1e-12 else D_WINS
                 break
-        for key, value in (("talks_month", talks), ("outcome", outcome), ("terms", terms),
-                           ("cost_A", cA), ("cost_D", cD), ("control", x)):
+        for key, value in (
+            ("talks_month", talks),
+            ("outcome", outcome),
+            ("terms", terms),
+            ("cost_A", cA),
+            ("cost_D", cD),
+            ("control", x),
+        ):
             out[key].append(value)
     return out

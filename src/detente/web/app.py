@@ -68,9 +68,13 @@ class WebError(DetenteError):
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
 
 
-def create_app(store: str | os.PathLike[str] | None = None, *,
-               rate_limit: float | None = RATE_LIMIT_PER_S, burst: int = RATE_BURST,
-               allowed_hosts: list[str] | tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
+def create_app(
+    store: str | os.PathLike[str] | None = None,
+    *,
+    rate_limit: float | None = RATE_LIMIT_PER_S,
+    burst: int = RATE_BURST,
+    allowed_hosts: list[str] | tuple[str, ...] = LOOPBACK_HOSTS,
+) -> FastAPI:
     """The app; runs go to ``store`` (default: $DETENTE_STORE or the user's data dir).
 
     Each client address may make ``rate_limit`` requests per second with bursts of ``burst``
@@ -82,8 +86,9 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
 
     store_path = resolve_path(store)
     env = _env()
-    app = FastAPI(title="detente", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title="detente", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.store = None if store_path is None else RunStore(store_path)
@@ -111,8 +116,11 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
     async def limit_body(request: Request, call_next: Any) -> Response:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return error(f"the request is too large ({int(length):,} bytes; scenario uploads are "
-                         f"limited to {MAX_UPLOAD_BYTES:,} bytes)", status=413)
+            return error(
+                f"the request is too large ({int(length):,} bytes; scenario uploads are "
+                f"limited to {MAX_UPLOAD_BYTES:,} bytes)",
+                status=413,
+            )
         return await call_next(request)
 
     @app.exception_handler(DetenteError)
@@ -132,13 +140,21 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         if scenario and scenario not in scenario_io.embedded_names():
             # Only embedded names: a path here would let any page read any file the server can
             # (its content leaks through the error message) or hang it on /dev/zero.
-            raise WebError(f"no embedded scenario {scenario[:60]!r} "
-                           f"(embedded: {', '.join(scenario_io.embedded_names())})")
+            raise WebError(
+                f"no embedded scenario {scenario[:60]!r} "
+                f"(embedded: {', '.join(scenario_io.embedded_names())})"
+            )
         sc = api.load(scenario or scenario_io.DEFAULT_SCENARIO)
-        return render("index.html", **_editor_ctx(sc, scenario or scenario_io.DEFAULT_SCENARIO),
-                      embedded=scenario_io.embedded_names(), version=__version__,
-                      runs=_runs(app), store=app.state.store,
-                      max_upload=MAX_UPLOAD_BYTES, war=_war_ctx(sc))
+        return render(
+            "index.html",
+            **_editor_ctx(sc, scenario or scenario_io.DEFAULT_SCENARIO),
+            embedded=scenario_io.embedded_names(),
+            version=__version__,
+            runs=_runs(app),
+            store=app.state.store,
+            max_upload=MAX_UPLOAD_BYTES,
+            war=_war_ctx(sc),
+        )
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -147,16 +163,22 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
     @app.get("/scenario", response_class=HTMLResponse)
     def choose(name: str) -> HTMLResponse:
         if name not in scenario_io.embedded_names():
-            raise WebError(f"no embedded scenario {name!r} "
-                           f"(embedded: {', '.join(scenario_io.embedded_names())})")
+            raise WebError(
+                f"no embedded scenario {name!r} "
+                f"(embedded: {', '.join(scenario_io.embedded_names())})"
+            )
         sc = scenario_io.load(name)
         return render("_workspace.html", **_editor_ctx(sc, name), war=_war_ctx(sc), oob=True)
 
     @app.post("/scenario/upload", response_class=HTMLResponse)
     async def upload(file: UploadFile) -> HTMLResponse:
         sc = await _read_upload(file)
-        return render("_workspace.html", **_editor_ctx(sc, _safe_name(file.filename)),
-                      war=_war_ctx(sc), oob=True)
+        return render(
+            "_workspace.html",
+            **_editor_ctx(sc, _safe_name(file.filename)),
+            war=_war_ctx(sc),
+            oob=True,
+        )
 
     @app.post("/forecast", response_class=HTMLResponse)
     async def run_forecast(request: Request) -> HTMLResponse:
@@ -175,18 +197,32 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         t2 = time.perf_counter()
         result = fc.to_json()
         mc = result.get("uncertainty") or {}
-        run_id = _store(app, "web:forecast", sc, result, list(fc.results),
-                        seed if mc else None, {"forecast_s": t1 - t0, "montecarlo_s": t2 - t1,
-                                               "total_s": t2 - t0}, {"draws": draws})
+        run_id = _store(
+            app,
+            "web:forecast",
+            sc,
+            result,
+            list(fc.results),
+            seed if mc else None,
+            {"forecast_s": t1 - t0, "montecarlo_s": t2 - t1, "total_s": t2 - t0},
+            {"draws": draws},
+        )
         from detente.report import plots
 
         charts = {"positions": plots.to_inline_svg(plots.positions_figure(fc, montecarlo=mc))}
         for name in fc.results:
             if result["models"][name]["trajectory"]:
                 charts[f"trajectory:{name}"] = plots.to_inline_svg(
-                    plots.trajectory_figure(result, name, sc))
-        resp = render("_results.html", result=result, mc=mc, charts=charts, run_id=run_id,
-                      timings={"forecast": t1 - t0, "montecarlo": t2 - t1})
+                    plots.trajectory_figure(result, name, sc)
+                )
+        resp = render(
+            "_results.html",
+            result=result,
+            mc=mc,
+            charts=charts,
+            run_id=run_id,
+            timings={"forecast": t1 - t0, "montecarlo": t2 - t1},
+        )
         resp.headers["HX-Trigger"] = "runs-changed"
         return resp
 
@@ -218,15 +254,23 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         chart = None
         table = forecast_table(run)
         if table is not None and isinstance(run.result, dict) and run.scenario_json:
-            chart = plots.to_inline_svg(plots.positions_figure(
-                run.result, json.loads(run.scenario_json),
-                montecarlo=run.result.get("uncertainty") or run.result.get("montecarlo"),
-            ))
+            chart = plots.to_inline_svg(
+                plots.positions_figure(
+                    run.result,
+                    json.loads(run.scenario_json),
+                    montecarlo=run.result.get("uncertainty") or run.result.get("montecarlo"),
+                )
+            )
         elif isinstance(run.result, dict) and plots.talks_curves(run.result):
             chart = plots.to_inline_svg(plots.talks_figure(run.result))
         rows = None if table is None else table.to_dict(orient="records")
-        return render("_run.html", run=run, rows=rows, chart=chart,
-                      result_keys=list(run.result) if isinstance(run.result, dict) else [])
+        return render(
+            "_run.html",
+            run=run,
+            rows=rows,
+            chart=chart,
+            result_keys=list(run.result) if isinstance(run.result, dict) else [],
+        )
 
     @app.get("/runs/{run_id}/report")
     def run_report(run_id: str) -> Response:
@@ -235,8 +279,11 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
         run = _need_store(app).get(run_id)
         # The run's own results, plus the other sections at a pace a click can wait for.
         html = report_for_run(run, draws=0, claims_draws=50, claims_paths=100)
-        return Response(html, media_type="text/html; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="detente-run-{run.id}.html"'})
+        return Response(
+            html,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="detente-run-{run.id}.html"'},
+        )
 
     @app.post("/report")
     async def scenario_report(request: Request) -> Response:
@@ -244,11 +291,20 @@ def create_app(store: str | os.PathLike[str] | None = None, *,
 
         form = await request.form()
         sc = _edited_scenario(form)
-        html = build_report(sc, draws=_int(form.get("draws"), "draws", 0, MAX_DRAWS),
-                            claims_draws=50, claims_paths=100)
+        html = build_report(
+            sc,
+            draws=_int(form.get("draws"), "draws", 0, MAX_DRAWS),
+            claims_draws=50,
+            claims_paths=100,
+        )
         name = sc.meta.id or "scenario"
-        return Response(html, media_type="text/html; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="detente-{_safe_name(name)}.html"'})
+        return Response(
+            html,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="detente-{_safe_name(name)}.html"'
+            },
+        )
 
     return app
 
@@ -277,8 +333,11 @@ class _Guard:
             self.buckets[client] = (tokens, now)
             return (1.0 - tokens) / self.rate
         if len(self.buckets) > 10_000:  # many clients: forget those that are back to full
-            self.buckets = {k: v for k, v in self.buckets.items()
-                            if v[0] + (now - v[1]) * self.rate < self.burst}
+            self.buckets = {
+                k: v
+                for k, v in self.buckets.items()
+                if v[0] + (now - v[1]) * self.rate < self.burst
+            }
         self.buckets[client] = (tokens - 1.0, now)
         return 0.0
 
@@ -292,9 +351,14 @@ class _Guard:
             if wait > 0:
                 resp = HTMLResponse(
                     '<div class="error" role="alert">Too many requests: slow down and try again '
-                    f"in {wait:.1f} s.</div>", status_code=429,
-                    headers={"Retry-After": str(max(1, round(wait))), "HX-Retarget": "#messages",
-                             "HX-Reswap": "innerHTML"})
+                    f"in {wait:.1f} s.</div>",
+                    status_code=429,
+                    headers={
+                        "Retry-After": str(max(1, round(wait))),
+                        "HX-Retarget": "#messages",
+                        "HX-Reswap": "innerHTML",
+                    },
+                )
                 await resp(scope, receive, send)
                 return
         received = 0
@@ -305,15 +369,18 @@ class _Guard:
             if message.get("type") == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise RequestTooLarge(f"the request is too large (over {self.max_body:,} "
-                                          f"bytes; scenario uploads are limited to "
-                                          f"{MAX_UPLOAD_BYTES:,} bytes)")
+                    raise RequestTooLarge(
+                        f"the request is too large (over {self.max_body:,} "
+                        f"bytes; scenario uploads are limited to "
+                        f"{MAX_UPLOAD_BYTES:,} bytes)"
+                    )
             return message
 
         await self.app(scope, counted, send)
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def _int(value: Any, what: str, lo: int, hi: int) -> int:
     if value is None or value == "":
@@ -361,11 +428,18 @@ def _editor_ctx(sc: Scenario, source: str) -> dict[str, Any]:
     from detente.bargaining.registry import list_models
 
     k = len(sc.issues)
-    models = [{"name": m.name, "title": m.title, "checked": True}
-              for m in list_models() if m.multi_issue or k >= 2]
-    return {"sc": sc, "source": source, "models": models,
-            "resettable": source in scenario_io.embedded_names(),
-            "scenario_json": json.dumps(sc.model_dump(mode="json"), separators=(",", ":"))}
+    models = [
+        {"name": m.name, "title": m.title, "checked": True}
+        for m in list_models()
+        if m.multi_issue or k >= 2
+    ]
+    return {
+        "sc": sc,
+        "source": source,
+        "models": models,
+        "resettable": source in scenario_io.embedded_names(),
+        "scenario_json": json.dumps(sc.model_dump(mode="json"), separators=(",", ":")),
+    }
 
 
 def _edit_estimate(est: dict[str, Any] | float | int, new: float) -> dict[str, Any]:
@@ -415,8 +489,9 @@ def _edited_scenario(form: FormData) -> Scenario:
         aid = actor.get("id")
         cap = form.get(f"cap:{aid}")
         if cap not in (None, ""):
-            actor["capability"] = _edit_estimate(actor.get("capability", {}),
-                                                 _number(cap, f"{aid} capability"))
+            actor["capability"] = _edit_estimate(
+                actor.get("capability", {}), _number(cap, f"{aid} capability")
+            )
         for kind, key in (("pos", "positions"), ("sal", "saliences")):
             if not isinstance(actor.get(key), dict):
                 continue  # not a table of issues: validation below says what is wrong
@@ -424,12 +499,21 @@ def _edited_scenario(form: FormData) -> Scenario:
                 value = form.get(f"{kind}:{aid}:{issue}")
                 if value not in (None, ""):
                     actor[key][issue] = _edit_estimate(
-                        actor[key][issue], _number(value, f"{aid} {key[:-1]} on {issue}"))
+                        actor[key][issue], _number(value, f"{aid} {key[:-1]} on {issue}")
+                    )
     return scenario_io.from_data(data, name="edited scenario")
 
 
-def _store(app: FastAPI, command: str, sc: Scenario, result: Any, models: list[str],
-           seed: int | None, timings: dict[str, float], params: dict[str, Any]) -> int | None:
+def _store(
+    app: FastAPI,
+    command: str,
+    sc: Scenario,
+    result: Any,
+    models: list[str],
+    seed: int | None,
+    timings: dict[str, float],
+    params: dict[str, Any],
+) -> int | None:
     rs: RunStore | None = app.state.store
     if rs is None:
         return None
@@ -449,6 +533,7 @@ def _runs(app: FastAPI, limit: int = 25) -> list[Any]:
 
 
 # -- the war model's levers -----------------------------------------------------------------
+
 
 def _war_ctx(sc: Scenario) -> dict[str, Any]:
     """What the levers panel shows: the war model's levers, or why there are none."""

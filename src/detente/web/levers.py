@@ -43,15 +43,19 @@ def available() -> bool:
 def panel(sc: Scenario) -> dict[str, Any]:
     """The levers panel's content (sliders at 1x)."""
     if not available():
-        return {"available": False,
-                "reason": "the war model (detente.war.simulate) is not part of this build"}
+        return {
+            "available": False,
+            "reason": "the war model (detente.war.simulate) is not part of this build",
+        }
     from detente.war.policies import policy_names
 
     return {
         "available": True,
         "levers": [{"kind": k, "label": v, "value": 1.0} for k, v in LEVER_KINDS.items()],
         "policies": policy_names(sc.war),
-        "min": SLIDER_MIN, "max": SLIDER_MAX, "step": SLIDER_STEP,
+        "min": SLIDER_MIN,
+        "max": SLIDER_MAX,
+        "step": SLIDER_STEP,
     }
 
 
@@ -68,8 +72,9 @@ def lever_values(form: Any) -> dict[str, float]:
         except ValueError:
             raise DetenteError(f"lever {kind}: {str(raw)[:20]!r} is not a number") from None
         if not SLIDER_MIN <= value <= SLIDER_MAX:
-            raise DetenteError(f"lever {kind}: {value:g} is outside [{SLIDER_MIN:g}, "
-                               f"{SLIDER_MAX:g}]")
+            raise DetenteError(
+                f"lever {kind}: {value:g} is outside [{SLIDER_MIN:g}, {SLIDER_MAX:g}]"
+            )
         if value != 1.0:
             out[kind] = value
     return out
@@ -85,13 +90,22 @@ def talks(sc: Scenario, form: Any, seed: int = 1) -> dict[str, Any]:
         return ctx
     levers = lever_values(form)
     chosen = [p for p in form.getlist("policy") if isinstance(p, str)] or None
-    result = talks_comparison(sc, policies=chosen, months=WEB_MONTHS, draws=WEB_DRAWS,
-                              paths_per_draw=WEB_PATHS_PER_DRAW, seed=seed, levers=levers)
+    result = talks_comparison(
+        sc,
+        policies=chosen,
+        months=WEB_MONTHS,
+        draws=WEB_DRAWS,
+        paths_per_draw=WEB_PATHS_PER_DRAW,
+        seed=seed,
+        levers=levers,
+    )
     curves = plots.talks_curves(result)
     ctx["levers"] = [{**lv, "value": levers.get(lv["kind"], 1.0)} for lv in ctx["levers"]]
     ctx["chart"] = plots.to_inline_svg(plots.talks_figure(result))
-    ctx["rows"] = [{"policy": c["label"] or c["policy"], "by": {m: _at(c, m) for m in (6, 12, 24)}}
-                   for c in curves]
+    ctx["rows"] = [
+        {"policy": c["label"] or c["policy"], "by": {m: _at(c, m) for m in (6, 12, 24)}}
+        for c in curves
+    ]
     ctx["result"] = result
     return ctx
 

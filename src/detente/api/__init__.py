@@ -223,8 +223,13 @@ def forecast(
         with runner(cluster, progress=progress) as run:
             for name in names:
                 out.uncertainty[name] = monte_carlo(
-                    scenario, name, draws, seed=entropy, params=(params or {}).get(name),
-                    thresholds=ths, runner=run,
+                    scenario,
+                    name,
+                    draws,
+                    seed=entropy,
+                    params=(params or {}).get(name),
+                    thresholds=ths,
+                    runner=run,
                 )
     return out
 
@@ -232,8 +237,9 @@ def forecast(
 # ---- analysis: what-ifs, levers, sweeps, sensitivity (detente.analysis) ------------------------
 
 
-def whatif(scenario: Scenario | str | None, interventions: Sequence[Any] | None = None,
-           **options: Any) -> Any:
+def whatif(
+    scenario: Scenario | str | None, interventions: Sequence[Any] | None = None, **options: Any
+) -> Any:
     """Forecasts before and after ``interventions`` side by side (a WhatIf); options as
     :func:`detente.analysis.levers.whatif` (models, draws, seed, params, thresholds, runner)."""
     from detente.analysis.levers import whatif as _whatif
@@ -242,8 +248,7 @@ def whatif(scenario: Scenario | str | None, interventions: Sequence[Any] | None 
     return _whatif(sc, interventions, **options)
 
 
-def smallest_lever(scenario: Scenario | str | None, actor: str, target: str,
-                   **options: Any) -> Any:
+def smallest_lever(scenario: Scenario | str | None, actor: str, target: str, **options: Any) -> Any:
     """The smallest change ``actor`` can make to its own inputs to reach ``target`` (e.g.
     ``"territory<=40"``) with a probability; see :func:`detente.analysis.levers.smallest_lever`."""
     from detente.analysis.levers import smallest_lever as _lever
@@ -261,8 +266,7 @@ def sweep(scenario: Scenario | str | None, levers: Sequence[str], **options: Any
     return _sweep(sc, levers, **options)
 
 
-def sensitivity(scenario: Scenario | str | None, model: str = "compromise",
-                **options: Any) -> Any:
+def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **options: Any) -> Any:
     """Sobol' or Morris indices of each issue's forecast (or of P(talks) for ``model="war"``);
     see :func:`detente.analysis.sensitivity.sensitivity`."""
     from detente.analysis.sensitivity import sensitivity as _sensitivity
