@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "detente.cli.backtest_cmd",
     "detente.cli.analysis_cmd",
     "detente.cli.war_cmd",
+    "detente.cli.ledger_cmd",
+    "detente.cli.discover_cmd",
 ]
 
 
