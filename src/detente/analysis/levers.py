@@ -270,7 +270,7 @@ def evaluate_variants(task: VariantTask) -> np.ndarray:
         table = param_table(sc)
         if table.names not in cache:
             cache[table.names] = unit_draws(task.entropy, table.names, 0, task.draws)
-        values = table.from_unit(cache[table.names])
+        values = table.from_unit(table.correlate(cache[table.names]))
         parts.append(inputs_from_values(to_arrays(sc), table, values))
     inp = _concat(parts)
     out = get_model(task.model)(inp, **task.params).forecast

@@ -109,7 +109,7 @@ def evaluate(task: EvalTask) -> np.ndarray:
     units = (
         task.units
         if task.units is not None
-        else unit_draws(task.entropy, task.table.names, task.start, task.stop)
+        else task.table.correlate(unit_draws(task.entropy, task.table.names, task.start, task.stop))
     )
     inp = inputs_from_values(task.base, task.table, task.table.from_unit(units))
     return get_model(task.model)(inp, **task.params).forecast
