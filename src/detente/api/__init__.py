@@ -273,3 +273,9 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _sensitivity(sc, model, **options)
+
+
+# ---- issue 15: the forecast ledger, voting power (modules of their own, re-exported) ------------
+
+from detente.api import ledger as ledger  # noqa: E402
+from detente.api import power as power  # noqa: E402

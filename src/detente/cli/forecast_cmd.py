@@ -60,9 +60,15 @@ def forecast(
         progress=not as_json,
     )
     if as_json:
-        print_json(result.to_json())
+        out = result.to_json()
+        if sc.voting is not None:  # issue 15: power indices beside capability
+            out["voting_power"] = api.power.voting_power(sc).to_dict()
+        print_json(out)
     else:
         print_forecast(result)
+        from detente.cli.power_cmd import print_power
+
+        print_power(sc)
         if result.uncertainty:
             from detente.cli.analysis_cmd import print_uncertainty
 

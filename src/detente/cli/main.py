@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "detente.cli.war_cmd",
     "detente.cli.ledger_cmd",
     "detente.cli.discover_cmd",
+    "detente.cli.power_cmd",
 ]
 
 
