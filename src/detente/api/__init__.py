@@ -277,5 +277,6 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
 
 # ---- issue 15: the forecast ledger, voting power (modules of their own, re-exported) ------------
 
+from detente.api import discover as discover  # noqa: E402
 from detente.api import ledger as ledger  # noqa: E402
 from detente.api import power as power  # noqa: E402
