@@ -479,7 +479,9 @@ def war_outcomes(
     p = np.empty(draws)
     for a in range(0, draws, rows_per_chunk):
         b = min(a + rows_per_chunk, draws)
-        params = {k: np.repeat(v[a:b], paths) for k, v in drawn.items()}
+        params: dict[str, float | np.ndarray] = {
+            k: np.repeat(v[a:b], paths) for k, v in drawn.items()
+        }
         res = simulate(
             scenario,
             policy or "status-quo",

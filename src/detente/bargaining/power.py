@@ -121,6 +121,7 @@ def _quotas(rule: VotingRule, ints: list[np.ndarray], scales: list[int]) -> list
         if crit.share is not None:
             q = Fraction(repr(float(crit.share))) * int(w.sum())
         else:
+            assert crit.quota is not None  # the schema asks for a quota or a share
             q = Fraction(repr(float(crit.quota))) * scale
         qs.append(math.ceil(q))
     return qs
