@@ -13,8 +13,10 @@ from rich.table import Table
 
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
 from detente.scenario.errors import DetenteError
+from detente.store.cli import record_cli_run, stored
 
 
+@stored
 def discover(
     scenario: str | None = ScenarioArg,
     target: str = typer.Option(
@@ -43,6 +45,7 @@ def discover(
     as_json: bool = JsonOpt,
 ) -> None:
     """Scenario discovery: under which assumptions does the target hold? (PRIM and CART)"""
+    from detente import api
     from detente.api import discover as api_discover
     from detente.progress import spinner
 
@@ -50,9 +53,10 @@ def discover(
         raise DetenteError(f"--plot {plot}: write a .png or .svg file")
     if seed < 0:
         raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
+    sc = api.load(scenario)
     with spinner(not as_json, f"discover: {draws:,} draws"):
         res = api_discover.discover(
-            scenario,
+            sc,
             target,
             draws=draws,
             seed=seed,
@@ -69,9 +73,18 @@ def discover(
             res.plot().savefig(plot, bbox_inches="tight")
         except OSError as exc:
             raise DetenteError(f"--plot {plot}: cannot write it ({exc.strerror})") from None
+    out = res.to_dict()
+    out["plot"] = None if plot is None else str(plot)
+    record_cli_run(
+        "discover",
+        sc,
+        out,
+        params={"target": target, **res.settings},
+        seed=res.seed,
+        models=[str(res.settings.get("model"))],
+        announce=not as_json,
+    )
     if as_json:
-        out = res.to_dict()
-        out["plot"] = None if plot is None else str(plot)
         print_json(out)
         return
     console.print(

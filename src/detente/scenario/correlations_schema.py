@@ -24,12 +24,14 @@ The matrix of the ``r`` must be positive semi-definite.
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:  # numpy loads when a block is checked or drawn, not when detente starts
+    import numpy as np
 
 InputName = Annotated[
     str, Field(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -68,6 +70,8 @@ class CorrelationSpec(BaseModel):
                         raise ValueError(
                             f"the matrix must be symmetric (rows {j + 1} and {i + 1} differ)"
                         )
+        import numpy as np
+
         eig = float(np.linalg.eigvalsh(self.gaussian()).min())
         if eig < -1e-9:
             raise ValueError(
@@ -78,6 +82,8 @@ class CorrelationSpec(BaseModel):
 
     def spearman(self) -> np.ndarray:
         """The stated rank correlations as an (n, n) matrix."""
+        import numpy as np
+
         n = len(self.inputs)
         if self.matrix is not None:
             return np.array(self.matrix, dtype=float)
@@ -87,6 +93,8 @@ class CorrelationSpec(BaseModel):
 
     def gaussian(self) -> np.ndarray:
         """The Gaussian copula's correlation matrix, ``2 sin(pi rho_s / 6)`` entrywise."""
+        import numpy as np
+
         r = 2.0 * np.sin(math.pi * self.spearman() / 6.0)
         np.fill_diagonal(r, 1.0)
         return r
