@@ -190,3 +190,25 @@ def test_scenario_field_and_cli(tmp_path: Path) -> None:
     data["voting"]["criteria"][0]["weights"] = {"EU": 2, "USA": 1}
     with pytest.raises(ScenarioError, match="weights must name exactly the voters"):
         io.from_data(data, "s.yaml")
+
+
+def test_forecast_shows_power_beside_capability(tmp_path: Path) -> None:
+    from detente.cli import forecast_cmd
+
+    data = yaml.safe_load(io.embedded_text("ukraine-2025"))
+    data["voting"] = {
+        "name": "toy council",
+        "voters": ["EU", "USA", "UKR"],
+        "criteria": [{"weights": {"EU": 2, "USA": 1, "UKR": 1}, "quota": 3}],
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    app = typer.Typer()
+    forecast_cmd.register(app)
+    app.command("noop")(lambda: None)
+    res = CliRunner().invoke(app, ["forecast", str(path), "--model", "median", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["voting_power"]["voters"]["UKR"]["banzhaf"] == pytest.approx(0.2)
+    res = CliRunner().invoke(app, ["forecast", str(path), "--model", "median"])
+    assert res.exit_code == 0 and "Voting power: toy council" in res.output
+    assert "Voting power" not in CliRunner().invoke(app, ["forecast", "--model", "median"]).output
