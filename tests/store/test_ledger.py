@@ -228,3 +228,40 @@ def test_add_from_war_records_p_talks_by_the_date(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match="month 13"):
         L.add_from_war(_FakeWar(), "late", "2026-09-01", start="2025-09-09", ledger_file=f)
     assert L.question_date("Talks by 2026-06-30?") == "2026-06-30"
+
+
+def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
+    import threading
+
+    f = tmp_path / "f.jsonl"
+
+    def work(k: int) -> None:
+        for i in range(5):
+            L.add(f"T{k}.{i}", L.probability_forecast(0.5), resolves_by="2026-01-01", ledger_file=f)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rep = store.verify(f)
+    assert rep.ok and rep.entries == 20
+
+
+def test_add_from_montecarlo_records_quantiles(tmp_path: Path) -> None:
+    from detente.analysis.montecarlo import monte_carlo
+    from detente.api import load
+
+    sc = load("ukraine-2025")
+    mc = monte_carlo(sc, "compromise", 500, seed=2)
+    f = tmp_path / "f.jsonl"
+    e = L.add_from_montecarlo(
+        mc, "territory", "Territory end 2026", "2026-12-31", scenario=sc, ledger_file=f
+    )
+    fc = e["forecast"]
+    assert fc["type"] == "quantiles" and len(fc["levels"]) == 19
+    assert fc["values"][9] == pytest.approx(float(np.median(mc.forecasts[:, 0])))
+    L.resolve(e["seq"], fc["values"][9], ledger_file=f)
+    assert L.score(f).rows[0]["abs_error"] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(LedgerError, match="not among"):
+        L.add_from_montecarlo(mc, "nope", "x", "2026-12-31", ledger_file=f)

@@ -448,6 +448,40 @@ def add_from_war(
     )
 
 
+QUANTILE_LEVELS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+def add_from_montecarlo(
+    result: Any,
+    issue: str,
+    question: str,
+    by_date: str,
+    *,
+    scenario: Any = None,
+    criterion: str | None = None,
+    ledger_file: PathLike = None,
+) -> dict[str, Any]:
+    """Record a Monte Carlo forecast of one issue (a
+    :class:`~detente.analysis.montecarlo.MonteCarloResult`) as its quantiles at levels 0.05,
+    0.10, ..., 0.95 (scored by CRPS once resolved)."""
+    if issue not in result.issue_ids:
+        raise LedgerError(
+            f"issue {issue!r} is not among the forecast's issues: {', '.join(result.issue_ids)}"
+        )
+    values = np.quantile(result.forecasts[:, result.issue_ids.index(issue)], QUANTILE_LEVELS)
+    return add(
+        question,
+        quantile_forecast(list(QUANTILE_LEVELS), values.tolist()),
+        resolves_by=by_date,
+        criterion=criterion or f"the outcome of issue {issue} on its scale",
+        model=result.model,
+        scenario=scenario,
+        seed=result.seed,
+        extra={"issue": issue, "draws": int(result.draws)},
+        ledger_file=ledger_file,
+    )
+
+
 def question_date(question: str) -> str | None:
     """The first YYYY-MM-DD date in a question's text (e.g. "Talks by 2026-06-30?"), if any."""
     import re
