@@ -265,3 +265,9 @@ def test_add_from_montecarlo_records_quantiles(tmp_path: Path) -> None:
     assert L.score(f).rows[0]["abs_error"] == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(LedgerError, match="not among"):
         L.add_from_montecarlo(mc, "nope", "x", "2026-12-31", ledger_file=f)
+
+
+def test_a_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    for call in (L.verify, L.entries, L.score):
+        with pytest.raises(LedgerError, match="no such ledger"):
+            call(tmp_path / "absent.jsonl")

@@ -186,13 +186,24 @@ def resolve(
     return store.append(fields, ledger_file)
 
 
+def _require(ledger_file: PathLike) -> None:
+    p = store.ledger_path(ledger_file)
+    if not p.exists():
+        raise LedgerError(
+            f"{p}: no such ledger (add a forecast first, or choose one with --ledger-file or "
+            f"${store.ENV_VAR})"
+        )
+
+
 def verify(ledger_file: PathLike = None) -> VerifyReport:
     """Check the hash chain (see :func:`detente.store.ledger.verify`)."""
+    _require(ledger_file)
     return store.verify(ledger_file)
 
 
 def entries(ledger_file: PathLike = None) -> list[dict[str, Any]]:
     """Every entry of a valid ledger."""
+    _require(ledger_file)
     return store.read(ledger_file)
 
 
@@ -363,6 +374,7 @@ def score(ledger_file: PathLike = None, *, baseline: str | float = "base-rate") 
         if not 0.0 <= b_p <= 1.0:
             raise LedgerError(f"--baseline {baseline!r}: a probability must lie in [0, 1]")
         name = f"constant {b_p:g}"
+    _require(ledger_file)
     all_entries = store.read(ledger_file)
     outcomes = {e["forecast"]: e["outcome"] for e in all_entries if e.get("kind") == "resolution"}
     rows: list[dict[str, Any]] = []
