@@ -271,3 +271,14 @@ def test_a_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
     for call in (L.verify, L.entries, L.score):
         with pytest.raises(LedgerError, match="no such ledger"):
             call(tmp_path / "absent.jsonl")
+
+
+def test_numpy_crps_matches_scoringrules() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        draws = L.draws_forecast(rng.normal(size=37))
+        q = np.sort(rng.normal(size=9))
+        quant = L.quantile_forecast(list(np.linspace(0.1, 0.9, 9)), list(q))
+        y = float(rng.normal())
+        assert L.crps_numpy(draws, y) == pytest.approx(L.crps(draws, y), rel=1e-10)
+        assert L.crps_numpy(quant, y) == pytest.approx(L.crps(quant, y), rel=1e-10)

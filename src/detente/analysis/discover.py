@@ -602,7 +602,7 @@ class DiscoveryResult(Result):
                 facecolors="none",
                 edgecolors="red",
                 zorder=4,
-                label="box 1 (after pasting)",
+                label="box 1 (pasted, pruned)",
             )
             ax.legend(loc="lower left")
         ax.axhline(self.base_rate, color="C1", lw=0.8, ls="--")

@@ -225,13 +225,32 @@ def log_score(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def crps(forecast: dict[str, Any], outcome: float) -> float:
-    """CRPS of a quantity forecast (draws or quantiles) against ``outcome`` (scoringrules)."""
-    import scoringrules as sr
-
+    """CRPS of a quantity forecast (draws or quantiles) against ``outcome``: scoringrules'
+    ``crps_ensemble`` (energy form) or ``crps_quantile``; the same formulas in numpy
+    (:func:`crps_numpy`) when scoringrules is not installed (the ``forecasting`` extra)."""
+    try:
+        import scoringrules as sr
+    except ImportError:
+        return crps_numpy(forecast, outcome)
     values = np.asarray(forecast["values"], dtype=float)
     if forecast["type"] == "draws":
         return float(sr.crps_ensemble(outcome, values, estimator="nrg"))
     return float(sr.crps_quantile(outcome, values, np.asarray(forecast["levels"], dtype=float)))
+
+
+def crps_numpy(forecast: dict[str, Any], outcome: float) -> float:
+    """Draws: ``E|X - y| - E|X - X'| / 2`` over the sample; quantiles: ``2/M sum_m
+    pinball_{a_m}(q_m, y)`` (Gneiting & Raftery 2007)."""
+    values = np.asarray(forecast["values"], dtype=float)
+    if forecast["type"] == "draws":
+        # E|X - X'| from the sorted sample in O(M log M): sum_i (2 i - M - 1) x_(i) * 2 / M^2.
+        x = np.sort(values)
+        m = x.size
+        spread = 2.0 * float(np.sum((2 * np.arange(1, m + 1) - m - 1) * x)) / m**2
+        return float(np.mean(np.abs(x - outcome)) - 0.5 * spread)
+    levels = np.asarray(forecast["levels"], dtype=float)
+    pinball = np.where(outcome >= values, levels, levels - 1.0) * (outcome - values)
+    return float(2.0 * np.mean(pinball))
 
 
 def _median(forecast: dict[str, Any]) -> float:
