@@ -118,3 +118,22 @@ def test_bad_blocks_are_one_clear_error(block: dict, message: str) -> None:
 def test_an_input_in_two_blocks_is_refused() -> None:
     with pytest.raises(ScenarioError, match=r"correlations\[1\].inputs\[0\].*one block only"):
         _with([GROUP, {"inputs": [GROUP["inputs"][0], "RUS.capability"], "rho": 0.2}])
+
+
+def test_whatifs_keep_the_correlations_of_the_inputs_that_remain() -> None:
+    from detente.analysis.levers import apply_interventions
+
+    sc = _with(
+        [{"inputs": ["IND.capability", "CHN.capability", "USA.capability"], "rho": 0.5}, MATRIX]
+    )
+    removed = apply_interventions(sc, ["remove IND"]).scenario
+    assert [c.inputs for c in removed.correlations] == [
+        ["CHN.capability", "USA.capability"],
+        MATRIX["inputs"],
+    ]
+    merged = apply_interventions(sc, ["merge USA,EU as WEST"]).scenario
+    # USA's inputs are gone (merged into WEST): the first block keeps IND and CHN; the matrix
+    # block keeps its two Russian inputs and their correlation (the sub-matrix).
+    assert merged.correlations[0].inputs == ["IND.capability", "CHN.capability"]
+    assert merged.correlations[1].matrix == [[1, 0.7], [0.7, 1]]
+    monte_carlo(merged, "compromise", 100, seed=1)  # draws run on the pruned blocks

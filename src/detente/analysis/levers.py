@@ -97,7 +97,9 @@ def apply_interventions(scenario: Scenario, interventions: Sequence[Intervention
             continue
         _APPLY[spec.op](data, spec)
     from detente.scenario import io as scenario_io
+    from detente.scenario.correlations_schema import prune_correlations
 
+    prune_correlations(data)  # inputs the what-if removed leave their correlation blocks
     try:
         new = scenario_io.from_data(data, f"{scenario.meta.id or 'scenario'} (what-if)")
     except ScenarioError as exc:

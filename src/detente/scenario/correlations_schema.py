@@ -24,7 +24,7 @@ The matrix of the ``r`` must be positive semi-definite.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -146,3 +146,35 @@ def check_correlations(scenario: object, file: str = "") -> None:
                     "(merge the blocks into one matrix)",
                 )
             seen[name] = b
+
+
+def prune_correlations(data: dict[str, Any]) -> None:
+    """In scenario ``data`` (a mapping, as a what-if edits it), drop from each correlation block
+    the inputs the scenario no longer has as uncertain inputs (a removed or merged actor, a value
+    set to a certain number), keeping the others' correlations (the sub-matrix); a block left
+    with fewer than two inputs goes. Invalid data is left as it is, for validation to report."""
+    blocks = data.get("correlations") or []
+    if not blocks:
+        return
+    from pydantic import ValidationError
+
+    from detente.scenario.schema import Scenario
+
+    try:
+        known = input_names(Scenario.model_validate({**data, "correlations": []}))
+    except (ValidationError, KeyError, TypeError):
+        return
+    out = []
+    for block in blocks:
+        spec = (
+            block if isinstance(block, CorrelationSpec) else CorrelationSpec.model_validate(block)
+        )
+        idx = [j for j, name in enumerate(spec.inputs) if name in known]
+        if len(idx) < 2:
+            continue
+        item = spec.model_dump(exclude_none=True)
+        item["inputs"] = [spec.inputs[j] for j in idx]
+        if spec.matrix is not None:
+            item["matrix"] = [[spec.matrix[i][j] for j in idx] for i in idx]
+        out.append(item)
+    data["correlations"] = out
