@@ -34,14 +34,21 @@ def report(
         None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE (repeatable)."
     ),
     draws: int = typer.Option(
-        1000, "--draws", "-n", min=0, help="Monte Carlo draws for the intervals (0: none)."
+        1000, "--draws", "-n", help="Monte Carlo draws for the intervals (0: none)."
     ),
-    seed: int = typer.Option(1, "--seed", min=0, help="Seed of every random draw."),
+    seed: int = typer.Option(1, "--seed", help="Seed of every random draw."),
     claims_draws: int = typer.Option(
-        200, "--claims-draws", min=1, help="Claims check: draws from the war parameters."
+        200, "--claims-draws", help="Claims check: draws from the war parameters."
     ),
     claims_paths: int = typer.Option(
-        200, "--claims-paths", min=1, help="Claims check: simulated paths per draw."
+        200, "--claims-paths", help="Claims check: simulated paths per draw."
+    ),
+    data: str | None = typer.Option(
+        None,
+        "--data",
+        metavar="DIR",
+        help="Folder of the COW/UCDP/GSDB files for the base rates (default: ../shared/data/war "
+        "beside a checkout, when there).",
     ),
 ) -> None:
     """Write one self-contained HTML report (it opens offline): the scenario and its sources,
@@ -51,15 +58,29 @@ def report(
     from detente.store.cli import current_store_path
     from detente.store.runs import RunStore
 
+    # Checked here (not with typer's min=) so that a bad value is one line, like every error.
+    for flag, value, low in (
+        ("--draws", draws, 0),
+        ("--seed", seed, 0),
+        ("--claims-draws", claims_draws, 1),
+        ("--claims-paths", claims_paths, 1),
+    ):
+        if value < low:
+            raise DetenteError(f"{flag} {value}: must be at least {low}")
     t0 = time.perf_counter()
-    with spinner(True, "computing the report: forecasts, Monte Carlo, war model, claims"):
+    with spinner(True, "computing the report"):
         if _is_run_id(target) and not Path(str(target)).exists():
             path = current_store_path()
             if path is None:
                 raise DetenteError("the run store is off: pass --store PATH to report a run")
             run = RunStore(path).get(str(target))
             data = run_report_data(
-                run, draws=draws, seed=seed, claims_draws=claims_draws, claims_paths=claims_paths
+                run,
+                draws=draws,
+                seed=seed,
+                claims_draws=claims_draws,
+                claims_paths=claims_paths,
+                data_dir=data,
             )
             sc = run.scenario()
         else:
@@ -73,6 +94,7 @@ def report(
                 source=target or scenario_io.DEFAULT_SCENARIO,
                 claims_draws=claims_draws,
                 claims_paths=claims_paths,
+                data_dir=data,
             )
     t1 = time.perf_counter()
     html = render_report(data)
@@ -95,7 +117,7 @@ def report(
             **parse_params(param),
         },
         seed=seed,
-        models=list(data["forecast"].get("models", {})),
+        models=list((data["forecast"] or {}).get("models", {})),
         timings={"compute_s": t1 - t0, "render_s": t2 - t1},
         announce=True,
     )

@@ -142,6 +142,8 @@ def war_section(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """The war model's policy comparison: P(talks by month) per policy, with bands."""
+    if sc.war is None:
+        return {"available": False, "reason": "the scenario has no `war:` section"}
     war = _module("detente.war")
     if war is None or not callable(getattr(war, "simulate", None)):
         return _absent("the war-termination model (detente.war.simulate)")
@@ -169,7 +171,7 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) 
     }
 
 
-def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, Any]:
+def baserates_section(sc: Scenario | None, data_dir: str | None = None) -> dict[str, Any]:
     """Base rates of war duration, termination and sanctions success, re-derived from the public
     data sets (COW, UCDP, GSDB) in ``data_dir`` or ``../shared/data/war``."""
     mod = _module("detente.war.baserates")
@@ -180,6 +182,6 @@ def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, An
         return {
             "available": False,
             "reason": "the base-rate data (COW, UCDP, GSDB CSV files) were not found; "
-            "they live in ../shared/data/war beside a checkout",
+            "they live in ../shared/data/war beside a checkout; pass --data DIR",
         }
     return {"available": True, "result": _json(mod.base_rates(path))}
