@@ -490,64 +490,10 @@ def _section_view(section: dict[str, Any]) -> dict[str, Any]:
     return {**section, "tables": tables_of(section.get("result"))}
 
 
-def _scalar(v: Any) -> bool:
-    return v is None or isinstance(v, str | int | float | bool)
-
-
 def tables_of(
     obj: Any, title: str = "", skip: tuple[str, ...] = (), depth: int = 0
 ) -> list[dict[str, Any]]:
-    """Tables for any JSON result: its scalars as one key/value table, each list of records as a
-    table, each mapping of records as a table with the key as first column (two levels deep)."""
-    out: list[dict[str, Any]] = []
-    if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj):
-        cols: list[str] = []
-        for r in obj:
-            cols.extend(k for k, v in r.items() if k not in cols and _scalar(v))
-        out.append(
-            {
-                "title": title,
-                "columns": cols,
-                "rows": [[r.get(c) for c in cols] for r in obj[:200]],
-                "truncated": max(0, len(obj) - 200),
-            }
-        )
-        return out
-    if not isinstance(obj, dict):
-        return out
-    scalars = [(k, v) for k, v in obj.items() if _scalar(v) and k not in skip]
-    if scalars:
-        out.append(
-            {
-                "title": title,
-                "columns": ["", "value"],
-                "rows": [[k, v] for k, v in scalars],
-                "truncated": 0,
-            }
-        )
-    if depth >= 2:
-        return out
-    for key, value in obj.items():
-        if key in skip or _scalar(value):
-            continue
-        sub = f"{title} \u203a {key}" if title else str(key)
-        if (
-            isinstance(value, dict)
-            and value
-            and all(isinstance(v, dict) for v in value.values())
-            and all(all(_scalar(x) for x in v.values()) for v in value.values())
-        ):
-            cols: list[str] = []
-            for v in value.values():
-                cols.extend(k for k in v if k not in cols)
-            out.append(
-                {
-                    "title": sub,
-                    "columns": ["", *cols],
-                    "rows": [[k, *(v.get(c) for c in cols)] for k, v in value.items()],
-                    "truncated": 0,
-                }
-            )
-        else:
-            out.extend(tables_of(value, sub, depth=depth + 1))
-    return out
+    """Tables for any JSON result (see :func:`detente.store.views.result_tables`)."""
+    from detente.store.views import result_tables
+
+    return result_tables(obj, title, skip, depth)
