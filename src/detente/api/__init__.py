@@ -273,3 +273,10 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _sensitivity(sc, model, **options)
+
+
+# ---- the scenario format: JSON Schema, embedded scenarios, a template (detente.api.docs) -------
+
+from detente.api.docs import embedded_scenario_text as embedded_scenario_text  # noqa: E402
+from detente.api.docs import scenario_schema as scenario_schema  # noqa: E402
+from detente.api.docs import scenario_template as scenario_template  # noqa: E402

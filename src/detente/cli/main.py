@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "detente.cli.backtest_cmd",
     "detente.cli.analysis_cmd",
     "detente.cli.war_cmd",
+    "detente.cli.docs_cmd",
 ]
 
 
