@@ -85,11 +85,25 @@ def save(fig: Figure, path: str | Path) -> Path:
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
-    """A result object's JSON view (``to_json()``), or the dict itself."""
+    """A result object's JSON view (``to_dict()``, or ``to_json()`` as a dict or as text), or
+    the dict itself."""
     if isinstance(obj, Mapping):
         return dict(obj)
+    if callable(getattr(obj, "to_dict", None)):
+        try:
+            out = obj.to_dict()
+        except NotImplementedError:
+            out = None
+        if isinstance(out, Mapping):
+            return dict(out)
     if callable(getattr(obj, "to_json", None)):
-        return obj.to_json()
+        out = obj.to_json()
+        if isinstance(out, str):
+            import json
+
+            out = json.loads(out)
+        if isinstance(out, Mapping):
+            return dict(out)
     raise DetenteError(f"cannot plot a {type(obj).__name__}: give a result or its JSON dict")
 
 
