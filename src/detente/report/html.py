@@ -130,7 +130,7 @@ def report_data(
         forecast_json = fc.to_json()
     model_names = list((forecast_json or {}).get("models", {}))
     if montecarlo is not None:
-        first = next(iter(montecarlo.values()), {})
+        first: dict[str, Any] = next(iter(montecarlo.values()), {})
         mc = {
             "available": True,
             "models": montecarlo,

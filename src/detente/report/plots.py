@@ -50,7 +50,7 @@ _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "detente"}  # text stays text
 def to_svg(fig: Figure) -> str:
     """The figure as an SVG document (text kept as <text>, no date: same figure, same bytes)."""
     buf = io.StringIO()
-    with rc_context(_SVG_RC):
+    with rc_context(_SVG_RC):  # type: ignore[arg-type]
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return buf.getvalue()
 
@@ -204,7 +204,8 @@ def positions_figure(
                         zorder=2,
                     )
                 # The value label goes past the widest interval's right end, never over a bar.
-                label_x = label_position(value, summary, lo, hi)
+                if value is not None:
+                    label_x = label_position(float(value), summary, lo, hi)
             if value is not None:
                 ax.scatter(
                     [value],

@@ -94,7 +94,7 @@ def talks_comparison(
         drawn, accepted = war_params.draw_at_war(spec, draws, seed)
     else:
         drawn = war_params.draw_params(spec, draws, seed)
-    params = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
+    params: dict[str, Any] = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
     out = []
     for name in names:
         res = simulate(
