@@ -182,3 +182,33 @@ def test_trajectory_ticks_are_whole_rounds() -> None:
     for ax in fig.axes:
         ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
         assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_base_rates_from_data_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import shared_path
+
+    war_data = shared_path("data", "war")
+    from detente.report import sections
+
+    sc = scenario_io.load("ukraine-2025")
+    # a user's clone: no ../shared beside it, so base rates need --data (or $DETENTE_DATA)
+    monkeypatch.setattr(
+        "detente.war.baserates.find_data_dir",
+        lambda explicit=None: None if explicit is None else Path(explicit),
+    )
+    monkeypatch.delenv("DETENTE_DATA", raising=False)
+    absent = sections.baserates_section(sc)
+    assert absent["available"] is False and "--data DIR" in absent["reason"]
+    given = sections.baserates_section(sc, str(war_data))
+    assert given["available"] and given["result"]["cow"]["wars"] > 0
+    monkeypatch.setenv("DETENTE_DATA", str(war_data))
+    assert sections.baserates_section(sc)["available"]
+    # a scenario without war: shows them only when asked with --data
+    path = tmp_path / "jcpoa.yaml"
+    path.write_text(NO_WAR)
+    data = report_html.report_data(
+        scenario_io.load(str(path)), models=["median"], draws=0, data_dir=str(war_data)
+    )
+    assert data["baserates"]["available"]

@@ -173,15 +173,19 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) 
 
 def baserates_section(sc: Scenario | None, data_dir: str | None = None) -> dict[str, Any]:
     """Base rates of war duration, termination and sanctions success, re-derived from the public
-    data sets (COW, UCDP, GSDB) in ``data_dir`` or ``../shared/data/war``."""
+    data sets (COW, UCDP, GSDB) in ``data_dir``, ``$DETENTE_DATA`` or ``../shared/data/war``."""
     mod = _module("detente.war.baserates")
     if mod is None or not callable(getattr(mod, "base_rates", None)):
         return _absent("the base rates (detente.war.baserates)")
-    path = mod.find_data_dir(data_dir)
+    import os
+
+    # --data DIR, else $DETENTE_DATA (a user's clone has no ../shared), else ../shared/data/war.
+    path = mod.find_data_dir(data_dir or os.environ.get("DETENTE_DATA") or None)
     if path is None:
         return {
             "available": False,
             "reason": "the base-rate data (COW, UCDP, GSDB CSV files) were not found; "
-            "they live in ../shared/data/war beside a checkout; pass --data DIR",
+            "they live in ../shared/data/war beside a checkout; pass --data DIR or set "
+            "DETENTE_DATA",
         }
     return {"available": True, "result": _json(mod.base_rates(path))}
