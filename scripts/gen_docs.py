@@ -298,19 +298,46 @@ def cli_reference() -> str:
 
 def _doc_entry(name: str, obj: Any, level: str = "##") -> list[str]:
     try:
-        sig = str(inspect.signature(obj))
+        sig = str(inspect.signature(obj)).replace("'", "")
     except (TypeError, ValueError):
         sig = ""
     doc = inspect.getdoc(obj) or "(no docstring)"
-    return [
-        f"{level} `{name}{sig if callable(obj) and not inspect.isclass(obj) else ''}`",
-        "",
-        doc,
-        "",
-    ]
+    short = name.rsplit(".", 1)[-1]
+    out = [f"{level} `{name}`", ""]
+    if sig and callable(obj):
+        out += ["```python", f"{'class ' if inspect.isclass(obj) else ''}{short}{sig}", "```", ""]
+    return [*out, doc, ""]
+
+
+# Modules beyond detente.api whose public functions the reference lists (the layers a notebook
+# user reaches for: Monte Carlo, claims, the war model, plots, the report service).
+API_MODULES = [
+    ("detente.analysis.montecarlo", ["monte_carlo", "parse_threshold"]),
+    ("detente.analysis.claims", ["check_claims", "parse"]),
+    ("detente.war", ["simulate"]),
+    ("detente.report.service", ["make_report", "Report"]),
+    (
+        "detente.report.plots",
+        [
+            "positions_figure",
+            "trajectory_figure",
+            "talks_figure",
+            "sensitivity_figure",
+            "whatif_figure",
+            "sweep_figure",
+            "to_svg",
+            "to_png",
+            "save",
+        ],
+    ),
+    ("detente.store.runs", ["RunStore", "resolve_path"]),
+    ("detente.store.views", ["export_run", "compare_runs", "result_tables"]),
+]
 
 
 def api_reference() -> str:
+    import importlib
+
     import detente
     from detente import api, results
 
@@ -348,6 +375,16 @@ def api_reference() -> str:
     out += _doc_entry("detente.results.Result", results.Result, "###")
     for mname in ("to_dict", "to_frame", "to_json", "to_xarray", "plot"):
         out += _doc_entry(f"Result.{mname}", getattr(results.Result, mname), "####")
+    for modname, names in API_MODULES:
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:
+            continue
+        out += [f"## `{modname}`", "", (inspect.getdoc(mod) or "").split("\n\n")[0], ""]
+        for name in names:
+            obj = getattr(mod, name, None)
+            if obj is not None:
+                out += _doc_entry(f"{modname}.{name}", obj, "###")
     return "\n".join(out)
 
 
