@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench stress fuzz clean
+.PHONY: setup run test lint bench stress fuzz docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -34,5 +34,12 @@ fuzz: $(STAMP)
 	$(BIN)/pip install -q -e '.[fuzz]'
 	$(BIN)/python fuzz/atheris_loaders.py -max_total_time=$${FUZZ_SECONDS:-300} -max_len=8192
 
+# The documentation site, built offline into site/ (the reference pages and the gallery are
+# generated from the code first).
+docs: $(STAMP)
+	$(BIN)/python -c "import mkdocs, material, jsonschema" 2>/dev/null || $(BIN)/pip install -q -e '.[docs]'
+	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info site

@@ -144,6 +144,10 @@ def sensitivity(
             if res.method == "sobol"
             else ["mu_star", "mu_star_conf", "mu", "sigma"]
         )
+        # Morris by group: mu and sigma are not defined (a group's inputs move in different
+        # directions; Campolongo, Cariboni & Saltelli 2007), so SALib gives NaN: leave them out.
+        undefined = [c for c in cols if c in frame and frame[c].isna().all()]
+        cols = [c for c in cols if c not in undefined]
         table.add_column("input" if by == "input" or res.model == "war" else by)
         for c in cols:
             table.add_column(c.replace("_conf", " +-"), justify="right")
@@ -158,6 +162,11 @@ def sensitivity(
             )
         else:
             table.caption = "mu*: mean |elementary effect| on the input's quantile scale"
+            if undefined:
+                table.caption += (
+                    f"; {' and '.join(undefined)}: not defined when a group's inputs move "
+                    "together (Campolongo et al. 2007), so not shown"
+                )
         console.print(table)
 
 
@@ -388,7 +397,7 @@ def sweep(
         out,
         seed=seed,
         models=[model],
-        params={"levers": lever_, "draws": draws},
+        params={"levers": lever_, "draws": draws, "thresholds": list(threshold or [])},
         announce=not as_json,
     )
     if as_json:
@@ -433,6 +442,27 @@ def sweep(
     if res.seed is not None:
         table.caption = f"{res.draws:,} draws per point, the same at every point (seed {res.seed})"
     console.print(table)
+    if len(res.axes) == 2:
+        # Two levers: one grid of P(threshold) per threshold (a one-lever table has columns).
+        a2 = res.axes[1]
+        for t in res.thresholds:
+            j = sc.issue_ids.index(t.issue)
+            grid = Table(
+                title=f"P({t}) ({model}); rows {a1.op} {a1.target}, columns {a2.op} {a2.target}",
+                title_justify="left",
+            )
+            grid.add_column(f"{a1.target} \\ {a2.target}", justify="right")
+            for v2 in a2.values:
+                grid.add_column(f"{v2:g}", justify="right")
+            for i, v1 in enumerate(a1.values):
+                grid.add_row(
+                    f"{v1:g}",
+                    *[
+                        f"{np.mean(t.test(res.forecasts[i, m, :, j])):.3f}"
+                        for m in range(len(a2.values))
+                    ],
+                )
+            console.print(grid)
 
 
 def _signed(x: float, digits: int = 2) -> str:

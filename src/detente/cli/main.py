@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "detente.cli.ledger_cmd",
     "detente.cli.discover_cmd",
     "detente.cli.power_cmd",
+    "detente.cli.docs_cmd",
 ]
 
 

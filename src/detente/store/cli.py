@@ -92,6 +92,20 @@ def current_store_path() -> Path | None:
     return resolve_path(settings.store if settings is not None else None)
 
 
+def _announce_first_use(path: Path, explicit: str | None) -> None:
+    """On the first run stored in the default store (the user's data folder, shared by every
+    project of the user), say where runs go and how to choose or stop that: one line on stderr."""
+    import os
+
+    if explicit is not None or os.environ.get(ENV_VAR) or path.exists():
+        return
+    print(
+        f"detente: storing runs in {path} (shared by all your projects; per project: "
+        f"--store ./runs.sqlite or {ENV_VAR}=./runs.sqlite; none: --no-store or {ENV_VAR}=off)",
+        file=sys.stderr,
+    )
+
+
 def record_cli_run(
     command: str,
     scenario: Any,
@@ -118,6 +132,7 @@ def record_cli_run(
         rs = open_store(settings.store if settings is not None else None)
         if rs is None:
             return None
+        _announce_first_use(rs.path, settings.store if settings is not None else None)
         run_id = rs.record(
             command,
             scenario,
@@ -128,7 +143,7 @@ def record_cli_run(
             models=models,
             argv=["detente", *sys.argv[1:]] if sys.argv else None,
         )
-    except (StoreError, sqlite3.Error, OSError, ValueError, TypeError) as exc:
+    except (StoreError, sqlite3.Error, OSError, ValueError, TypeError, OverflowError) as exc:
         print(f"detente: warning: run not stored: {exc}", file=sys.stderr)
         return None
     if announce:

@@ -222,13 +222,19 @@ class RunStore:
         if version is None:
             from detente import __version__ as version
         result_text = _dumps(result_json)
+        params = dict(params or {})
+        if seed is not None and not -(2**63) <= int(seed) < 2**63:
+            # A 128-bit entropy seed (numpy's SeedSequence() without a seed) does not fit
+            # SQLite's INTEGER: keep it whole, as text, among the parameters.
+            params["seed_entropy"] = str(int(seed))
+            seed = None
         row = (
             _now(),
             command,
             _dumps(list(argv or [])),
             None,  # scenario hash, filled below
             _dumps(list(models or [])),
-            _dumps(dict(params or {})),
+            _dumps(params),
             None if seed is None else int(seed),
             version,
             _dumps(dict(timings or {})),
