@@ -280,8 +280,8 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
 from detente.api import discover as discover  # noqa: E402
 from detente.api import ledger as ledger  # noqa: E402
 from detente.api import power as power  # noqa: E402
-# ---- the scenario format: JSON Schema, embedded scenarios, a template (detente.api.docs) -------
 
+# ---- the scenario format: JSON Schema, embedded scenarios, a template (detente.api.docs) -------
 from detente.api.docs import embedded_scenario_text as embedded_scenario_text  # noqa: E402
 from detente.api.docs import scenario_schema as scenario_schema  # noqa: E402
 from detente.api.docs import scenario_template as scenario_template  # noqa: E402
