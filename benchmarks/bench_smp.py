@@ -26,7 +26,7 @@ def _input(n: int):
 
     path = KTAB / f"dummyData-a{n:03d}.csv"
     if path.exists():
-        from detente.scenario import to_arrays
+        from detente.bargaining.arrays import to_arrays
         from detente.scenario.ktab import load_ktab_csv
 
         return to_arrays(load_ktab_csv(path)), path.name

@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,9 +45,10 @@ from detente.analysis.uncertainty import (
     resolve_seed,
     unit_draws,
 )
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.inputs import BargainingInput
 from detente.bargaining.registry import get_model
-from detente.scenario.arrays import to_arrays
+from detente.results import Result
 from detente.scenario.errors import DetenteError, ScenarioError
 from detente.scenario.interventions_schema import (
     InterventionError,
@@ -56,6 +57,10 @@ from detente.scenario.interventions_schema import (
     split_target,
 )
 from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
 
 InterventionLike = InterventionSpec | str | dict[str, Any]
 
@@ -328,7 +333,7 @@ def forecast_variants(
 
 
 @dataclass
-class WhatIf:
+class WhatIf(Result):
     """Base and intervened forecasts of one or more models, side by side."""
 
     base: Scenario
@@ -371,7 +376,8 @@ class WhatIf:
                 rows.append(row)
         return pd.DataFrame(rows)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys: interventions, policies, draws, seed, rows (as ``to_frame``)."""
         return {
             "interventions": [i.describe() for i in self.applied.interventions],
             "policies": [p.describe() for p in self.applied.policies],
@@ -547,7 +553,7 @@ def parse_lever_axis(text: str) -> LeverAxis:
 
 
 @dataclass
-class Sweep:
+class Sweep(Result):
     """Forecasts over a grid of one or two levers."""
 
     axes: tuple[LeverAxis, ...]
@@ -577,6 +583,48 @@ class Sweep:
                         row[f"P({t})"] = float(np.mean(t.test(f[:, k])))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys: model, draws, seed, levers [{op, target, values}], rows."""
+        return {
+            "model": self.model,
+            "draws": self.draws,
+            "seed": self.seed,
+            "levers": [
+                {"op": a.op, "target": a.target, "values": list(a.values)} for a in self.axes
+            ],
+            "rows": self.to_frame().to_dict(orient="records"),
+        }
+
+    def to_xarray(self) -> xr.Dataset:
+        """forecast over (one dimension per lever, draw, issue), coordinates the lever values."""
+        import xarray as xr
+
+        dims = [a.target for a in self.axes]
+        return xr.DataArray(
+            self.forecasts,
+            dims=[*dims, "draw", "issue"],
+            coords={
+                **{a.target: list(a.values) for a in self.axes},
+                "issue": list(self.issue_ids),
+            },
+            name="forecast",
+        ).to_dataset()
+
+    def plot(self, ax: Any = None) -> Figure:
+        """The median forecast of each issue against the first lever."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 4))
+        ax = fig.subplots()
+        a1 = self.axes[0]
+        f = self.forecasts if len(self.axes) == 1 else self.forecasts[:, 0]
+        for k, issue in enumerate(self.issue_ids):
+            ax.plot(a1.values, np.median(f[:, :, k], axis=1), marker="o", label=issue)
+        ax.set_xlabel(f"{a1.op} {a1.target}")
+        ax.set_ylabel(f"{self.model} forecast (median)")
+        ax.legend()
+        return fig
 
 
 def sweep(
@@ -647,7 +695,7 @@ class LeverCandidate:
 
 
 @dataclass
-class LeverResult:
+class LeverResult(Result):
     """The smallest lever found (None when no candidate reaches the target), and every
     candidate's best change."""
 
@@ -662,7 +710,13 @@ class LeverResult:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     variants: int = 0  # scenario variants evaluated (each on ``draws`` draws)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per candidate lever (the best first)."""
+        return pd.DataFrame(self.candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys: actor, target, probability, model, draws, seed, base_probability, best,
+        candidates, variants."""
         return {
             "actor": self.actor,
             "target": str(self.target),

@@ -22,7 +22,7 @@ P(talks within T months); see :func:`war_sensitivity`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,12 @@ from detente.analysis.distributed import Runner, SerialRunner
 from detente.analysis.montecarlo import EvalTask, evaluate
 from detente.analysis.uncertainty import base_input, param_table, resolve_seed
 from detente.bargaining.registry import get_model
+from detente.results import Result
 from detente.scenario.errors import DetenteError
 from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METHODS = ("sobol", "morris")
 MORRIS_LEVELS = 4
@@ -41,7 +45,7 @@ _ROWS_PER_TASK = 16_384
 
 
 @dataclass
-class SensitivityResult:
+class SensitivityResult(Result):
     """Indices per output (an issue's forecast, or P(talks within T months)).
 
     ``outputs`` maps an output's name to a frame with one row per input: ``name`` and, for
@@ -58,7 +62,26 @@ class SensitivityResult:
     outputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     variance: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per output and input: output, name and the indices."""
+        frames = [f.assign(output=name) for name, f in self.outputs.items()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Each output's indices (ST or mu*) as horizontal bars, largest first."""
+        from matplotlib.figure import Figure
+
+        col = "ST" if self.method == "sobol" else "mu_star"
+        fig = Figure(figsize=(6, 1 + 2.5 * max(1, len(self.outputs))))
+        axes = fig.subplots(max(1, len(self.outputs)), 1, squeeze=False)[:, 0]
+        for axk, (name, frame) in zip(axes, self.outputs.items(), strict=False):
+            top = frame.head(12)
+            axk.barh(list(top["name"])[::-1], list(top[col])[::-1])
+            axk.set_title(f"{name}: {col}", fontsize=9, loc="left")
+        fig.tight_layout()
+        return fig
+
+    def to_dict(self) -> dict[str, Any]:
         """Stable keys: method, model, n, seed, evaluations, inputs, outputs{name: {variance,
         indices: [{name, S1, S1_conf, ST, ST_conf} or {name, mu_star, mu_star_conf, mu,
         sigma}]}}."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any
+
 import typer
 from rich.table import Table
 
 from detente import api
-from detente.bargaining.inputs import ModelResult
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
-from detente.store.cli import record_cli_run, stored
+from detente.cli.store import record_cli_run, stored
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @stored
@@ -46,9 +49,7 @@ def forecast(
     sc = api.load(scenario)
     params = parse_params(param)
     if draws is None and (threshold or cluster or seed is not None):
-        from detente.scenario.errors import DetenteError
-
-        raise DetenteError("--seed, --threshold and --cluster need --draws N (Monte Carlo)")
+        raise api.DetenteError("--seed, --threshold and --cluster need --draws N (Monte Carlo)")
     result = api.forecast(
         sc,
         model=model or None,
@@ -59,8 +60,9 @@ def forecast(
         cluster=cluster,
         progress=not as_json,
     )
+    payload = result.to_dict()
     if as_json:
-        print_json(result.to_json())
+        print_json(payload)
     else:
         print_forecast(result)
         if result.uncertainty:
@@ -71,7 +73,7 @@ def forecast(
     record_cli_run(
         "forecast",
         sc,
-        result.to_json(),
+        payload,
         params=params,
         models=list(result.results),
         seed=mc_seed,
@@ -115,6 +117,8 @@ def print_trajectory(result: api.Forecast, name: str) -> None:
     """Per round, the model's own per-round summary series where it reports them (EUM: the
     median voter and mean positions of Scholz et al.'s Table 2), else the capability x salience
     weighted mean position; one column per issue and series."""
+    import numpy as np
+
     res = result.results[name]
     sc = result.scenario
     traj = res.trajectory[0]  # (T+1, N, K)
@@ -183,8 +187,11 @@ def print_exchanges(result: api.Forecast, name: str, limit: int = 12) -> None:
     console.print(table)
 
 
-def round_series(res: ModelResult, n_rounds: int) -> dict[str, np.ndarray]:
-    """Per-round (T+1, K) summary series a model reports in its extras (batch element 0)."""
+def round_series(res: Any, n_rounds: int) -> dict[str, np.ndarray]:
+    """Per-round (T+1, K) summary series a model (a ModelResult) reports in its extras (batch
+    element 0)."""
+    import numpy as np
+
     out = {}
     for key, value in res.extras.items():
         if isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[1] == n_rounds:
@@ -194,9 +201,7 @@ def round_series(res: ModelResult, n_rounds: int) -> dict[str, np.ndarray]:
 
 def sc_weights(result: api.Forecast) -> np.ndarray:
     """(N, K) capability x salience of the scenario's central values."""
-    from detente.scenario.arrays import to_arrays
-
-    inp = to_arrays(result.scenario)
+    inp = api.to_input(result.scenario)
     return inp.capabilities[0][:, None] * inp.saliences[0]
 
 

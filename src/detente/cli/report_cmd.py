@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from detente.cli.common import console, parse_params
+from detente.cli.store import record_cli_run, stored
 from detente.progress import spinner
 from detente.scenario import io as scenario_io
 from detente.scenario.errors import DetenteError
-from detente.store.cli import record_cli_run, stored
 
 
 def _is_run_id(text: str | None) -> bool:
@@ -47,8 +47,8 @@ def report(
     """Write one self-contained HTML report (it opens offline): the scenario and its sources,
     each model's forecast with Monte Carlo intervals, the plots, the war model's policy
     comparison, the claims and the base rates. A RUN reuses that run's stored results."""
+    from detente.cli.store import current_store_path
     from detente.report.html import render_report, report_data, run_report_data
-    from detente.store.cli import current_store_path
     from detente.store.runs import RunStore
 
     t0 = time.perf_counter()

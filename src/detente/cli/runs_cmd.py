@@ -9,10 +9,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from detente import api
 from detente.cli.common import JsonOpt, console, print_json
-from detente.scenario.errors import DetenteError
-from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
-from detente.store.views import EXPORT_FORMATS, compare_runs, export_run, forecast_table
+
+ENV_VAR = "DETENTE_STORE"  # detente.api.ENV_VAR, written out so that --help imports nothing more
 
 StoreOpt = typer.Option(
     None,
@@ -23,11 +23,8 @@ StoreOpt = typer.Option(
 RunArg = typer.Argument(..., help="Run id (see `detente runs list`), or 'last'.")
 
 
-def _store(path: str | None) -> RunStore:
-    resolved = resolve_path(path)
-    if resolved is None:
-        raise StoreError(f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one")
-    return RunStore(resolved)
+def _store(path: str | None) -> api.RunStore:
+    return api.run_store(path)
 
 
 def _fmt_time(iso: str) -> str:
@@ -71,7 +68,7 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     """Show a run: what ran, on which scenario, with which settings, and its results."""
     run = _store(store).get(run_id)
     if as_json:
-        print_json(run.to_json())
+        print_json(run.to_dict())
         return
     console.print(
         f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  detente {run.version}"
@@ -85,7 +82,7 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     console.print(f"params:   {json.dumps(run.params) if run.params else '-'}")
     console.print(f"seed:     {'-' if run.seed is None else run.seed}")
     console.print("timings:  " + (", ".join(f"{k} {v:.3f}" for k, v in run.timings.items()) or "-"))
-    frame = forecast_table(run)
+    frame = api.forecast_table(run)
     if frame is not None:
         pivot = frame.pivot_table(index="model", columns="issue", values="forecast", sort=False)
         table = Table(title="forecasts", title_justify="left")
@@ -108,7 +105,7 @@ def compare(
 ) -> None:
     """Compare two runs: settings, scenario changes, and how the results differ."""
     rs = _store(store)
-    diff = compare_runs(rs.get(run_a), rs.get(run_b))
+    diff = api.compare_runs(rs.get(run_a), rs.get(run_b))
     if as_json:
         print_json(diff)
         return
@@ -155,20 +152,20 @@ def export(
     store: str | None = StoreOpt,
 ) -> None:
     """Export a run: csv or parquet (a tidy table of its results) or json (everything)."""
-    if fmt.lower() not in EXPORT_FORMATS:
-        raise DetenteError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if fmt.lower() not in api.EXPORT_FORMATS:
+        raise api.DetenteError(f"--format {fmt!r}: use one of {', '.join(api.EXPORT_FORMATS)}")
     run = _store(store).get(run_id)
-    data = export_run(run, fmt)
+    data = api.export_run(run, fmt)
     if output == "-":
         if fmt.lower() == "parquet":
-            raise DetenteError("parquet is binary: write it to a file with -o PATH")
+            raise api.DetenteError("parquet is binary: write it to a file with -o PATH")
         sys.stdout.write(data.decode("utf-8"))
         return
     path = Path(output or f"run-{run.id}.{fmt.lower()}")
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise api.DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
     console.print(f"wrote {path} ({len(data)} bytes)")
 
 

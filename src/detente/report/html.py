@@ -45,7 +45,7 @@ def report_data(
     notes: list[str] = []
     if forecast_json is None:
         fc = api.forecast(scenario, model=models, params=params)
-        forecast_json = fc.to_json()
+        forecast_json = fc.to_dict()
     model_names = list(forecast_json.get("models", {}))
     if montecarlo is None:
         mc = sections.montecarlo_section(scenario, model_names, draws, seed)

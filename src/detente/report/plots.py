@@ -87,6 +87,8 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     """A result object's JSON view (``to_json()``), or the dict itself."""
     if isinstance(obj, Mapping):
         return dict(obj)
+    if callable(getattr(obj, "to_dict", None)):
+        return obj.to_dict()
     if callable(getattr(obj, "to_json", None)):
         return obj.to_json()
     raise DetenteError(f"cannot plot a {type(obj).__name__}: give a result or its JSON dict")

@@ -60,7 +60,7 @@ def export_run(run: Run, fmt: str) -> bytes:
     """The bytes of a run exported as csv (tidy table), json (the whole run) or parquet."""
     fmt = fmt.lower()
     if fmt == "json":
-        return (json.dumps(run.to_json(), indent=2) + "\n").encode("utf-8")
+        return (json.dumps(run.to_dict(), indent=2) + "\n").encode("utf-8")
     frame = run_frame(run)
     if fmt == "csv":
         return frame.to_csv(index=False).encode("utf-8")
