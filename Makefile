@@ -2,14 +2,15 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench stress fuzz clean
+.PHONY: setup run test lint typecheck bench stress fuzz clean
 
+# Everything (all extras and the dev tools) in one resolver pass, wheels only, no version check.
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(PIP) install -q --disable-pip-version-check --prefer-binary -e '.[all,dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -17,12 +18,16 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/detente forecast
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
 
 bench: $(STAMP)
 	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m benchmarks
@@ -31,8 +36,8 @@ stress: $(STAMP)
 	$(BIN)/python -m detente.stress
 
 fuzz: $(STAMP)
-	$(BIN)/pip install -q -e '.[fuzz]'
+	$(PIP) install -q -e '.[fuzz]'
 	$(BIN)/python fuzz/atheris_loaders.py -max_total_time=$${FUZZ_SECONDS:-300} -max_len=8192
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info .import_linter_cache .mypy_cache

@@ -2,7 +2,7 @@
 
 For dummyData-a040/a080/a160 (40/80/160 actors, one issue) it times one full deterministic run of
 ``smp`` (best of a few repeats for the small files). The baseline is the straightforward per-pair
-loop of :mod:`detente.bargaining.smp_reference`: one turn is timed on the input state and
+loop of :mod:`tests.bargaining.smp_reference`: one turn is timed on the input state and
 multiplied by the number of turns the run took (every turn costs the same O(N^3) work), so the
 baseline is an extrapolation from one turn. ``ratio`` = baseline / value (the speed-up).
 smpc's own times on a 2-core machine (oracles.md section 2: 6.9 s on a040, 61 s on a080, a160
@@ -50,7 +50,7 @@ def _time(fn, repeats: int) -> float:
 def run() -> list[dict]:
     """Rows {name, value, unit, baseline, ratio} for 40, 80 and 160 actors."""
     from detente.bargaining.registry import get_model
-    from detente.bargaining.smp_reference import smp_turn_loop
+    from tests.bargaining.smp_reference import smp_turn_loop
 
     smp = get_model("smp")
     rows: list[dict] = []

@@ -20,6 +20,8 @@ the batch. The only Python loop is over turns (batch elements that have stopped 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from detente.bargaining import smp_kernels as kernels
@@ -109,6 +111,14 @@ PARAMS = (
         choices=("semi", "full"),
     ),
     Param(
+        "engine",
+        "auto",
+        "how the O(N^3) sums run, the same numbers either way: 'numpy', 'numba' (compiled, "
+        "the fast extra) or 'auto' (numba for large batches when installed)",
+        kind="choice",
+        choices=("auto", "numpy", "numba"),
+    ),
+    Param(
         "ideal_adjust",
         1.0,
         "rate at which ideals follow positions each turn (1: ideal = position, KTAB default)",
@@ -144,6 +154,7 @@ def smp(
     big_r_adjust: str = "one_third",
     third_party_commit: str = "semi",
     ideal_adjust: float = 1.0,
+    engine: str = "auto",
 ) -> ModelResult:
     """Run KTAB's Spatial Model of Politics until positions settle.
 
@@ -193,6 +204,7 @@ def smp(
     cap = np.asarray(inp.capabilities, dtype=float)
     b, n, k = x0.shape
 
+    compiled = kernels.use_compiled(engine, b, n)
     chunk = max(1, _CHUNK_FLOATS // (n * n * (k + 4)))
     states = [x0.copy()]
     x = x0.copy()
@@ -208,7 +220,18 @@ def smp(
         for lo in range(0, idx.size, chunk):
             sel = idx[lo : lo + chunk]
             new[sel] = _turn(
-                x[sel], ideal[sel], sal[sel], cap[sel], vote, q, r_lo, r_hi, f_adj, semi, rng
+                x[sel],
+                ideal[sel],
+                sal[sel],
+                cap[sel],
+                vote,
+                q,
+                r_lo,
+                r_hi,
+                f_adj,
+                semi,
+                rng,
+                compiled,
             )
         step = np.linalg.norm(new - x, axis=-1).sum(-1)
         if t == 1:
@@ -230,7 +253,7 @@ def smp(
         states.append(x.copy())
 
     traj = np.stack(states, axis=1)
-    win, distinct = _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL)
+    win, distinct = _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL, compiled)
     forecast_unit = np.einsum("bn,bnk->bk", distinct, x)
     best = np.argmax(distinct, axis=1)
     most_probable = x[np.arange(b), best]
@@ -319,13 +342,15 @@ def _util(d: np.ndarray, r: np.ndarray) -> np.ndarray:
     return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
-def _pce_log(util: np.ndarray, w: np.ndarray, vote: int, q: float) -> np.ndarray:
+def _pce_log(
+    util: np.ndarray, w: np.ndarray, vote: int, q: float, compiled: bool = False
+) -> np.ndarray:
     """Conditional PCE among options: L (B, M, M) with L[b, a, c] = log P(a beats c).
 
     util (B, V, M) voters' utilities of the options, w (B, V) voter weights; log p_a is
     sum_c L[b, a, c] plus a constant (P(a beats a) = 1/2 is in every row and cancels).
     """
-    c_ab = kernels.pce_strengths(np.ascontiguousarray(util), np.ascontiguousarray(w), vote)
+    c_ab = kernels.pce_strengths(util, w, vote, compiled)
     c_ba = np.swapaxes(c_ab, 1, 2)
     if q != 1.0:
         c_ab, c_ba = c_ab**q, c_ba**q
@@ -339,12 +364,18 @@ def _normalise_log(logp: np.ndarray) -> np.ndarray:
 
 
 def _risk(
-    d: np.ndarray, cap: np.ndarray, vote: int, q: float, r_lo: float, r_hi: float
+    d: np.ndarray,
+    cap: np.ndarray,
+    vote: int,
+    q: float,
+    r_lo: float,
+    r_hi: float,
+    compiled: bool = False,
 ) -> np.ndarray:
     """R (B, N): risk attitudes from a PCE over all positions with risk-neutral utilities."""
     if r_lo == r_hi:
         return np.full(cap.shape, r_lo)
-    p = _normalise_log(_pce_log(1.0 - d, cap, vote, q).sum(-1))
+    p = _normalise_log(_pce_log(1.0 - d, cap, vote, q, compiled).sum(-1))
     pmax = p.max(-1, keepdims=True)
     pmin = p.min(-1, keepdims=True)
     span = pmax - pmin
@@ -353,7 +384,18 @@ def _risk(
     return r_lo + (r_hi - r_lo) * frac
 
 
-def _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.ndarray]:
+def _win_prob(
+    x: np.ndarray,
+    ideal: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    vote: int,
+    q: float,
+    r_lo: float,
+    r_hi: float,
+    tol: float,
+    compiled: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """KTAB's "winning probability" of each actor's position (B, N), and of each distinct one.
 
     A PCE among the distinct positions (positions closer than ``tol`` count as one, the first
@@ -363,18 +405,31 @@ def _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray,
     """
     n = x.shape[1]
     d = _distances(ideal, x, sal)
-    r = _risk(d, cap, vote, q, r_lo, r_hi)
+    r = _risk(d, cap, vote, q, r_lo, r_hi, compiled)
     u_true = _util(d, r[:, :, None])
     gap = np.linalg.norm(x[:, :, None, :] - x[:, None, :, :], axis=-1)
     same = gap < tol
     rep = np.argmax(same, axis=-1)  # first equivalent actor (itself at the latest)
     distinct = rep == np.arange(n)[None, :]
-    logp = (_pce_log(u_true, cap, vote, q) * distinct[:, None, :]).sum(-1)
+    logp = (_pce_log(u_true, cap, vote, q, compiled) * distinct[:, None, :]).sum(-1)
     p = _normalise_log(np.where(distinct, logp, -np.inf))
     return np.take_along_axis(p, rep, axis=-1), p
 
 
-def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
+def _turn(
+    x: np.ndarray,
+    ideal: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    vote: int,
+    q: float,
+    r_lo: float,
+    r_hi: float,
+    f_adj: float,
+    semi: bool,
+    rng: Any,
+    compiled: bool = False,
+) -> np.ndarray:
     """One SMP turn for a chunk of the batch: new positions (B, N, K) on [0, 1].
 
     Actors judge positions from their ideals (``ideal``; equal to ``x`` with KTAB's default
@@ -383,14 +438,14 @@ def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarr
     b, n, k = x.shape
     ar = np.arange(n)
     d = _distances(ideal, x, sal)
-    r = _risk(d, cap, vote, q, r_lo, r_hi)
+    r = _risk(d, cap, vote, q, r_lo, r_hi, compiled)
     s_tot = sal.sum(-1)
     sigma = s_tot * cap
 
     # h's estimate of i's risk attitude: r_est[b, h, i] (BigRAdjust).
     r_est = f_adj * r[:, None, :] + (1.0 - f_adj) * r[:, :, None]
     # Challenge evaluation from each initiator's own view (the O(N^3) part, compiled).
-    p_win, gain = kernels.challenges(d, r_est, sigma, s_tot, vote, q, semi)
+    p_win, gain = kernels.challenges(d, r_est, sigma, s_tot, vote, q, semi, compiled)
     target = np.argmax(gain, axis=-1)  # first maximum = lowest j on ties
     bi = np.arange(b)[:, None]
     valid = gain[bi, ar[None, :], target] > _MIN_GAIN  # (b, i)
@@ -410,9 +465,9 @@ def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarr
     u_true = _util(d, r[:, :, None])  # U^a_an (b, a, n)
     u_bi = _util(_distances(ideal, pos_i, sal), r[:, :, None])  # a's utility of m's b_I
     u_bj = _util(_distances(ideal, pos_j, sal), r[:, :, None])
-    val = kernels.bargain_values(u_true, u_bi, u_bj, target)  # (b, a, 1 + m)
+    val = kernels.bargain_values(u_true, u_bi, u_bj, target, compiled)  # (b, a, 1 + m)
 
-    logp = _pce_log(val, cap, vote, q)  # (b, 1+m, 1+m)
+    logp = _pce_log(val, cap, vote, q, compiled)  # (b, 1+m, 1+m)
     member = np.zeros((b, n, n + 1), dtype=bool)
     member[:, :, 0] = True
     own = valid[:, :, None] & (ar[None, :, None] == ar[None, None, :])  # k initiated m

@@ -39,8 +39,7 @@ def _register_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``detente`` script."""
-    from detente.bargaining.registry import ParameterError
-    from detente.scenario.errors import DetenteError
+    from detente.api import DetenteError, ParameterError
 
     _register_commands()
     try:
