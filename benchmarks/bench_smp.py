@@ -49,8 +49,9 @@ def _time(fn, repeats: int) -> float:
 
 def run() -> list[dict]:
     """Rows {name, value, unit, baseline, ratio} for 40, 80 and 160 actors."""
-    from detente.bargaining.registry import get_model
     from tests.bargaining.smp_reference import smp_turn_loop
+
+    from detente.bargaining.registry import get_model
 
     smp = get_model("smp")
     rows: list[dict] = []

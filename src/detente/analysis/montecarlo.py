@@ -12,6 +12,7 @@ P(outcome past each threshold the user names), e.g. ``territory<=40``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -117,6 +118,9 @@ def evaluate(task: EvalTask) -> np.ndarray:
         else unit_draws(task.entropy, task.table.names, task.start, task.stop)
     )
     inp = inputs_from_values(task.base, task.table, task.table.from_unit(units))
+    # Each row's index in the whole run: a model's own random streams (SMP's stochastic
+    # transitions) are seeded per draw, so the chunking never changes them.
+    inp = dataclasses.replace(inp, draw_ids=np.arange(task.start, task.start + inp.batch))
     return get_model(task.model)(inp, **task.params).forecast
 
 

@@ -304,7 +304,7 @@ def sensitivity(
     u = _units_for_model(method, x)
     base = base_input(scenario)
     tasks = [
-        EvalTask(base, table, model, dict(params or {}), units=u[a : a + _ROWS_PER_TASK])
+        EvalTask(base, table, model, dict(params or {}), start=a, units=u[a : a + _ROWS_PER_TASK])
         for a in range(0, u.shape[0], _ROWS_PER_TASK)
     ]
     parts = (runner or SerialRunner()).map(

@@ -20,8 +20,6 @@ the batch. The only Python loop is over turns (batch elements that have stopped 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from detente.bargaining import smp_kernels as kernels
@@ -197,7 +195,11 @@ def smp(
     semi = third_party_commit == "semi"
     stochastic = transitions == "stochastic"
     # Without a seed, stochastic runs use KTAB's default seed: reproducible unless asked otherwise.
-    rng = np.random.default_rng(_KTAB_SEED if seed is None else seed) if stochastic else None
+    # One stream per draw, SeedSequence(seed, spawn_key=(draw,)), so that a draw's transitions
+    # do not depend on which other draws share its batch or chunk.
+    streams = (
+        _DrawStreams(_KTAB_SEED if seed is None else seed, inp.draw_index()) if stochastic else None
+    )
 
     x0 = np.asarray(inp.normalised_positions(), dtype=float)
     sal = _ktab_saliences(inp.saliences)
@@ -230,7 +232,7 @@ def smp(
                 r_hi,
                 f_adj,
                 semi,
-                rng,
+                None if streams is None else streams.take(sel),
                 compiled,
             )
         step = np.linalg.norm(new - x, axis=-1).sum(-1)
@@ -304,6 +306,27 @@ def win_probabilities(
 
 # ---------------------------------------------------------------------------------------------
 # Building blocks (all take a leading batch axis)
+
+
+class _DrawStreams:
+    """One numpy Generator per draw, seeded by ``SeedSequence(seed, spawn_key=(draw,))``."""
+
+    def __init__(self, seed: int, draws: np.ndarray) -> None:
+        self._gens = [
+            np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(d),))) for d in draws
+        ]
+        self._rows = np.arange(len(self._gens))
+
+    def take(self, rows: np.ndarray) -> _DrawStreams:
+        """The streams of these batch rows (shared, not copied)."""
+        out = _DrawStreams.__new__(_DrawStreams)
+        out._gens = [self._gens[int(r)] for r in rows]
+        out._rows = np.asarray(rows)
+        return out
+
+    def uniforms(self, n: int) -> np.ndarray:
+        """(rows, n) uniforms on [0, 1): n from each row's own stream."""
+        return np.stack([g.random(n) for g in self._gens]) if self._gens else np.empty((0, n))
 
 
 def _ktab_saliences(sal: np.ndarray) -> np.ndarray:
@@ -427,7 +450,7 @@ def _turn(
     r_hi: float,
     f_adj: float,
     semi: bool,
-    rng: Any,
+    rng: _DrawStreams | None,
     compiled: bool = False,
 ) -> np.ndarray:
     """One SMP turn for a chunk of the batch: new positions (B, N, K) on [0, 1].
@@ -479,7 +502,7 @@ def _turn(
         choice = np.argmax(score, axis=-1)
     else:
         prob = _normalise_log(score)
-        u = rng.random((b, n, 1))
+        u = rng.uniforms(n)[:, :, None]
         choice = np.minimum((np.cumsum(prob, axis=-1) < u).sum(-1), n)
         # Guard against rounding: never pick an option outside the queue.
         choice = np.where(np.take_along_axis(member, choice[..., None], -1)[..., 0], choice, 0)
