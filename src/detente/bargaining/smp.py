@@ -13,8 +13,9 @@ reference runs exactly (tests/oracles/test_smp_ktab.py).
 
 Cost per turn is O(B N^3 + B N^2 K). The three O(N^3) reductions - the challenge evaluation
 (N initiators x N targets x N third parties), the PCE coalition strengths and the valuation of
-every bargain by every actor - are compiled numba loop nests over the whole batch
-(:mod:`detente.bargaining.smp_kernels`, no N^3 temporaries); the rest is numpy broadcasting over
+every bargain by every actor - run in :mod:`detente.bargaining.smp_kernels`: numpy loops over
+the summed axis for small cases, compiled numba loop nests (the ``fast`` extra, no N^3
+temporaries) for large batches, with bit-identical numbers; the rest is numpy broadcasting over
 the batch. The only Python loop is over turns (batch elements that have stopped drop out).
 """
 
@@ -171,7 +172,9 @@ def smp(
 
     Non-default options (all Params): ``transitions="stochastic"`` with ``seed`` (numpy
     Generator, default KTAB's seed 15455440707583219804; same seed, same run - unlike smpc, whose
-    threaded draws are not reproducible; the numbers drawn differ from smpc's mt19937_64);
+    threaded draws are not reproducible; the numbers drawn differ from smpc's mt19937_64; each
+    draw of a batch has its own stream, SeedSequence(seed, spawn_key=(draw,)) with the draw's
+    index ``inp.draw_ids``, so a Monte Carlo gives the same numbers whatever its chunking);
     ``voting_rule`` binary or cubic (applied to every vote: both PCEs and the challenge
     coalitions); ``victory_model`` square/quartic/octic; ``big_r_range`` wide/averse/neutral;
     ``big_r_adjust`` full/two_thirds/half/none; ``third_party_commit="full"``; ``ideal_adjust``
