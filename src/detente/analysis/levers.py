@@ -129,7 +129,9 @@ def _issue(data: dict[str, Any], issue_id: str, spec: InterventionSpec) -> dict[
     raise InterventionError(f"{spec.describe()!r}: no issue {issue_id!r}; the issues are: {known}")
 
 
-def _range(data: dict[str, Any], fld: str, issue: str | None, spec: InterventionSpec):
+def _range(
+    data: dict[str, Any], fld: str, issue: str | None, spec: InterventionSpec
+) -> tuple[float, float]:
     if fld == "position":
         scale = _issue(data, issue or "", spec).get("scale", {})
         return float(scale.get("low", 0.0)), float(scale.get("high", 100.0))
@@ -460,7 +462,7 @@ def _war_whatif(
     if base.war is None:
         raise DetenteError("the war model needs the scenario's war: section")
     chosen = applied.policies[-1] if applied.policies else None
-    policy = chosen.policy if chosen is not None else "status-quo"
+    policy = (chosen.policy if chosen is not None else None) or "status-quo"
     from detente.scenario.war_schema import EVENT_KINDS
 
     settings = dict(chosen.params if chosen else {})
@@ -469,7 +471,9 @@ def _war_whatif(
     levers = {k: float(v) for k, v in settings.items() if k in EVENT_KINDS}
     overrides = {k: v for k, v in settings.items() if k not in EVENT_KINDS}
     drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
-    base_res = simulate(base, "status-quo", months=months, paths=paths, seed=seed, params=drawn)
+    base_res = simulate(
+        base, "status-quo", months=months, paths=paths, seed=seed, params=dict(drawn)
+    )
     new_sc = applied.scenario if applied.scenario.war is not None else base
     new_res = simulate(
         new_sc,
@@ -518,9 +522,9 @@ class LeverAxis:
 
     def intervention(self, value: float) -> InterventionSpec:
         return InterventionSpec(
-            op=self.op,
+            op=self.op,  # type: ignore[arg-type]  # parse_lever_axis checks it is set/shift/scale
             target=self.target,
-            value=value,  # type: ignore[arg-type]
+            value=value,
             text=f"{self.op} {self.target} {value:g}",
         )
 
@@ -851,10 +855,10 @@ def smallest_lever(
                 continue
             lo[c], hi[c] = deltas[j, g - 1], deltas[j, g]
     rows = []
-    for c, cand in enumerate(cands):
-        if np.isnan(found[c]):
+    for ci, cand in enumerate(cands):
+        if np.isnan(found[ci]):
             continue
-        delta = cand.direction * float(found[c])
+        delta = cand.direction * float(found[ci])
         rows.append(
             {
                 "intervention": f"shift {cand.target} {delta:+.6g}",
@@ -862,10 +866,10 @@ def smallest_lever(
                 "kind": cand.kind,
                 "change": delta,
                 "cost": abs(delta) * cand.unit_cost,
-                "probability": float(found_p[c]),
+                "probability": float(found_p[ci]),
             }
         )
-    rows.sort(key=lambda r: r["cost"])
+    rows.sort(key=lambda r: float(r["cost"]))  # type: ignore[arg-type]
     if base_p >= probability:
         rows = [
             {

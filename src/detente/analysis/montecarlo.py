@@ -186,7 +186,7 @@ class MonteCarloResult(Result):
 
     def _repr_html_(self) -> str:
         return f"<b>MonteCarloResult</b> ({self.draws:,} draws, seed {self.seed})" + (
-            self.summary().to_html(float_format="%.3f")
+            self.summary().to_html(float_format=lambda v: f"{v:.3f}")
         )
 
     def to_xarray(self) -> xr.Dataset:
@@ -217,14 +217,14 @@ class MonteCarloResult(Result):
         interval_90, mean, sd}}, thresholds[{threshold, issue, op, value, probability}]."""
         s = self.summary()
         issues = {
-            row.issue: {
-                "median": float(row.median),
-                "interval_50": [float(row.p25), float(row.p75)],
-                "interval_90": [float(row.p05), float(row.p95)],
-                "mean": float(row.mean),
-                "sd": float(row.sd),
+            str(row["issue"]): {
+                "median": float(row["median"]),
+                "interval_50": [float(row["p25"]), float(row["p75"])],
+                "interval_90": [float(row["p05"]), float(row["p95"])],
+                "mean": float(row["mean"]),
+                "sd": float(row["sd"]),
             }
-            for row in s.itertuples()
+            for row in s.to_dict(orient="records")
         }
         return {
             "model": self.model,

@@ -180,7 +180,7 @@ def saltelli_units(d: int, n: int, seed: int, groups: list[str] | None = None) -
     g = d if names is None else len(names)
     out = np.repeat(a[:, None, :], g + 2, axis=1)
     cols = np.arange(d)
-    rows = cols if groups is None else np.array([names.index(x) for x in groups])
+    rows = cols if groups is None or names is None else np.array([names.index(x) for x in groups])
     out[:, 1 + rows, cols] = b
     out[:, g + 1, :] = b
     return out.reshape(n * (g + 2), d)

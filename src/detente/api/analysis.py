@@ -65,7 +65,7 @@ def monte_carlo(
         if model is None
         else ([model] if isinstance(model, str) else list(model))
     )
-    ths = [parse_threshold(t, sc.issue_ids) for t in thresholds]
+    ths = tuple(parse_threshold(t, sc.issue_ids) for t in thresholds)
     entropy = resolve_seed(seed)
     out = {}
     with _runner(cluster, progress) as run:

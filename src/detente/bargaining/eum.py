@@ -198,7 +198,7 @@ def eum(
         values[p.name] = p.check("eum", values[p.name])
     _check_input(inp)
     b, n, k = inp.positions.shape
-    rounds = int(values["rounds"])
+    rounds = int(values["rounds"])  # type: ignore[call-overload]
 
     # Fold issues into rows: issues never interact in this model.
     x = np.ascontiguousarray(inp.positions.transpose(0, 2, 1).reshape(b * k, n), dtype=float)
@@ -216,8 +216,8 @@ def eum(
     u0 = (x - lo[:, None]) / width[:, None]
 
     settings = _Settings(
-        q=float(values["q"]),
-        t=float(values["t"]),
+        q=float(values["q"]),  # type: ignore[arg-type]
+        t=float(values["t"]),  # type: ignore[arg-type]
         offer_rule=offer_rule,
         risk=risk_superscripts,
         gain=compromise_sign == "gain_exceeds_loss",
@@ -458,6 +458,7 @@ def _win_probabilities(
     np.maximum(num, 0.0, out=num)  # rounding at the midpoint must not make a vote negative
     if cfg.all_denominator:
         # sum_a sum_b |y_a - y_b| = 2 sum_m (2m - n + 1) y_(m) over y sorted ascending.
+        assert sort_idx is not None
         ranked = np.take_along_axis(util, sort_idx, axis=1)  # sorted over a for each voter k
         coef = 2.0 * (2.0 * np.arange(n) - n + 1.0)
         den = np.einsum("bak,a,bk->b", ranked, coef, ws)[:, None, None]

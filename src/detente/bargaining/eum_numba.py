@@ -46,7 +46,7 @@ def _nb_wmedian(xs: np.ndarray, ws: np.ndarray) -> float:  # pragma: no cover - 
 
 
 @_nb.njit(cache=True)
-def _nb_below(u, us, order):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _nb_below(u, us, order):  # pragma: no cover - compiled
     """below[i, j]: voters strictly under the midpoint of x_i and x_j. For fixed i the
     midpoint grows with x_j, so one sweep over the sorted voters serves every j."""
     n = u.shape[0]
@@ -62,7 +62,7 @@ def _nb_below(u, us, order):  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @_nb.njit(cache=True)
-def _nb_probs(u, us, ws, order, rs, use_r, below, all_den):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _nb_probs(u, us, ws, order, rs, use_r, below, all_den):  # pragma: no cover
     n = u.shape[0]
     cum = np.empty((n, n + 1))
     util = np.empty((n, n))  # util[a, k]: actor a's distance to sorted voter k, ** r_k
@@ -118,7 +118,7 @@ def _nb_probs(u, us, ws, order, rs, use_r, below, all_den):  # type: ignore[no-u
 
 
 @_nb.njit(cache=True)
-def _nb_danger(u, s, p1, mu, q, t):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _nb_danger(u, s, p1, mu, q, t):  # pragma: no cover - compiled
     """Each actor's danger: the sum of what the others expect from challenging it
     (risk-neutral utilities and probabilities p1)."""
     n = u.shape[0]
@@ -139,7 +139,7 @@ def _nb_danger(u, s, p1, mu, q, t):  # type: ignore[no-untyped-def]  # pragma: n
 
 
 @_nb.njit(cache=True)
-def _nb_risk(danger):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _nb_risk(danger):  # pragma: no cover - compiled
     """Risk exponents r_i = (1 - R_i/3) / (1 + R_i/3), R_i the danger rescaled to [-1, 1]."""
     n = danger.shape[0]
     hi = danger.max()
@@ -153,7 +153,7 @@ def _nb_risk(danger):  # type: ignore[no-untyped-def]  # pragma: no cover - comp
 
 
 @_nb.njit(cache=True)
-def _nb_status_quo_term(a, ri, q, t):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _nb_status_quo_term(a, ri, q, t):  # pragma: no cover - compiled
     """(1 - q) x the expected utility of the status quo's better/worse outcome at offset a."""
     ba = 0.5 - a
     return (1.0 - q) * (
@@ -163,7 +163,7 @@ def _nb_status_quo_term(a, ri, q, t):  # type: ignore[no-untyped-def]  # pragma:
 
 
 @_nb.njit(cache=True)
-def _nb_expected(u, s, p2, mu, i, j, ri, q, t):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _nb_expected(u, s, p2, mu, i, j, ri, q, t):  # pragma: no cover
     """E(U_ij) and E(U_ji) from i's view (i's risk exponent ri)."""
     usq = 2.0 - 4.0 * 0.5**ri
     d = abs(u[i] - u[j])
@@ -181,7 +181,7 @@ def _nb_expected(u, s, p2, mu, i, j, ri, q, t):  # type: ignore[no-untyped-def] 
 
 
 @_nb.njit(cache=True)
-def _nb_classify(ui, uj, e_ij, e_ji, gain):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _nb_classify(ui, uj, e_ij, e_ji, gain):  # pragma: no cover
     """The offer's class (1 conflict, 2 compromise, 3 capitulation, 4 none) and the position
     i would move to."""
     mag = abs(e_ij)
@@ -206,7 +206,7 @@ def _nb_classify(ui, uj, e_ij, e_ji, gain):  # type: ignore[no-untyped-def]  # p
 
 
 @_nb.njit(cache=True)
-def _nb_pick(cls, key, thr, tgt, best, scholz):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _nb_pick(cls, key, thr, tgt, best, scholz):  # pragma: no cover
     """The accepted offer's position: the smallest key (the nearest offer), then the largest
     threat, then the lowest position; Scholz's rule first keeps only the best class."""
     n = cls.shape[0]
@@ -233,7 +233,7 @@ def _nb_pick(cls, key, thr, tgt, best, scholz):  # type: ignore[no-untyped-def] 
 
 
 @_nb.njit(cache=True)
-def _nb_round(u, w, s, q, t, gain, all_den, scholz):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _nb_round(u, w, s, q, t, gain, all_den, scholz):  # pragma: no cover
     """One round for one row: the new positions."""
     n = u.shape[0]
     new = u.copy()
@@ -274,7 +274,7 @@ def _nb_round(u, w, s, q, t, gain, all_den, scholz):  # type: ignore[no-untyped-
 
 
 @_nb.njit(parallel=True, cache=True)
-def nb_simulate(u0, w, s, rounds, q, t, gain, all_den, scholz, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+def nb_simulate(u0, w, s, rounds, q, t, gain, all_den, scholz, out):  # pragma: no cover
     """Fill out[b, 1:] with the positions after each round, rows in parallel."""
     rows = u0.shape[0]
     for b in _nb.prange(rows):

@@ -52,7 +52,7 @@ def print_uncertainty(result: api.Forecast) -> None:
             ]
             for t in ths:
                 cells.append(f"{mc.probability(t):.3f}" if t.issue == row.issue else "")
-            table.add_row(*cells)
+            table.add_row(*(str(c) for c in cells))
     table.caption = (
         f"{sc.meta.title}: inputs drawn from their stated sd (truncated normal) or low/high "
         "(uniform/triangular)"
@@ -143,7 +143,7 @@ def sensitivity(
         for c in cols:
             table.add_column(c.replace("_conf", " +-"), justify="right")
         for row in frame.head(top).itertuples():
-            table.add_row(row.name, *[f"{getattr(row, c):.3f}" for c in cols])
+            table.add_row(str(row.name), *[f"{getattr(row, c):.3f}" for c in cols])
         var = res.variance.get(name)
         what = "input" if by == "input" or res.model == "war" else f"{by}'s inputs together"
         if res.method == "sobol":

@@ -121,6 +121,7 @@ def print_trajectory(result: api.Forecast, name: str) -> None:
 
     res = result.results[name]
     sc = result.scenario
+    assert res.trajectory is not None  # only dynamic models are printed here
     traj = res.trajectory[0]  # (T+1, N, K)
     last = traj.shape[0] if res.rounds is None else int(res.rounds[0]) + 1
     shown = list(range(last)) if last <= 12 else [*range(6), *range(last - 5, last)]

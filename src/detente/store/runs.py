@@ -226,7 +226,7 @@ class RunStore:
         if version is None:
             from detente import __version__ as version
         result_text = _dumps(result_json)
-        row = (
+        row: tuple[Any, ...] = (
             _now(),
             command,
             _dumps(list(argv or [])),
@@ -296,7 +296,8 @@ class RunStore:
             f"SELECT {self._COLUMNS} FROM runs r LEFT JOIN scenarios s "
             "ON s.sha256 = r.scenario_sha256"
         )
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if command:
             where.append("r.command = ?")
             args.append(command)
