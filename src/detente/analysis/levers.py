@@ -406,7 +406,7 @@ def whatif(
     items = list(interventions) if interventions else list(scenario.interventions)
     if not items:
         raise DetenteError(
-            'no interventions: give --do "..." (e.g. --do "shift USA.position.sanctions -20") '
+            "no interventions: give at least one (e.g. \"shift USA.position.sanctions -20\") "
             "or list them under 'interventions:' in the scenario"
         )
     if not isinstance(draws, int) or draws < 1:
@@ -793,7 +793,7 @@ def smallest_lever(
     """
     th = parse_threshold(target, scenario.issue_ids)
     if not 0.0 < probability <= 1.0:
-        raise DetenteError(f"--prob must be in (0, 1]; got {probability:g}")
+        raise DetenteError(f"the target probability must be in (0, 1]; got {probability:g}")
     if grid < 3:
         raise DetenteError(f"the search grid needs at least 3 points; got {grid}")
     base = scenario.model_copy(update={"interventions": []})

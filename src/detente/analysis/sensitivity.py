@@ -240,7 +240,7 @@ def _check(method: str, n: int | None, model: str) -> int:
         raise DetenteError(f"unknown method {method!r}; the methods are: {', '.join(METHODS)}")
     n = default_n(model, method) if n is None else n
     if not isinstance(n, int) or n < 2:
-        raise DetenteError(f"--n must be an integer >= 2; got {n!r}")
+        raise DetenteError(f"the base sample size n must be an integer >= 2; got {n!r}")
     return n
 
 

@@ -67,7 +67,7 @@ def run_store(store: str | os.PathLike[str] | None = None) -> RunStore:
     """The store to read: ``store``, $DETENTE_STORE or the user data dir (a StoreError when off)."""
     resolved = resolve_path(store)
     if resolved is None:
-        raise StoreError(f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one")
+        raise StoreError(f"the run store is off (${ENV_VAR}=off); name a store file to read one")
     return RunStore(resolved)
 
 

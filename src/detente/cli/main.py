@@ -139,17 +139,27 @@ def main(argv: list[str] | None = None) -> None:
         print("detente: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:
-        if not _user_error(exc):
+        message = _user_error(exc)
+        if message is None:
             raise
-        print(f"detente: error: {exc}", file=sys.stderr)
+        print(f"detente: error: {message}", file=sys.stderr)
         sys.exit(2)
 
 
-def _user_error(exc: Exception) -> bool:
-    # Imported only when something went wrong: a clean run never pays for it.
-    from detente.api import DetenteError, ParameterError
+def _user_error(exc: Exception) -> str | None:
+    """The one line to print for a user's mistake or a missing optional package; None for a
+    bug (which keeps its traceback). Imported only when something went wrong."""
+    from detente.api import DetenteError, MissingExtra, ParameterError
 
-    return isinstance(exc, DetenteError | ParameterError)
+    if isinstance(exc, DetenteError | ParameterError):
+        return str(exc)
+    if isinstance(exc, ImportError) and exc.name:
+        from detente.extras import EXTRA_OF
+
+        top = exc.name.split(".")[0]
+        if top in EXTRA_OF:
+            return str(MissingExtra(top, "this command"))
+    return None
 
 
 if __name__ == "__main__":
