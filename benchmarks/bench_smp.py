@@ -88,7 +88,53 @@ def run() -> list[dict]:
             }
         )
     rows.append(_batch_row(smp))
+    rows.extend(_kernel_rows())
     return rows
+
+
+def _kernel_rows() -> list[dict]:
+    """The challenge kernel: branchless and parallel vs the former branchy one (bit-identical
+    results, checked here too); and the numpy engine vs the compiled one on a Monte Carlo batch."""
+    from detente.bargaining import engines
+
+    if not engines.numba_available():
+        return []
+    from detente.bargaining import smp_kernels, smp_numba
+
+    rng = np.random.default_rng(3)
+    b, n = 256, 40
+    d = rng.uniform(0, 1, (b, n, n))
+    r_est = rng.uniform(-0.5, 1, (b, n, n))
+    sigma = rng.uniform(0.1, 2, (b, n))
+    s_tot = rng.uniform(0.2, 1, (b, n))
+    args = (d, r_est, sigma, s_tot, 0, 1.0, True)
+    new = smp_numba.challenges(*args)
+    old = smp_numba.challenges_branchy(*args)
+    same = all(np.array_equal(x, y) for x, y in zip(new, old, strict=True))
+    t_new = _time(lambda: smp_numba.challenges(*args), 5)
+    t_old = _time(lambda: smp_numba.challenges_branchy(*args), 5)
+    t_np = _time(lambda: smp_kernels.challenges(*args), 1)
+    import numba
+
+    threads = numba.get_num_threads()
+    return [
+        {
+            "name": f"smp challenge kernel ({b} draws x {n}^3): branchless, prange over "
+            f"{threads} threads vs branchy serial (bit-identical: {same})",
+            "value": t_new,
+            "unit": "s",
+            "baseline": t_old,
+            "ratio": t_old / t_new,
+        },
+        {
+            "name": f"smp challenge kernel ({b} draws x {n}^3): compiled vs the numpy engine "
+            "(same numbers)",
+            "value": t_new,
+            "unit": "s",
+            "baseline": t_np,
+            "ratio": t_np / t_new,
+        },
+    ]
 
 
 def _batch_row(smp) -> dict:
