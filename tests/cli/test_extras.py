@@ -47,7 +47,9 @@ def test_core_forecasts_every_model_without_scipy_or_numba() -> None:
         (["fastapi"], ["serve"], "web"),
     ],
 )
-def test_missing_extra_is_one_line_naming_it(blocked: list[str], argv: list[str], extra: str) -> None:
+def test_missing_extra_is_one_line_naming_it(
+    blocked: list[str], argv: list[str], extra: str
+) -> None:
     out = _run(blocked, argv)
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
