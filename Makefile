@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(PIP) install -q --disable-pip-version-check --prefer-binary -e '.[all,dev]'
 	touch $(STAMP)
+	@# Compile the numba kernels into numba's cache in the background: nobody waits for it.
+	( nohup $(BIN)/python -m detente.bargaining.warmup > $(VENV)/warmup.log 2>&1 & )
 
 setup: $(STAMP)
 

@@ -406,7 +406,7 @@ def whatif(
     items = list(interventions) if interventions else list(scenario.interventions)
     if not items:
         raise DetenteError(
-            "no interventions: give at least one (e.g. \"shift USA.position.sanctions -20\") "
+            'no interventions: give at least one (e.g. "shift USA.position.sanctions -20") '
             "or list them under 'interventions:' in the scenario"
         )
     if not isinstance(draws, int) or draws < 1:

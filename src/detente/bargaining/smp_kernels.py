@@ -26,8 +26,8 @@ from detente.bargaining.engines import use_numba
 PCE_FLOOR = 1e-8
 CHALLENGE_FLOOR = 1e-10
 # Elementary steps (batch x N^3) from which the compiled kernels pay for numba's import and
-# cache load (~0.5 s): about a 40-actor forecast or a Monte Carlo of a dozen draws of 25.
-COMPILED_WORK = 150_000
+# cache load (1-4 s in a fresh process): a 100-actor forecast, or a Monte Carlo of 500 draws of 13.
+COMPILED_WORK = 1_000_000
 
 
 def use_compiled(engine: str, batch: int, n: int) -> bool:
