@@ -3,13 +3,19 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
+CORE := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
 .PHONY: setup run test lint typecheck bench stress fuzz clean
 
-# Everything (all extras and the dev tools) in one resolver pass, wheels only, no version check.
-$(STAMP): pyproject.toml
+# `make run` needs only the core (every model forecasts with numpy): installed in about a minute.
+$(CORE): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check --prefer-binary -e .
+	touch $(CORE)
+
+# Everything else (all extras and the dev tools), for tests and benchmarks.
+$(STAMP): $(CORE)
 	$(PIP) install -q --disable-pip-version-check --prefer-binary -e '.[all,dev]'
 	touch $(STAMP)
 	@# Compile the numba kernels into numba's cache in the background: nobody waits for it.
@@ -17,7 +23,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+run: $(CORE)
 	$(BIN)/detente forecast
 
 test: $(STAMP) lint typecheck
