@@ -30,7 +30,7 @@ def serve(
     policy levers, open and compare past runs, download reports."""
     import importlib
 
-    for module in ("fastapi", "uvicorn", "jinja2", "multipart"):
+    for module in ("fastapi", "uvicorn", "jinja2"):
         api.require_extra(module, "detente serve", "web")
     import uvicorn
 
