@@ -3,15 +3,15 @@
 Rows (seconds, median of ``REPEATS`` runs after one warm-up run; ``ratio`` > 1 is better):
 
 - ``import detente``, ``detente --help`` against the 0.3 s aims (ratio = aim / time);
-- ``detente forecast FILE --model smp`` on KTAB's SOE-Pol-Comp (13 actors), dummyData-a040 and
-  dummyData-a080 as whole processes against smpc on the same file (ratio = smpc / detente), and
+- ``detente forecast FILE --model smp`` on KTAB's SOE-Pol-Comp (13 actors), dummyData_6Dim (27
+  actors x 6 issues), dummyData-a040 and dummyData-a080 as whole processes against smpc on the same file (ratio = smpc / detente), and
   the SMP compute alone (the model call in this process) beside it, so that start-up and compute
   can be told apart.
 
 smpc: when ``$SMPC`` names an smpc binary built from KTAB's source (or ``smpc`` is on the PATH),
 each smpc run is paired with a detente run in the same loop (alternating, same load); otherwise
 the rows use smpc's recorded times on a 2-core machine (``shared/reference/oracles.md`` section 2:
-0.5 s, 6.9 s, 61 s) and say so. The runs store nothing (DETENTE_STORE=off) and write bytecode
+0.5 s, 3.3 s, 6.9 s, 61 s) and say so. The runs store nothing (DETENTE_STORE=off) and write bytecode
 caches as an installed package has them.
 """
 
@@ -28,7 +28,12 @@ from pathlib import Path
 
 KTAB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bargaining" / "ktab"
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
-RECORDED_SMPC = {"SOE-Pol-Comp.csv": 0.5, "dummyData-a040.csv": 6.9, "dummyData-a080.csv": 61.0}
+RECORDED_SMPC = {
+    "SOE-Pol-Comp.csv": 0.5,
+    "dummyData_6Dim.csv": 3.3,
+    "dummyData-a040.csv": 6.9,
+    "dummyData-a080.csv": 61.0,
+}
 AIM = 0.3  # seconds: import detente, detente --help
 AIM_FORECAST = 0.5  # seconds: detente forecast SOE-Pol-Comp --model smp
 
