@@ -76,6 +76,16 @@ def test_analysis_results_share_the_interface() -> None:
         "ukraine-2025", actor="USA", target="sanctions<=60", draws=32, grid=5, model="compromise"
     )
     assert "candidates" in lv.to_dict()
+    assert mc.plot().axes and sw.plot().axes
+
+
+def test_sensitivity_result_interface() -> None:
+    pytest.importorskip("SALib")
+    res = api.sensitivity("ukraine-2025", model="compromise", method="morris", n=4, seed=1)
+    data = _check_result(res)
+    assert data["method"] == "morris" and data["outputs"]
+    assert set(res.to_frame()["output"]) == set(res.outputs)
+    assert res.plot().axes
 
 
 def test_record_run_is_the_one_way_to_store(tmp_path) -> None:
