@@ -81,10 +81,11 @@ def test_branchless_challenge_kernel_equals_the_branchy_one() -> None:
     for rule in (0, 1, 2):
         for semi in (True, False):
             for q in (1.0, 2.0):
-                new = smp_numba.challenges(d, r_est, sigma, s_tot, rule, q, semi)
-                old = smp_numba.challenges_branchy(d, r_est, sigma, s_tot, rule, q, semi)
-                for x, y in zip(new, old, strict=True):
-                    np.testing.assert_array_equal(x, y)
+                args = (d, r_est, sigma, s_tot, rule, q, semi)
+                old = smp_numba.challenges_branchy(*args)
+                for new in (smp_numba.challenges(*args), smp_numba.challenges_parallel(*args)):
+                    for x, y in zip(new, old, strict=True):
+                        np.testing.assert_array_equal(x, y)
 
 
 @pytest.mark.parametrize("engine", ["numpy", "auto"])

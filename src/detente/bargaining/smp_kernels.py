@@ -8,7 +8,8 @@ from the floor), see ``ktab-smp-spec.md`` sections 2, 3 and 5. All take a leadin
 - numpy (here): the summed axis is a Python loop, each step vectorised over the other axes;
   a masked term adds exactly 0.0, so each sum is the same sequence of additions as the loops'.
 - numba (:mod:`detente.bargaining.smp_numba`, the ``fast`` extra): compiled loop nests with no
-  N^3 temporaries, the challenge evaluation branchless and parallel over (draw, initiator).
+  N^3 temporaries, the challenge evaluation branchless (and, for large work, parallel over
+  (draw, initiator)).
 
 :func:`use_compiled` picks one per call (``engine`` and the size of the work).
 
@@ -28,6 +29,12 @@ CHALLENGE_FLOOR = 1e-10
 # Elementary steps (batch x N^3) from which the compiled kernels pay for numba's import and
 # cache load (1-4 s in a fresh process): a 100-actor forecast, or a Monte Carlo of 500 draws of 13.
 COMPILED_WORK = 1_000_000
+
+
+# ... and from which the challenge evaluation spreads over threads (a 160-actor run; Monte Carlo
+# batches of large scenarios). Below it one thread is faster: a parallel region per call costs
+# more than it saves, and on a busy machine a descheduled thread stalls the whole region.
+PARALLEL_WORK = 4_000_000
 
 
 def use_compiled(engine: str, batch: int, n: int) -> bool:
@@ -91,7 +98,10 @@ def challenges(
     total salience. The gain on the diagonal is -inf (nobody challenges itself).
     """
     if compiled:
-        return _numba().challenges(d, r_est, sigma, s_tot, rule, q, semi)
+        nb, n, _ = d.shape
+        kernels = _numba()
+        kernel = kernels.challenges_parallel if nb * n**3 >= PARALLEL_WORK else kernels.challenges
+        return kernel(d, r_est, sigma, s_tot, rule, q, semi)
     nb, n, _ = d.shape
     ar = np.arange(n)
     # u_ni[b, i, m] = u(d[m, i], r_est[i, m]); u_nn[b, i, m] = u(d[m, m], r_est[i, m]).

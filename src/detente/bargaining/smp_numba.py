@@ -58,7 +58,72 @@ def pce_strengths(util: np.ndarray, w: np.ndarray, rule: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _challenge_row(
+    b: int,
+    i: int,
+    d: np.ndarray,
+    d_t: np.ndarray,
+    r_est: np.ndarray,
+    sigma: np.ndarray,
+    s_tot: np.ndarray,
+    rule: int,
+    q: float,
+    semi: bool,
+    p_win: np.ndarray,
+    gain: np.ndarray,
+) -> None:
+    """Initiator i's row of P^i(i > j) and of its gains (draw b), written into p_win, gain.
+
+    Branchless inner loop: the third parties' votes are split into their positive and negative
+    parts with ``max`` and masked (m = i or j adds exactly 0.0), so the sums are the same numbers,
+    in the same order, as with the branches of :func:`challenges_branchy`.
+    """
+    n = d.shape[1]
+    u_ni = np.empty(n)
+    u_nn = np.empty(n)
+    # i's estimates: U^i_ab = u(d_ab, r_est[i, a]).
+    for m in range(n):
+        u_ni[m] = _u(d[b, m, i], r_est[b, i, m])
+        u_nn[m] = _u(d[b, m, m], r_est[b, i, m])
+    u_ii = u_nn[i]
+    for j in range(n):
+        if j == i:
+            continue
+        u_ij = _u(d[b, i, j], r_est[b, i, i])
+        u_ji = u_ni[j]
+        u_jj = u_nn[j]
+        vi = sigma[b, i] * _vote(u_ii - u_ij, rule)
+        vj = sigma[b, j] * _vote(u_ji - u_jj, rule)
+        a0 = CHALLENGE_FLOOR + max(vi, 0.0) + max(vj, 0.0)
+        b0 = CHALLENGE_FLOOR + max(-vi, 0.0) + max(-vj, 0.0)
+        a_tot = a0
+        b_tot = b0
+        for m in range(n):
+            keep = 1.0 if (m != i) & (m != j) else 0.0
+            u_mj = _u(d_t[b, j, m], r_est[b, i, m])
+            v0 = sigma[b, m] * _vote(u_ni[m] - u_mj, rule)
+            if semi:
+                pa = a0 + max(v0, 0.0)
+                pi = pa / (pa + b0 + max(-v0, 0.0))
+                vm = sigma[b, m] * _vote(
+                    pi * (u_nn[m] - u_ni[m]) + (1.0 - pi) * (u_mj - u_nn[m]), rule
+                )
+            else:
+                vm = v0
+            a_tot += keep * max(vm, 0.0)
+            b_tot += keep * max(-vm, 0.0)
+        if q != 1.0:
+            a_tot = a_tot**q
+            b_tot = b_tot**q
+        p = a_tot / (a_tot + b_tot)
+        sj = s_tot[b, j]
+        eu = (1.0 - sj) * 2.0 * u_ii + sj * (p * 2.0 * u_ii + (1.0 - p) * 2.0 * u_ij)
+        p_win[b, i, j] = p
+        gain[b, i, j] = eu - (u_ii + u_ij)
+
+
+@njit(cache=True)
 def challenges(
     d: np.ndarray,
     r_est: np.ndarray,
@@ -72,62 +137,39 @@ def challenges(
 
     d (B, N, N) distances (ideal a to position c), r_est (B, N, N) with r_est[b, h, a] = h's
     estimate of a's risk attitude, sigma (B, N) = total salience x capability, s_tot (B, N)
-    total salience. The gain on the diagonal is -inf (nobody challenges itself).
-
-    Branchless inner loop: the third parties' votes are split into their positive and negative
-    parts with ``max`` and masked (m = i or j adds exactly 0.0), so the sums are the same numbers,
-    in the same order, as with the branches; rows (b, i) run in parallel (``prange``), each with
-    its own scratch arrays, so the result does not depend on the thread count.
+    total salience. The gain on the diagonal is -inf (nobody challenges itself). One thread;
+    :func:`challenges_parallel` gives the same numbers on several.
     """
     nb, n, _ = d.shape
     # d_t[b, j, m] = d[b, m, j]: the third-party loop then reads memory contiguously.
     d_t = np.ascontiguousarray(d.transpose(0, 2, 1))
     p_win = np.zeros((nb, n, n))
     gain = np.full((nb, n, n), -np.inf)
+    for b in range(nb):
+        for i in range(n):
+            _challenge_row(b, i, d, d_t, r_est, sigma, s_tot, rule, q, semi, p_win, gain)
+    return p_win, gain
+
+
+@njit(cache=True, parallel=True)
+def challenges_parallel(
+    d: np.ndarray,
+    r_est: np.ndarray,
+    sigma: np.ndarray,
+    s_tot: np.ndarray,
+    rule: int,
+    q: float,
+    semi: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`challenges` with the rows (draw, initiator) spread over threads (``prange``); each
+    row is computed alone, so the numbers do not depend on the thread count."""
+    nb, n, _ = d.shape
+    d_t = np.ascontiguousarray(d.transpose(0, 2, 1))
+    p_win = np.zeros((nb, n, n))
+    gain = np.full((nb, n, n), -np.inf)
     for bi in prange(nb * n):
         b = bi // n
-        i = bi - b * n
-        u_ni = np.empty(n)
-        u_nn = np.empty(n)
-        # i's estimates: U^i_ab = u(d_ab, r_est[i, a]).
-        for m in range(n):
-            u_ni[m] = _u(d[b, m, i], r_est[b, i, m])
-            u_nn[m] = _u(d[b, m, m], r_est[b, i, m])
-        u_ii = u_nn[i]
-        for j in range(n):
-            if j == i:
-                continue
-            u_ij = _u(d[b, i, j], r_est[b, i, i])
-            u_ji = u_ni[j]
-            u_jj = u_nn[j]
-            vi = sigma[b, i] * _vote(u_ii - u_ij, rule)
-            vj = sigma[b, j] * _vote(u_ji - u_jj, rule)
-            a0 = CHALLENGE_FLOOR + max(vi, 0.0) + max(vj, 0.0)
-            b0 = CHALLENGE_FLOOR + max(-vi, 0.0) + max(-vj, 0.0)
-            a_tot = a0
-            b_tot = b0
-            for m in range(n):
-                keep = 1.0 if (m != i) & (m != j) else 0.0
-                u_mj = _u(d_t[b, j, m], r_est[b, i, m])
-                v0 = sigma[b, m] * _vote(u_ni[m] - u_mj, rule)
-                if semi:
-                    pa = a0 + max(v0, 0.0)
-                    pi = pa / (pa + b0 + max(-v0, 0.0))
-                    vm = sigma[b, m] * _vote(
-                        pi * (u_nn[m] - u_ni[m]) + (1.0 - pi) * (u_mj - u_nn[m]), rule
-                    )
-                else:
-                    vm = v0
-                a_tot += keep * max(vm, 0.0)
-                b_tot += keep * max(-vm, 0.0)
-            if q != 1.0:
-                a_tot = a_tot**q
-                b_tot = b_tot**q
-            p = a_tot / (a_tot + b_tot)
-            sj = s_tot[b, j]
-            eu = (1.0 - sj) * 2.0 * u_ii + sj * (p * 2.0 * u_ii + (1.0 - p) * 2.0 * u_ij)
-            p_win[b, i, j] = p
-            gain[b, i, j] = eu - (u_ii + u_ij)
+        _challenge_row(b, bi - b * n, d, d_t, r_est, sigma, s_tot, rule, q, semi, p_win, gain)
     return p_win, gain
 
 
