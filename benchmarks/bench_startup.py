@@ -5,8 +5,8 @@ Rows (seconds, median of ``REPEATS`` runs after one warm-up run; ``ratio`` > 1 i
 - ``import detente``, ``detente --help`` against the 0.3 s aims (ratio = aim / time);
 - ``detente forecast FILE --model smp`` on KTAB's SOE-Pol-Comp (13 actors), dummyData_6Dim (27
   actors x 6 issues), dummyData-a040 and dummyData-a080 as whole processes against smpc on the
-  same file (ratio = smpc / detente), and the SMP compute alone (the model call in this process) beside it, so that start-up and compute
-  can be told apart.
+  same file (ratio = smpc / detente), and the SMP compute alone (the model call in this
+  process) beside it, so that start-up and compute can be told apart.
 
 smpc: when ``$SMPC`` names an smpc binary built from KTAB's source (or ``smpc`` is on the PATH),
 each smpc run is paired with a detente run in the same loop (alternating, same load); otherwise
