@@ -36,6 +36,13 @@ def warm() -> dict[str, float]:
         t0 = time.perf_counter()
         fn(inp, **opts)
         out[name] = time.perf_counter() - t0
+    # The parallel challenge kernel runs only on large work: compile it directly.
+    from detente.bargaining import smp_numba
+
+    t0 = time.perf_counter()
+    d = rng.uniform(0, 1, (1, 3, 3))
+    smp_numba.challenges_parallel(d, d, np.ones((1, 3)), np.ones((1, 3)), 0, 1.0, True)
+    out["smp parallel"] = time.perf_counter() - t0
     from detente.bargaining import exchange as exchange_module
 
     saved = exchange_module._KERNEL
