@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
 
-ScenarioLike = "Scenario | str | None"
-
-
 def load(path_or_name: str | None = None) -> Scenario:
     """Load a scenario file (YAML, CSV, KTAB CSV/XML) or an embedded scenario by name
     (default: ``ukraine-2025``)."""
