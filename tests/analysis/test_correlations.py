@@ -75,10 +75,10 @@ def test_positions_that_move_together_widen_the_forecast_interval() -> None:
     # The compromise is a weighted mean of positions: positively correlated positions add
     # covariance to its variance, so the 90% interval must widen (Var of a sum).
     members = [f"{a}.position.security" for a in ("RUS", "UKR", "USA", "EU", "CHN", "IND")]
-    plain = monte_carlo(_with(None), "compromise", 4_000, seed=3).to_json()
+    plain = monte_carlo(_with(None), "compromise", 4_000, seed=3).to_dict()
     corr = monte_carlo(
         _with([{"inputs": members, "rho": 0.9}]), "compromise", 4_000, seed=3
-    ).to_json()
+    ).to_dict()
 
     def width(out: dict) -> float:
         lo, hi = out["issues"]["security"]["interval_90"]
@@ -89,7 +89,7 @@ def test_positions_that_move_together_widen_the_forecast_interval() -> None:
     assert corr["issues"]["territory"] == plain["issues"]["territory"]
     negative = monte_carlo(
         _with([{"inputs": members[2:4], "rho": -0.9}]), "compromise", 4_000, seed=3
-    ).to_json()
+    ).to_dict()
     assert width(negative) < width(plain)
 
 

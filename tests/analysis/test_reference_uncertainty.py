@@ -51,7 +51,7 @@ def test_monte_carlo_spreads_the_status_quo_outcome() -> None:
     # interval must then lie within the status quo's stated range (territory: uniform on
     # [82, 88]) and be about as wide as 90% of it (5.4).
     fc = api.forecast("ukraine-2025", model="nash", draws=4000, seed=3)
-    territory = fc.to_json()["uncertainty"]["nash"]["issues"]["territory"]
+    territory = fc.to_dict()["uncertainty"]["nash"]["issues"]["territory"]
     low, high = territory["interval_90"]
     assert 82.0 <= low < high <= 88.0
     assert high - low > 4.0

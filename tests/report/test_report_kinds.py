@@ -151,7 +151,7 @@ def test_value_labels_clear_the_interval_bars() -> None:
     from detente import api
 
     fc = api.forecast(sc, model=["compromise"], draws=30, seed=4)
-    fj = fc.to_json()
+    fj = fc.to_dict()
     mc = fj["uncertainty"]
     fig = plots.positions_figure(fj, sc, montecarlo=mc)
     issues = {i["id"]: i for i in fj["issues"]}
@@ -176,7 +176,7 @@ def test_trajectory_ticks_are_whole_rounds() -> None:
     sc = scenario_io.load("ukraine-2025")
     from detente import api
 
-    fj = api.forecast(sc, model=["eum"]).to_json()
+    fj = api.forecast(sc, model=["eum"]).to_dict()
     fig = plots.trajectory_figure(fj, "eum", sc)
     fig.canvas.draw()
     for ax in fig.axes:

@@ -48,9 +48,9 @@ def test_forecast_export_has_the_monte_carlo_summaries(tmp_path: Path) -> None:
     sc = scenario_io.load("ukraine-2025")
     fc = api.forecast(sc, model=["compromise"], draws=20, seed=5, thresholds=["territory<=60"])
     rs = RunStore(tmp_path / "runs.sqlite")
-    run = rs.get(rs.record("forecast", sc, {}, 5, fc.to_json(), models=["compromise"]))
+    run = rs.get(rs.record("forecast", sc, {}, 5, fc.to_dict(), models=["compromise"]))
     frame = pd.read_csv(io.BytesIO(export_run(run, "csv")))
-    mc = fc.uncertainty["compromise"].to_json()
+    mc = fc.uncertainty["compromise"].to_dict()
     row = frame[(frame["model"] == "compromise") & (frame["issue"] == "territory")].iloc[0]
     s = mc["issues"]["territory"]
     assert row["median"] == pytest.approx(s["median"], abs=1e-12)

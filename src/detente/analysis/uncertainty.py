@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.inputs import BargainingInput
-from detente.scenario.arrays import to_arrays
 from detente.scenario.schema import Estimate, Scenario
 
 # Rows per seeded block. Fixed, so results do not depend on the chunk size.

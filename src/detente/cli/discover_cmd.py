@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
+from detente.cli.store import record_cli_run, stored
 from detente.scenario.errors import DetenteError
-from detente.store.cli import record_cli_run, stored
 
 
 @stored

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
+from detente import api
 from detente.cli.common import JsonOpt, console, err_console, print_json
 
 import_app = typer.Typer(
@@ -24,18 +23,9 @@ def import_ktab(
     as_json: bool = JsonOpt,
 ) -> None:
     """Read a KTAB SMP scenario (CSV or XML) and write it as a detente scenario (YAML)."""
-    from detente.scenario import ktab
-    from detente.scenario.errors import NO_VALUE, ScenarioError
-    from detente.scenario.io import save, to_yaml
-
-    suffix = Path(file).suffix.lower()
-    if suffix not in (".csv", ".xml"):
-        raise ScenarioError(file, "", NO_VALUE, "must be a KTAB .csv or .xml file")
-    xml = suffix == ".xml"
-    sc = ktab.load_ktab_xml(file) if xml else ktab.load_ktab_csv(file)
-    params, unsupported = ktab.ktab_xml_params(file) if xml else ({}, [])
+    sc, params, unsupported = api.import_ktab(file)
     if output:
-        save(sc, output)
+        api.save(sc, output)
     info = {
         "file": file,
         "output": output,
@@ -49,7 +39,7 @@ def import_ktab(
         print_json(info)
         return
     if not output:
-        typer.echo(to_yaml(sc), nl=False)
+        typer.echo(api.to_yaml(sc), nl=False)
         out = err_console
     else:
         out = console
@@ -69,9 +59,8 @@ def import_ktab(
 
 
 def _is_non_default(name: str, value: object) -> bool:
-    from detente.bargaining.smp import PARAMS
-
-    return any(p.name == name and p.default != value for p in PARAMS)
+    defaults = api.model_defaults("smp")
+    return name in defaults and defaults[name] != value
 
 
 def register(app: typer.Typer) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from detente.cli.common import console, parse_params
+from detente.cli.store import record_cli_run, stored
 from detente.progress import spinner
 from detente.scenario import io as scenario_io
 from detente.scenario.errors import DetenteError
-from detente.store.cli import record_cli_run, stored
 
 
 @stored
@@ -53,8 +53,8 @@ def report(
     any kind: the scenario and its sources, forecasts with Monte Carlo intervals, plots, the war
     model's policy comparison, claims, base rates, the defaults used. A section without its
     inputs is left out, with one line saying why."""
-    from detente.report.service import make_report
-    from detente.store.cli import current_store_path
+    from detente.api import make_report
+    from detente.cli.store import current_store_path
 
     t0 = time.perf_counter()
     with spinner(True, "computing the report"):

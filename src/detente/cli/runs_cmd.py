@@ -9,11 +9,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from detente import api
 from detente.cli.common import JsonOpt, console, print_json
-from detente.scenario.errors import DetenteError
-from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
 
-EXPORT_FORMATS = ("csv", "json", "parquet")  # as detente.store.views (pandas loads on use)
+ENV_VAR = "DETENTE_STORE"  # detente.api.ENV_VAR, written out so that --help imports nothing more
+EXPORT_FORMATS = ("csv", "json", "parquet")  # as detente.api.EXPORT_FORMATS
 
 StoreOpt = typer.Option(
     None,
@@ -24,11 +24,8 @@ StoreOpt = typer.Option(
 RunArg = typer.Argument(..., help="Run id (see `detente runs list`), or 'last'.")
 
 
-def _store(path: str | None) -> RunStore:
-    resolved = resolve_path(path)
-    if resolved is None:
-        raise StoreError(f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one")
-    return RunStore(resolved)
+def _store(path: str | None) -> api.RunStore:
+    return api.run_store(path)
 
 
 def _fmt_time(iso: str) -> str:
@@ -72,7 +69,7 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     """Show a run: what ran, on which scenario, with which settings, and its results."""
     run = _store(store).get(run_id)
     if as_json:
-        print_json(run.to_json())
+        print_json(run.to_dict())
         return
     console.print(
         f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  detente {run.version}"
@@ -86,10 +83,8 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     console.print(f"params:   {json.dumps(run.params) if run.params else '-'}")
     console.print(f"seed:     {'-' if run.seed is None else run.seed}")
     console.print("timings:  " + (", ".join(f"{k} {v:.3f}" for k, v in run.timings.items()) or "-"))
-    from detente.store.views import forecast_frame, forecast_table, result_tables
-
-    if forecast_table(run) is not None:
-        _print_forecasts(forecast_frame(run.result))
+    if api.forecast_table(run) is not None:
+        _print_forecasts(api.forecast_frame(run.result))
         rest = {k: v for k, v in run.result.items() if k in ("uncertainty",)}
         for name, entry in (rest.get("uncertainty") or {}).items():
             ths = entry.get("thresholds") or []
@@ -101,7 +96,7 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
                     tt.add_row(str(t["threshold"]), _num(t.get("probability"), digits=3))
                 console.print(tt)
     else:
-        tables = result_tables(run.result, max_rows=MAX_ROWS)
+        tables = api.result_tables(run.result, max_rows=MAX_ROWS)
         for t in tables[:MAX_TABLES]:
             _print_table(t)
         if len(tables) > MAX_TABLES:
@@ -182,9 +177,7 @@ def compare(
 ) -> None:
     """Compare two runs: settings, scenario changes, and how the results differ."""
     rs = _store(store)
-    from detente.store.views import compare_runs
-
-    diff = compare_runs(rs.get(run_a), rs.get(run_b))
+    diff = api.compare_runs(rs.get(run_a), rs.get(run_b))
     if as_json:
         print_json(diff)
         return
@@ -236,22 +229,20 @@ def export(
     """Export a run: json (everything), or csv / parquet: a forecast run's forecasts per model
     and issue with its Monte Carlo summaries (median, p25/p75, p05/p95, mean, sd, P(threshold)),
     any other run's every value by its path, with its type (ints stay ints)."""
-    from detente.store.views import export_run
-
     if fmt.lower() not in EXPORT_FORMATS:
-        raise DetenteError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+        raise api.DetenteError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     run = _store(store).get(run_id)
-    data = export_run(run, fmt, flat=flat)
+    data = api.export_run(run, fmt, flat=flat)
     if output == "-":
         if fmt.lower() == "parquet":
-            raise DetenteError("parquet is binary: write it to a file with -o PATH")
+            raise api.DetenteError("parquet is binary: write it to a file with -o PATH")
         sys.stdout.write(data.decode("utf-8"))
         return
     path = Path(output or f"run-{run.id}.{fmt.lower()}")
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise api.DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
     console.print(f"wrote {path} ({len(data)} bytes)")
 
 

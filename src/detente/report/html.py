@@ -127,7 +127,7 @@ def report_data(
     no_sc = "the run has no scenario"
     if forecast_json is None and scenario is not None and compute:
         fc = api.forecast(scenario, model=models, params=params)
-        forecast_json = fc.to_json()
+        forecast_json = fc.to_dict()
     model_names = list((forecast_json or {}).get("models", {}))
     if montecarlo is not None:
         first: dict[str, Any] = next(iter(montecarlo.values()), {})

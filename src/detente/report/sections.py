@@ -37,6 +37,8 @@ def _accepted(fn: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json(obj: Any) -> Any:
+    if callable(getattr(obj, "to_dict", None)):
+        return obj.to_dict()
     if callable(getattr(obj, "to_json", None)):
         return obj.to_json()
     return obj

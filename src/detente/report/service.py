@@ -92,3 +92,7 @@ def make_report(
             data_dir=data_dir,
         )
     return Report(data=data, html=render_report(data), scenario=sc)
+
+
+# The name under which detente.api re-exports the report service.
+report = make_report

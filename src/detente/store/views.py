@@ -118,7 +118,7 @@ def export_run(run: Run, fmt: str, flat: bool = False) -> bytes:
     which were ints or booleans) and text in ``text``."""
     fmt = fmt.lower()
     if fmt == "json":
-        return (json.dumps(run.to_json(), indent=2) + "\n").encode("utf-8")
+        return (json.dumps(run.to_dict(), indent=2) + "\n").encode("utf-8")
     frame = run_frame(run, flat=flat)
     if fmt == "csv":
         return frame.to_csv(index=False).encode("utf-8")
