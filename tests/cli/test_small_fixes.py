@@ -59,7 +59,7 @@ def test_sweep_with_two_levers_keeps_the_threshold(capsys: pytest.CaptureFixture
     assert code == 0
     assert "P(sanctions<=50)" in out
     sc = api.load(None)
-    res = api.sweep(sc, levers, draws=16, seed=0, thresholds=["sanctions<=50"])
+    res = api.sweep(sc, levers=levers, draws=16, seed=0, thresholds=["sanctions<=50"])
     t = parse_threshold("sanctions<=50", sc.issue_ids)
     k = sc.issue_ids.index("sanctions")
     grid = out[out.index("P(sanctions<=50)") :]

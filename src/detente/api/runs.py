@@ -106,7 +106,7 @@ def forecast_frame(result: Mapping[str, Any]) -> pd.DataFrame:
     """A forecast run's result as one row per model x issue, Monte Carlo summaries included."""
     from detente.store.views import forecast_frame as _frame
 
-    return _frame(result)
+    return _frame(dict(result))
 
 
 def result_tables(result: Any, *, max_rows: int = 40) -> list[dict[str, Any]]:

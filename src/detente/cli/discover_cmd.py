@@ -11,9 +11,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from detente.api import DetenteError
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
 from detente.cli.store import record_cli_run, stored
-from detente.scenario.errors import DetenteError
 
 
 @stored

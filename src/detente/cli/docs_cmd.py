@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from detente.scenario.errors import DetenteError
+from detente.api import DetenteError
 
 
 def _write(text: str, output: str | None, force: bool = True) -> None:

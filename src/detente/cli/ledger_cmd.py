@@ -18,8 +18,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from detente.api import DetenteError
 from detente.cli.common import JsonOpt, console, print_json
-from detente.scenario.errors import DetenteError
 
 LedgerOpt = typer.Option(
     None,

@@ -84,15 +84,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "discover": (
         "detente.cli.discover_cmd",
-        "Scenario discovery: the boxes of input space where a target holds (PRIM, CART).",
+        "Scenario discovery: under which assumptions does the target hold? (PRIM and CART)",
     ),
     "power": (
         "detente.cli.power_cmd",
-        "Shapley-Shubik and Banzhaf voting power of the scenario's voting rule.",
+        "Shapley-Shubik and Banzhaf power of the voters of the scenario's voting rule (exact).",
     ),
-    "schema": ("detente.cli.docs_cmd", "Print the scenario format's JSON Schema."),
-    "show": ("detente.cli.docs_cmd", "Print an embedded scenario's YAML."),
-    "init": ("detente.cli.docs_cmd", "Write a commented scenario template."),
+    "schema": ("detente.cli.docs_cmd", "Print the JSON Schema of a scenario file."),
+    "show": (
+        "detente.cli.docs_cmd",
+        "Print an embedded scenario's YAML (copy it to start your own).",
+    ),
+    "init": ("detente.cli.docs_cmd", "Write a commented scenario template to start from."),
 }
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from detente.api import DetenteError
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
-from detente.scenario.errors import DetenteError
 
 
 def print_power(scenario: Any) -> None:
