@@ -448,8 +448,7 @@ def _war_whatif(
     # The war model under the status quo vs under the last ``policy`` intervention (its key=value
     # settings override the war parameters the mix refers to); both on the same parameter draws
     # and path seed (common random numbers), so the change is the policy's, not noise.
-    from detente.war import simulate
-    from detente.war.params import draw_at_war
+    from detente.war import run_war
 
     if base.war is None:
         raise DetenteError("the war model needs the scenario's war: section")
@@ -461,19 +460,35 @@ def _war_whatif(
     # key=value: a kind of lever event (threat=2: twice the intensity of every threat in the
     # mix) or a war parameter the mix refers to (threat_size=0.5).
     levers = {k: float(v) for k, v in settings.items() if k in EVENT_KINDS}
-    overrides = {k: v for k, v in settings.items() if k not in EVENT_KINDS}
-    drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
-    base_res = simulate(base, "status-quo", months=months, paths=paths, seed=seed, params=drawn)
+    overrides = {k: float(v) for k, v in settings.items() if k not in EVENT_KINDS}
+    # the same draws and random numbers for both (one war-run function, one seed rule)
+    draws, per = max(paths // 50, 1), 50
+    base_res = run_war(
+        base, ["status-quo"], months=months, draws=draws, paths_per_draw=per, seed=seed
+    )
     new_sc = applied.scenario if applied.scenario.war is not None else base
-    new_res = simulate(
+    new_res = run_war(
         new_sc,
-        policy,
+        [policy],
         months=months,
-        paths=paths,
+        draws=draws,
+        paths_per_draw=per,
         seed=seed,
-        params={**drawn, **overrides},
+        params=overrides or None,
         levers=levers or None,
     )
+
+    class _View:
+        def __init__(self, pp: Any) -> None:
+            p = pp.p_end_by("settlement")
+            self._p = p
+            v = pp.valid & (pp.code() == 0)
+            self.terms = np.where(v, pp.paths.terms, np.nan)
+
+        def p_talks_by(self) -> np.ndarray:
+            return self._p
+
+    base_res, new_res = _View(base_res.policies["status-quo"]), _View(new_res.policies[policy])
     rows = []
     for label, fn in (
         ("P(talks within 12 months)", lambda r: float(r.p_talks_by()[11])),
