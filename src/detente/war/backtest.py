@@ -14,8 +14,8 @@ wars and scored in the same run:
 - ``weibull``: a Weibull accelerated-failure-time regression of duration on ln and |ln| capability
   ratio (lifelines), with a multinomial logistic regression of the outcome on the same covariates.
 
-Outcome probabilities are smoothed alike for every method ((count + 0.5) / (n + 2)) so that no
-method scores infinity. Intervals: percentile bootstrap over held-out wars (2,000 resamples).
+Outcome probabilities are smoothed alike for every method (mixed with the uniform distribution,
+weight 0.02) so that no method scores infinity. Intervals: percentile bootstrap over held-out wars (2,000 resamples).
 """
 
 from __future__ import annotations
@@ -58,8 +58,14 @@ class BacktestResult(Result):
         )
 
 
+SMOOTH = 0.02  # share of every outcome forecast spread evenly over the four outcomes
+
+
 def _smooth(counts: np.ndarray) -> np.ndarray:
-    return (counts + 0.5) / (counts.sum() + 0.5 * len(counts))
+    """Outcome probabilities from counts, mixed with the uniform distribution (weight SMOOTH) so
+    that no method puts probability 0 on an outcome; the same for every method."""
+    p = counts / max(float(counts.sum()), 1e-12)
+    return (1.0 - SMOOTH) * p + SMOOTH / len(counts)
 
 
 def _outcome_code(wars: Wars) -> np.ndarray:
@@ -115,9 +121,8 @@ def weibull_predictive(train: Wars, test: Wars) -> tuple[list[np.ndarray], np.nd
     if len(classes) > 1:
         clf = LogisticRegression(max_iter=1000).fit(Xtr[known], ytr[known])
         p = clf.predict_proba(Xte)
-        n = int(known.sum())
         for j, c in enumerate(clf.classes_):
-            probs[:, c] = p[:, j] * n  # as pseudo-counts over the training size
+            probs[:, c] = p[:, j]
     else:
         probs[:, classes[0]] = known.sum()
     probs = np.array([_smooth(r) for r in probs])
