@@ -39,7 +39,13 @@ def test_three_endings_and_spread_at_fixed_parameters(sc) -> None:  # type: igno
     # ukraine-2025 at fixed parameters (calibrated medians, inputs at their values), from the
     # start of the war: durations spread (private types, battles), not one month for all
     run = run_war(
-        sc, ["status-quo"], months=120, draws=1, paths_per_draw=4000, seed=2, fixed=True,
+        sc,
+        ["status-quo"],
+        months=120,
+        draws=1,
+        paths_per_draw=4000,
+        seed=2,
+        fixed=True,
         params={"elapsed": 0.0},
     )
     s = run.policies["status-quo"].summary()
@@ -67,16 +73,26 @@ def test_private_types_make_beliefs_differ_and_converge() -> None:
     # tau > 0: the sides disagree in month 1 (each knows only its own type) and disagree less
     # at the end of long wars (battles are signals whose likelihood depends on both types)
     res = simulate_paths(
-        None, "status-quo", 120, 4000, 5, params={"tau": 0.3, "sigma": 0.1, "battle_rate": 0.5,
-                                                  "cost": 1e-4, "elapsed": 0}
+        None,
+        "status-quo",
+        120,
+        4000,
+        5,
+        params={"tau": 0.3, "sigma": 0.1, "battle_rate": 0.5, "cost": 1e-4, "elapsed": 0},
     )
     war = res.outcome != NO_WAR
     assert np.mean(np.abs(res.gap_start[war]) > 1e-6) > 0.9
     long = war & ((res.end_month == 0) | (res.end_month > 12))
     assert np.nanmean(np.abs(res.gap_end[long])) < np.nanmean(np.abs(res.gap_start[long]))
     # without private types there is nothing to learn: every war settles at once
-    none = simulate_paths(None, "status-quo", 12, 500, 5, params={"tau": 0.0, "cost": 1e-3,
-                                                                  "mobil0": 1.0, "elapsed": 0})
+    none = simulate_paths(
+        None,
+        "status-quo",
+        12,
+        500,
+        5,
+        params={"tau": 0.0, "cost": 1e-3, "mobil0": 1.0, "elapsed": 0},
+    )
     assert np.all(none.outcome == SETTLED)
 
 
@@ -87,8 +103,16 @@ def test_concessions_have_two_rival_channels(sc) -> None:  # type: ignore[no-unt
     common = {"elapsed": 0.0, "tau": 0.3, "cost": 0.002, "aid": 0.004, "resolve_a": 5.0}
 
     def mean_settle(policy: str, extra: dict) -> float:
-        r = run_war(sc, [policy], months=36, draws=1, paths_per_draw=3000, seed=8, fixed=True,
-                    params={**common, **extra})
+        r = run_war(
+            sc,
+            [policy],
+            months=36,
+            draws=1,
+            paths_per_draw=3000,
+            seed=8,
+            fixed=True,
+            params={**common, **extra},
+        )
         return float(np.nanmean(r.policies[policy].per_draw("mean_settle")))
 
     weak_only = {"stake_cut": 0.0, "concession_weight": 20.0}
@@ -100,8 +124,9 @@ def test_concessions_have_two_rival_channels(sc) -> None:  # type: ignore[no-unt
 def test_seed_rule_and_bad_input(sc) -> None:  # type: ignore[no-untyped-def]
     a = run_war(sc, ["status-quo"], draws=5, paths_per_draw=20, seed=3)
     b = run_war(sc, ["status-quo"], draws=5, paths_per_draw=20, seed=3)
-    assert np.array_equal(a.policies["status-quo"].paths.end_month,
-                          b.policies["status-quo"].paths.end_month)
+    assert np.array_equal(
+        a.policies["status-quo"].paths.end_month, b.policies["status-quo"].paths.end_month
+    )
     with pytest.raises(DetenteError, match="unknown war parameter"):
         run_war(sc, ["status-quo"], draws=2, paths_per_draw=2, params={"nope": 1.0})
     with pytest.raises(DetenteError, match="unknown policy mix"):

@@ -219,6 +219,10 @@ ALWAYS_NOTES = {
     "about the other's type concentrates as battles accumulate (tests/war/test_war_claims.py "
     "shows the posterior variance falls as 1/(1/tau^2 + n/sigma^2)); the share says in how many "
     "draws the war lasts long enough for it to show",
+    "uneven-costs": "holds in every draw by a monotonicity argument: each side's monthly cost is "
+    "proportional to the other's share of the total capability, and the attacker's capability is "
+    "several times the defender's with aid; tests/war/test_war_claims.py shows it reverses when "
+    "the capabilities are swapped",
 }
 
 
