@@ -53,8 +53,10 @@ def test_defaults_are_named_in_the_output(tmp_path: Path) -> None:
         "meta: {title: bare}\n"
         "issues: [{id: territory, name: T}]\n"
         "actors:\n"
-        "  - {id: A, name: A, capability: 1, saliences: {territory: 1}, positions: {territory: 10}}\n"
-        "  - {id: B, name: B, capability: 1, saliences: {territory: 1}, positions: {territory: 90}}\n"
+        "  - {id: A, name: A, capability: 1, saliences: {territory: 1},\n"
+        "     positions: {territory: 10}}\n"
+        "  - {id: B, name: B, capability: 1, saliences: {territory: 1},\n"
+        "     positions: {territory: 90}}\n"
         "war: {attacker: A, defender: B}\n"
     )
     path = tmp_path / "bare.yaml"

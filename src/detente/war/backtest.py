@@ -15,7 +15,8 @@ wars and scored in the same run:
   ratio (lifelines), with a multinomial logistic regression of the outcome on the same covariates.
 
 Outcome probabilities are smoothed alike for every method (mixed with the uniform distribution,
-weight 0.02) so that no method scores infinity. Intervals: percentile bootstrap over held-out wars (2,000 resamples).
+weight 0.02) so that no method scores infinity. Intervals: percentile bootstrap over held-out
+wars (2,000 resamples).
 """
 
 from __future__ import annotations
