@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench stress fuzz clean
+.PHONY: setup run test lint bench calibrate stress fuzz clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m benchmarks
+
+# The war model's calibration on the COW wars before 1946 (needs ../shared/data/war), then its
+# backtest on the wars from 1946 on and the ukraine-2025 hindcast: src/detente/war/data/.
+calibrate: $(STAMP)
+	$(BIN)/python tools/calibrate_war.py
 
 stress: $(STAMP)
 	$(BIN)/python -m detente.stress

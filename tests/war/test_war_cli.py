@@ -72,6 +72,8 @@ def test_defaults_are_named_in_the_output(tmp_path: Path) -> None:
     reason="../shared/data/war (COW wars and NMC) is absent",
 )
 def test_war_backtest_json_shape() -> None:
+    for mod in ("scoringrules", "lifelines", "sklearn"):
+        pytest.importorskip(mod, reason="the backtest needs the [war] extra")
     res = runner.invoke(cli_main.app, ["war", "backtest", "--json", "--boot", "200"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
