@@ -278,6 +278,7 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
 # The war model's services (detente.api.war); imported here so that `from detente.api import war`
 # gives the service function. The module is light: the model loads when a service runs.
 from detente.api.war import claims as claims  # noqa: E402
+from detente.api.war import outside_terms as outside_terms  # noqa: E402
 from detente.api.war import war as war  # noqa: E402
 from detente.api.war import war_backtest as war_backtest  # noqa: E402
 from detente.api.war import war_base_rates as war_base_rates  # noqa: E402

@@ -129,8 +129,9 @@ def war_terms(
     months: int = 60,
 ) -> dict[str, Any] | None:
     """The war model's settlement terms on the scenario's territory issue: where talks settle
-    (Nash terms) and the range both belligerents would accept when talks start, in the issue's
-    units. None when the scenario has no war section or no issue with id ``territory``."""
+    (Nash terms, paths that settle) and, at the forecast point, the least the attacker and the
+    most the defender would accept (medians over paths; low > high: no terms both accept), in
+    the issue's units. None without a war section or an issue with id ``territory``."""
     import numpy as np
 
     sc = scenario if isinstance(scenario, Scenario) else None
@@ -168,16 +169,19 @@ def war_terms(
             "median": float(np.median(t)),
             "p90": float(np.percentile(t, 90)),
         }
-        out["acceptable"] = {
-            "low": float(np.median(scale(pp.paths.range_lo[settled]))),
-            "high": float(np.median(scale(pp.paths.range_hi[settled]))),
-        }
+    now = pp.valid & np.isfinite(pp.paths.accept_A)
+    if now.any():
+        # at the forecast point: the least the attacker and the most the defender would accept
+        lo = float(np.median(scale(pp.paths.accept_A[now])))
+        hi = float(np.median(scale(pp.paths.accept_D[now])))
+        out["acceptable"] = {"low": lo, "high": hi, "range_exists": lo <= hi}
     return out
 
 
 def outside_terms(value: float, terms: dict[str, Any] | None) -> bool:
     """Whether a bargaining forecast on the territory issue lies outside what both belligerents
-    would accept when the war model's talks start (the median range)."""
+    would accept at the forecast point (the median range; when no range exists, every value is
+    outside what one of them accepts)."""
     if not terms or not terms.get("acceptable"):
         return False
     acc = terms["acceptable"]

@@ -37,6 +37,8 @@ class Paths:
     the end. gap_start, gap_end: the sides' disagreement (A's minus D's believed P(attacker
     wins)) in month 1 and in the last month. range_lo, range_hi: the bargaining range at
     settlement (the least the attacker and the most the defender would accept), as terms.
+    accept_A, accept_D: the same at the forecast point (month elapsed + 1), whether or not a
+    range exists then (accept_A > accept_D: no terms both would accept).
     """
 
     end_month: np.ndarray
@@ -49,6 +51,8 @@ class Paths:
     gap_end: np.ndarray
     range_lo: np.ndarray
     range_hi: np.ndarray
+    accept_A: np.ndarray
+    accept_D: np.ndarray
     months: int
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -191,6 +195,8 @@ def simulate_paths(
         gap_end=out[:, 7],
         range_lo=out[:, 8],
         range_hi=out[:, 9],
+        accept_A=out[:, 10],
+        accept_D=out[:, 11],
         months=total,
         extra={"elapsed": elapsed},
     )

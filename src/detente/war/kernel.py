@@ -86,6 +86,7 @@ PCOLS = (
     "resolve_signal",
     "concession_weight",
     "stake_cut",
+    "elapsed",
 )
 NPAR = len(PCOLS)
 # Per-month schedule columns (a float64 matrix (months + 1, NSCH), row t = month t), the same for
@@ -113,6 +114,8 @@ OUTS = (
     "gap_end",
     "range_lo",
     "range_hi",
+    "accept_A",
+    "accept_D",
 )
 NOUT = len(OUTS)
 
@@ -172,6 +175,7 @@ def one_path(
     sanc0, s_eff, s_lag, sec_eff = par[15], par[16], par[17], par[18]
     res_a0, res_b0, cred_a0, cred_b0 = par[19], par[20], par[21], par[22]
     r_sig, c_w, cut = par[23], par[24], par[25]
+    t_now = int(par[26]) + 1  # the forecast point: what each side would accept then
     s2 = sigma * sigma
     dW = delta**W
     # The backers' resolve (private): P(aid goes on another month) ~ Beta(res_a0, res_b0); aid
@@ -239,6 +243,8 @@ def one_path(
     terms = math.nan
     r_lo = math.nan
     r_hi = math.nan
+    acc_A = math.nan
+    acc_D = math.nan
     nthreat = threats.shape[0]
     for t in range(1, months + 1):
         tf = float(t)
@@ -319,6 +325,10 @@ def one_path(
         gap = pA - pD
         if t == 1:
             gap0 = gap
+        if t == t_now and S > 0:
+            # the least the attacker and the most the defender would accept (terms) now
+            acc_A = min(max(VA / S, 0.0), 1.0)
+            acc_D = min(max(1.0 - VD / S, 0.0), 1.0)
         if VA + VD <= S:
             # Powell (2006): a side expecting its war share to fall cannot be bought off
             pA_f = _pwin(x, beta * lrA_f + sA - mA, s2)
@@ -376,6 +386,8 @@ def one_path(
     out[7] = gap
     out[8] = r_lo
     out[9] = r_hi
+    out[10] = acc_A
+    out[11] = acc_D
 
 
 def _python(fn):  # type: ignore[no-untyped-def]
