@@ -184,6 +184,16 @@ def backtest(
             "log_score_diff_low": float(np.percentile(dl, 2.5)),
             "log_score_diff_high": float(np.percentile(dl, 97.5)),
         }
+    # termination types: the model's (held-out wars pooled) beside COW's and UCDP's
+    from detente.war.baserates import UCDP_FILE, ucdp_terminations
+
+    types: dict[str, Any] = {
+        "model": dict(zip(OUTCOMES, preds["model"][1].mean(axis=0).round(4).tolist(), strict=True)),
+        "cow_held_out": {o: float(np.mean(y[known] == c)) for c, o in enumerate(OUTCOMES)},
+    }
+    ucdp = os.path.join(str(data_dir), UCDP_FILE)
+    if os.path.isfile(ucdp):
+        types["ucdp_interstate_episodes"] = ucdp_terminations(ucdp)
     per_war = []
     k = 0
     for i in range(len(test)):
@@ -212,6 +222,7 @@ def backtest(
             "scores": scores,
             "model_minus_baseline": diff,
             "bootstrap": boot,
+            "termination_types": types,
         },
         per_war=per_war,
         notes=[
