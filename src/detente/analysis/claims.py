@@ -206,7 +206,15 @@ class ClaimResult(Result):
         }
 
     def to_json(self) -> dict[str, Any]:  # type: ignore[override]
-        return self.to_dict()
+        """to_dict() plus the keys the report's claims table reads (statement, share_draws,
+        values_default; holds_default is None: claims are judged over draws, not at one point)."""
+        return {
+            **self.to_dict(),
+            "statement": self.test,
+            "share_draws": self.share,
+            "values_default": self.values,
+            "holds_default": None,
+        }
 
     def to_frame(self) -> Any:
         import pandas as pd

@@ -234,27 +234,31 @@ def prior_draws(n: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def simulate_wars(
-    wars: Wars, theta: dict[str, np.ndarray], reps: int, seed: int
+    wars: Wars, theta: dict[str, np.ndarray], reps: int, seed: int, first: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate every war ``reps`` times under each of the K parameter vectors in ``theta``
-    (arrays (K,)). Returns (months (K, wars, reps), outcome codes (K, wars, reps))."""
-    from detente.war.engine import simulate_paths
-    from detente.war.kernel import A_WINS, D_WINS, FADED, SETTLED
+    (arrays (K,)); candidate k's paths draw from ``SeedSequence(seed)`` spawned by key
+    (first + k,), so how candidates are chunked never changes them. Returns (months (K, wars,
+    reps), outcome codes (K, wars, reps))."""
+    from detente.war.engine import child, simulate_paths
+    from detente.war.kernel import A_WINS, D_WINS, FADED, NO_WAR, SETTLED
 
     K = len(next(iter(theta.values())))
     W = len(wars)
-    per = W * reps
-    params: dict[str, float | np.ndarray] = {k: np.repeat(v, per) for k, v in theta.items()}
-    for k, v in war_params(wars, reps).items():
-        params[k] = np.tile(v, K)
-    res = simulate_paths(None, "status-quo", HORIZON, K * per, seed, params=params)
-    code = np.full(res.outcome.shape, -1)
-    for c, o in ((0, A_WINS), (1, D_WINS), (2, SETTLED), (3, FADED)):
-        code[res.outcome == o] = c
-    months = sim_months(res.end_month)
-    # paths with no war going on at the start count as wars of under a month settled at once
-    months = np.where(res.outcome == 5, 0.5, months)
-    code = np.where(res.outcome == 5, 2, code)
+    root = np.random.SeedSequence(seed)
+    caps = war_params(wars, reps)
+    months = np.empty((K, W * reps))
+    code = np.full((K, W * reps), -1)
+    for k in range(K):
+        params: dict[str, float | np.ndarray] = {n: float(v[k]) for n, v in theta.items()}
+        params.update(caps)
+        res = simulate_paths(None, "status-quo", HORIZON, W * reps, child(root, first + k), params)
+        for c, o in ((0, A_WINS), (1, D_WINS), (2, SETTLED), (3, FADED)):
+            code[k, res.outcome == o] = c
+        # a path with no war going on at the start counts as a war settled within a month
+        none = res.outcome == NO_WAR
+        months[k] = np.where(none, 0.5, sim_months(res.end_month))
+        code[k, none] = 2
     return months.reshape(K, W, reps), code.reshape(K, W, reps)
 
 
@@ -281,7 +285,7 @@ def calibrate(
     for start in range(0, candidates, chunk):
         stop = min(start + chunk, candidates)
         part = {k: v[start:stop] for k, v in theta.items()}
-        months, code = simulate_wars(train, part, reps, seed + 1 + start)
+        months, code = simulate_wars(train, part, reps, seed + 1, first=start)
         for k in range(stop - start):
             s = statistics(
                 np.log(months[k].ravel()),

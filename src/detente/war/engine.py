@@ -112,18 +112,19 @@ def child(root: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
 def block_numbers(
     root: np.random.SeedSequence, b: int, n: int, months: int, n_threats: int
 ) -> tuple[np.ndarray, ...]:
-    """Block b's random numbers for its first n paths (a block of STREAM paths draws them all,
-    so a shorter last block gets a prefix): types, u_stop, u_threat, z, u."""
+    """Block b's random numbers for its first n paths: types, u_stop, u_threat, z, u. Each array
+    is drawn row by row from its own stream, so the first n rows are the same whether n or all
+    STREAM rows are drawn (a short last block gets a prefix)."""
     from detente.war.kernel import CANDIDATES
 
     def rng(purpose: int) -> np.random.Generator:
         return np.random.default_rng(child(root, b, purpose))
 
-    types = rng(0).standard_normal((STREAM, 2 * CANDIDATES + 1))[:n]
-    u_stop = rng(1).random(STREAM)[:n]
-    u_threat = rng(2).random((STREAM, max(n_threats, 1)))[:n]
-    z = rng(3).standard_normal((STREAM, months), dtype=np.float32)[:n]
-    u = rng(4).random((STREAM, months), dtype=np.float32)[:n]
+    types = rng(0).standard_normal((n, 2 * CANDIDATES + 1))
+    u_stop = rng(1).random(n)
+    u_threat = rng(2).random((n, max(n_threats, 1)))
+    z = rng(3).standard_normal((n, months), dtype=np.float32)
+    u = rng(4).random((n, months), dtype=np.float32)
     return types, u_stop, u_threat, z, u
 
 
