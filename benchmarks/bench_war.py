@@ -16,8 +16,18 @@ import numpy as np
 PATHS = 1_000_000
 MONTHS = 60
 LOOP_PATHS = 2_000
-# a long war: slow front, strong private disagreement, high costs kept off (no early settlement)
-LONG = {"sigma": 0.02, "beta": 0.0, "tau": 0.3, "battle_rate": 0.5, "cost": 1e-5, "elapsed": 0.0}
+# a long war: a slow front, and a foreseen shift of power that always blocks a deal (delta = 1)
+LONG = {
+    "sigma": 0.01,
+    "beta": 0.0,
+    "tau": 0.005,
+    "battle_rate": 1.0,
+    "cost": 0.0,
+    "delta": 1.0,
+    "mobil0": 0.999,
+    "mobil_rate": 1e-4,
+    "elapsed": 0.0,
+}
 
 
 def run() -> list[dict]:

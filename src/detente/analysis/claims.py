@@ -285,9 +285,13 @@ def check_claims(
             b = run.policies[t.b].per_draw(t.metric)
             ok = np.isfinite(a) & np.isfinite(b)
             hold = (a >= b - 1e-9) if t.relation == "a>=b" else (a < b - 1e-9)
+            tied = np.abs(a - b) < 1e-9
             vals = {
                 f"{t.metric}({t.a})": float(np.nanmean(a)),
                 f"{t.metric}({t.b})": float(np.nanmean(b)),
+                # draws where the one change made no difference at all (e.g. no path settles
+                # under either mix): a claim "a >= b" holds there without evidence for it
+                "share_of_draws_tied": float(np.mean(tied[ok])) if ok.any() else math.nan,
             }
             compared, diff = [t.a, t.b], mix_difference(t.a, t.b)
         elif t.relation == "end<start":
@@ -333,6 +337,12 @@ def check_claims(
         lo, hi = wilson(k, n)
         share = k / n if n else None
         note = None
+        if vals.get("share_of_draws_tied", 0.0) > 0.5:
+            note = (
+                f"in {100 * vals['share_of_draws_tied']:.0f}% of draws the change makes no "
+                "difference (e.g. no path settles under either mix); the share counts ties as "
+                + ("holding" if t.relation == "a>=b" else "failing")
+            )
         if share == 1.0:
             note = ALWAYS_NOTES.get(
                 c.id, "holds in every draw: read it as a property of the model's structure"
