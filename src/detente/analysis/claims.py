@@ -169,7 +169,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     den = 1 + z * z / n
     c = (p + z * z / (2 * n)) / den
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(c - h, 0.0), min(c + h, 1.0))
+    return (max(min(c - h, p), 0.0), min(max(c + h, p), 1.0))
 
 
 @dataclass
