@@ -92,7 +92,7 @@ def _schedule(events: list[Event], months: int, P: dict[str, Any]) -> tuple[np.n
             sched[ev.month, col["support_add"]] += z * support
         elif ev.kind == "dual_use":
             sched[ev.month, col["support_add"]] += z
-    th = np.array(threats, dtype=np.float64).reshape(-1, 3)
+    th = np.array(sorted(threats), dtype=np.float64).reshape(-1, 3)
     return sched, th
 
 
@@ -112,7 +112,7 @@ def child(root: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
 def block_numbers(
     root: np.random.SeedSequence, b: int, n: int, months: int, n_threats: int
 ) -> tuple[np.ndarray, ...]:
-    """Block b's random numbers for its first n paths: types, u_stop, u_threat, z, u. Each array
+    """Block b's random numbers for its first n paths: types, u_stop, u_threat, keys. Each array
     is drawn row by row from its own stream, so the first n rows are the same whether n or all
     STREAM rows are drawn (a short last block gets a prefix)."""
     from detente.war.kernel import CANDIDATES
@@ -123,9 +123,8 @@ def block_numbers(
     types = rng(0).standard_normal((n, 2 * CANDIDATES + 1))
     u_stop = rng(1).random(n)
     u_threat = rng(2).random((n, max(n_threats, 1)))
-    z = rng(3).standard_normal((n, months), dtype=np.float32)
-    u = rng(4).random((n, months), dtype=np.float32)
-    return types, u_stop, u_threat, z, u
+    keys = rng(3).integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
+    return types, u_stop, u_threat, keys
 
 
 def simulate_paths(
@@ -171,7 +170,7 @@ def simulate_paths(
     nthreat = threats.shape[0]
     for b, start in enumerate(range(0, paths, STREAM)):
         stop = min(start + STREAM, paths)
-        types, u_stop, u_threat, z, u = block_numbers(root, b, stop - start, total, nthreat)
+        types, u_stop, u_threat, keys = block_numbers(root, b, stop - start, total, nthreat)
         run_paths(
             np.ascontiguousarray(par[start:stop]),
             sched,
@@ -180,8 +179,7 @@ def simulate_paths(
             np.ascontiguousarray(types),
             np.ascontiguousarray(u_stop),
             np.ascontiguousarray(u_threat),
-            np.ascontiguousarray(z),
-            np.ascontiguousarray(u),
+            keys,
             out[start:stop],
             python=python,
         )

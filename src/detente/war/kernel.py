@@ -120,6 +120,33 @@ OUTS = (
 NOUT = len(OUTS)
 
 
+# Counter-based random numbers (splitmix64; Steele, Lea & Flood 2014): path i's number for month
+# t is a hash of (its 64-bit key, t), so each month's numbers are made only when the month is
+# fought, on every core, and the same in the compiled kernel and in Python.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0
+_TWO_PI = 2.0 * math.pi
+
+
+@_jit
+def _mix(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> _S30)) * _C1
+    z = (z ^ (z >> _S27)) * _C2
+    return z ^ (z >> _S31)
+
+
+@_jit
+def _unit(z: np.uint64) -> float:
+    """A uniform in (0, 1) from 64 random bits."""
+    return (float(z >> _S11) + 0.5) * _INV53
+
+
 @_jit
 def _pwin(x: float, mu: float, s2: float) -> float:
     """P(a Brownian front from x with drift mu and variance s2 reaches 1 before 0)."""
@@ -164,11 +191,11 @@ def one_path(
     types: np.ndarray,
     u_stop: float,
     u_threat: np.ndarray,
-    z: np.ndarray,
-    u: np.ndarray,
+    key: np.uint64,
     out: np.ndarray,
 ) -> None:
-    """Simulate one path for ``months`` months; write OUTS into ``out``."""
+    """Simulate one path for ``months`` months; write OUTS into ``out``. ``key``: the path's
+    64-bit key of its monthly random numbers."""
     beta, tau, sigma, rate, cost = par[0], par[1], par[2], par[3], par[4]
     m0, g, cA0, cD0, x0 = par[5], par[6], par[7], par[8], par[9]
     delta, W, aid0, aid_lag, sup0 = par[10], par[11], par[12], par[13], par[14]
@@ -216,6 +243,10 @@ def one_path(
             out[k] = math.nan
         return
 
+    decay = 1.0  # (1 - mobilised share at t) / (1 - m0) = exp(-g t), kept by multiplication
+    step_decay = math.exp(-g)
+    decay_W = math.exp(-g * W)
+    rho_W = rho**W
     mA = 0.0  # A's belief about s_D: mean; D's about s_A: mD; common variance v
     mD = 0.0
     v = tau * tau
@@ -246,6 +277,7 @@ def one_path(
     acc_A = math.nan
     acc_D = math.nan
     nthreat = threats.shape[0]
+    jt = 0  # threats are sorted by deadline: the next one not yet resolved
     for t in range(1, months + 1):
         tf = float(t)
         # 1. scheduled events
@@ -279,8 +311,12 @@ def one_path(
         if row[5] > 0.0:
             res_b += c_w * row[5]
         pending += row[6]
-        for j in range(nthreat):
-            if threats[j, 0] == tf:
+        while jt < nthreat and threats[jt, 0] < tf:
+            jt += 1
+        while jt < nthreat and threats[jt, 0] == tf:
+            j = jt
+            jt += 1
+            if True:  # (the body below resolves threat j)
                 pending = max(pending - threats[j, 1], 0.0)
                 if u_threat[j] < threats[j, 2]:
                     sanc_t = (sanc_t * sanc_new + tf * threats[j, 1]) / (sanc_new + threats[j, 1])
@@ -296,22 +332,14 @@ def one_path(
         elif aid_alive > 0.0 and aid0 + aid_new > 0.0:
             res_a += 1.0
 
-        # 2. capacities now and expected in `window` months
+        # 2. capacities now (the mobilised share decays geometrically: no exp per month)
+        decay *= step_decay
+        mob_now = 1.0 - (1.0 - m0) * decay
         sanc_now = min(sanc_level + _ramp(sanc_new, sanc_t, s_lag, tf), 1.0)
         capA = (cA0 + sup * (1.0 - sec_eff * sec_level)) * (1.0 - s_eff * sanc_now)
         aid_now = (aid0 + _ramp(aid_new, aid_t, aid_lag, tf)) * aid_alive
-        capD = cD0 * _mob(m0, g, tf) + aid_now
+        capD = cD0 * mob_now + aid_now
         lr = math.log(capA / capD)
-        cred = cred_a / (cred_a + cred_b)
-        sanc_fut = min(sanc_level + _ramp(sanc_new, sanc_t, s_lag, tf + W) + cred * pending, 1.0)
-        capA_f = (cA0 + sup * (1.0 - sec_eff * sec_level)) * (1.0 - s_eff * sanc_fut)
-        aid_full = aid0 + _ramp(aid_new, aid_t, aid_lag, tf + W)
-        rho_A = res_a / (res_a + res_b)
-        # the attacker expects aid to go on with its resolve belief; the defender knows rho
-        capD_fA = cD0 * _mob(m0, g, tf + W) + aid_full * aid_alive * rho_A**W
-        capD_fD = cD0 * _mob(m0, g, tf + W) + aid_full * aid_alive * rho**W
-        lrA_f = math.log(capA_f / capD_fA)
-        lrD_f = math.log(capA_f / capD_fD)
         cA = cost * 2.0 * capD / (capA + capD)
         cD = cost * 2.0 * capA / (capA + capD)
 
@@ -330,7 +358,21 @@ def one_path(
             acc_A = min(max(VA / S, 0.0), 1.0)
             acc_D = min(max(1.0 - VD / S, 0.0), 1.0)
         if VA + VD <= S:
-            # Powell (2006): a side expecting its war share to fall cannot be bought off
+            # Powell (2006): a side expecting its war share to fall within `window` months
+            # cannot be bought off. Capacities expected then (computed only when a range exists):
+            cred = cred_a / (cred_a + cred_b)
+            sanc_fut = min(
+                sanc_level + _ramp(sanc_new, sanc_t, s_lag, tf + W) + cred * pending, 1.0
+            )
+            capA_f = (cA0 + sup * (1.0 - sec_eff * sec_level)) * (1.0 - s_eff * sanc_fut)
+            aid_f = (aid0 + _ramp(aid_new, aid_t, aid_lag, tf + W)) * aid_alive
+            mob_f = 1.0 - (1.0 - m0) * decay * decay_W
+            # the attacker expects aid to go on with its resolve belief; the defender knows rho
+            rho_A = res_a / (res_a + res_b)
+            capD_fA = cD0 * mob_f + (aid_f * rho_A**W if aid_f > 0.0 else 0.0)
+            capD_fD = cD0 * mob_f + aid_f * rho_W
+            lrA_f = math.log(capA_f / capD_fA)
+            lrD_f = math.log(capA_f / capD_fD)
             pA_f = _pwin(x, beta * lrA_f + sA - mA, s2)
             pD_f = 1.0 - _pwin(x, beta * lrD_f + mD - sD, s2)
             pD_n = 1.0 - pD
@@ -355,9 +397,14 @@ def one_path(
         # 4. a month of war
         costA += cA
         costD += cD
-        if u[t - 1] < rate:
+        # (np.uint64(...) keeps the Python fallback in numpy's wrapping uint64 arithmetic)
+        h = np.uint64(_mix(np.uint64(key) + np.uint64(t) * _GOLDEN))
+        if _unit(h) < rate:
+            h2 = np.uint64(_mix(h ^ _C1))
+            h3 = np.uint64(_mix(h2 ^ _C2))
+            zt = math.sqrt(-2.0 * math.log(_unit(h2))) * math.cos(_TWO_PI * _unit(h3))
             mu = beta * lr + sA - sD
-            dx = mu + sigma * z[t - 1]
+            dx = mu + sigma * zt
             # each side reads the change as a signal about the other's type
             # A: y = beta lr + sA - dx = sD - sigma z; D: y = dx - beta lr + sD = sA + sigma z
             prec = 1.0 / v + 1.0 / s2 if v > 0 else 0.0
@@ -397,11 +444,9 @@ def _python(fn):  # type: ignore[no-untyped-def]
 if HAVE_NUMBA:
 
     @numba.njit(parallel=True, cache=True, error_model="numpy")
-    def _run_compiled(par_, sch_, thr_, n_months, typ_, ust_, uth_, z_, u_, out_):  # type: ignore[no-untyped-def]
+    def _run_compiled(par_, sch_, thr_, n_months, typ_, ust_, uth_, key_, out_):  # type: ignore[no-untyped-def]
         for i in numba.prange(par_.shape[0]):
-            one_path(
-                par_[i], sch_, thr_, n_months, typ_[i], ust_[i], uth_[i], z_[i], u_[i], out_[i]
-            )
+            one_path(par_[i], sch_, thr_, n_months, typ_[i], ust_[i], uth_[i], key_[i], out_[i])
 
 
 def run_paths(*args: object, python: bool = False) -> None:
@@ -410,7 +455,8 @@ def run_paths(*args: object, python: bool = False) -> None:
     if HAVE_NUMBA and not python:
         _run_compiled(*args)
         return
-    par, sched, threats, months, types, u_stop, u_threat, z, u, out = args
+    par, sched, threats, months, types, u_stop, u_threat, keys, out = args
     path = _python(one_path)
-    for i in range(par.shape[0]):  # type: ignore[attr-defined]
-        path(par[i], sched, threats, months, types[i], u_stop[i], u_threat[i], z[i], u[i], out[i])  # type: ignore[index]
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as in the compiled kernel
+        for i in range(par.shape[0]):  # type: ignore[attr-defined]
+            path(par[i], sched, threats, months, types[i], u_stop[i], u_threat[i], keys[i], out[i])  # type: ignore[index]
