@@ -18,14 +18,15 @@ MONTHS = 60
 LOOP_PATHS = 2_000
 # a long war: a slow front, and a foreseen shift of power that always blocks a deal (delta = 1)
 LONG = {
-    "sigma": 0.01,
+    "sigma": 0.004,
     "beta": 0.0,
-    "tau": 0.005,
+    "tau": 0.002,
     "battle_rate": 1.0,
     "cost": 0.0,
     "delta": 1.0,
     "mobil0": 0.999,
     "mobil_rate": 1e-4,
+    "control0": 0.5,
     "elapsed": 0.0,
 }
 
