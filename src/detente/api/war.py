@@ -23,6 +23,12 @@ def _scenario(scenario: Scenario | str | None) -> Scenario:
     return sc
 
 
+def _scenario_any(scenario: Scenario | str | None) -> Scenario:
+    from detente.api import load
+
+    return scenario if isinstance(scenario, Scenario) else load(scenario)
+
+
 def _pairs(items: list[str] | None, option: str, form: str) -> dict[str, float]:
     import math
 
@@ -134,11 +140,7 @@ def war_terms(
     the issue's units. None without a war section or an issue with id ``territory``."""
     import numpy as np
 
-    sc = scenario if isinstance(scenario, Scenario) else None
-    if sc is None:
-        from detente.api import load
-
-        sc = load(scenario)
+    sc = _scenario_any(scenario)
     issue = next((i for i in sc.issues if i.id == "territory"), None)
     if sc.war is None or issue is None:
         return None

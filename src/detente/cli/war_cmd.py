@@ -216,7 +216,7 @@ def claims(
     with spinner(not as_json, f"checking claims: {draws} draws x {paths} paths"):
         results = api.claims(scenario, draws=draws, paths_per_draw=paths, seed=seed, months=months)
     sc = api.load(scenario)
-    out = {
+    out: dict[str, Any] = {
         "scenario": sc.meta.id or sc.meta.title,
         "draws": draws,
         "paths": paths,
@@ -246,7 +246,7 @@ def claims(
     for r in out["claims"]:
         share = "-" if r["share"] is None else f"{100 * r['share']:.0f}% of {r['draws']}"
         iv = "-" if r["low"] is None else f"{100 * r['low']:.0f}-{100 * r['high']:.0f}%"
-        text = r["test"] + (f" [{', '.join(r['difference'])}]" if r["difference"] else "")
+        text = r["test"] + (f" (changed: {', '.join(r['difference'])})" if r["difference"] else "")
         if r["note"]:
             text += f" -- {r['note']}"
         table.add_row(r["id"], share, iv, text)

@@ -17,6 +17,7 @@ random numbers. The model: :mod:`detente.war.kernel`; the calibration:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,7 +285,7 @@ def run_war(
     paths_per_draw: int = 50,
     seed: int | np.random.SeedSequence | None = 0,
     fixed: bool = False,
-    params: dict[str, float | np.ndarray] | None = None,
+    params: Mapping[str, float | np.ndarray] | None = None,
     levers: dict[str, float] | None = None,
     python: bool = False,
 ) -> WarRun:

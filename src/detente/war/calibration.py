@@ -91,7 +91,13 @@ def load_wars(data_dir: str | os.PathLike[str]) -> Wars:
             raise DetenteError(f"--data {path}: missing {f}")
     d = pd.read_csv(path / COW_FILE)
     nmc = pd.read_csv(path / NMC_FILE)
-    cinc = {(int(r.ccode), int(r.year)): float(r.cinc) for r in nmc.itertuples() if r.cinc >= 0}
+    cinc = {
+        (int(c), int(y)): float(v)
+        for c, y, v in zip(
+            nmc["ccode"].to_numpy(), nmc["year"].to_numpy(), nmc["cinc"].to_numpy(), strict=True
+        )
+        if v >= 0
+    }
     start = _date(d["StartYear1"], d["StartMonth1"], d["StartDay1"])
     end1 = _date(d["EndYear1"], d["EndMonth1"], d["EndDay1"])
     end2 = _date(d["EndYear2"], d["EndMonth2"], d["EndDay2"])
@@ -101,17 +107,17 @@ def load_wars(data_dir: str | os.PathLike[str]) -> Wars:
         s, e = g["start"].min(), g["end"].max()
         if pd.isna(s) or pd.isna(e):
             continue
-        year = int(s.year)
+        year = int(pd.Timestamp(s).year)
         init = g.loc[g["Initiator"] == 1, "Side"]
         side_A = int(init.iloc[0]) if len(init) else 1
         caps = {1: 0.0, 2: 0.0}
         missing = False
-        for r in g.itertuples():
-            value = cinc.get((int(r.ccode), year))
+        for code, side in zip(g["ccode"].to_numpy(), g["Side"].to_numpy(), strict=True):
+            value = cinc.get((int(code), year))
             if value is None:
                 missing = True
                 continue
-            caps[int(r.Side)] += value
+            caps[int(side)] += value
         if missing and (caps[1] <= 0 or caps[2] <= 0):
             continue
         if caps[1] <= 0 or caps[2] <= 0:
@@ -128,7 +134,7 @@ def load_wars(data_dir: str | os.PathLike[str]) -> Wars:
         days = max((e - s).days, 1)
         rows.append(
             (
-                int(num),
+                int(num),  # type: ignore[arg-type]
                 str(g["WarName"].iloc[0]),
                 year,
                 days / DAYS_PER_MONTH,

@@ -10,6 +10,7 @@ random numbers).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +134,7 @@ def simulate_paths(
     months: int,
     paths: int,
     seed: int | np.random.SeedSequence | None,
-    params: dict[str, float | np.ndarray] | None = None,
+    params: Mapping[str, float | np.ndarray] | None = None,
     levers: dict[str, float] | None = None,
     python: bool = False,
 ) -> Paths:

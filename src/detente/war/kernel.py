@@ -50,7 +50,7 @@ try:  # this module is imported only when a war is simulated (never at detente's
     HAVE_NUMBA = True
     _jit = numba.njit(cache=True, error_model="numpy")
 except ImportError:  # the numpy-only install: the same functions, run as Python
-    numba = None
+    numba = None  # type: ignore[assignment]
     HAVE_NUMBA = False
 
     def _jit(fn):  # type: ignore[no-untyped-def]

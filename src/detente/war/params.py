@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from detente.scenario.errors import DetenteError
@@ -21,7 +23,7 @@ def base_params(spec: WarSpec | None) -> dict[str, float]:
 
 
 def merge_params(
-    spec: WarSpec | None, overrides: dict[str, float | np.ndarray] | None
+    spec: WarSpec | None, overrides: Mapping[str, float | np.ndarray] | None
 ) -> dict[str, float | np.ndarray]:
     """The assumed values with ``overrides`` (floats or per-path arrays) on top, checked."""
     params: dict[str, float | np.ndarray] = dict(base_params(spec))
