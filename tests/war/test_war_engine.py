@@ -61,7 +61,19 @@ def test_every_ending_occurs_somewhere() -> None:
     seen = set()
     for params in (
         {"tau": 0.3, "cost": 0.002, "mobil0": 0.5},
-        {"tau": 0.0, "cost": 0.0, "beta": 0.0, "mobil0": 0.99, "mobil_rate": 1e-3},
+        # a shift of power foreseen (the defender mobilising) and costly fighting: fading
+        {
+            "tau": 0.1,
+            "beta": 0.05,
+            "capability_A": 0.02,
+            "capability_D": 0.01,
+            "sigma": 0.1,
+            "cost": 0.01,
+            "mobil0": 0.5,
+            "mobil_rate": 0.05,
+            "delta": 0.999,
+            "control0": 0.4,
+        },
         {"tau": 0.4, "sigma": 0.2, "cost": 1e-4},
     ):
         res = simulate_paths(None, "status-quo", 60, 2000, 1, params={**params, "elapsed": 0})
