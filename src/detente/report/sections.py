@@ -95,7 +95,9 @@ def talks_comparison(
         levers=levers,
     )
     accepted = 1.0
-    drawn = run.parameters
+    from detente.war.params import uncertain_names
+
+    drawn = ["structural parameters (calibrated draws)", *uncertain_names(spec)]
     out = []
     for name in names:
         pp = run.policies[name]
@@ -109,6 +111,14 @@ def talks_comparison(
         mean = per_draw.mean(axis=0)
         lo, hi = np.clip(mean - half, 0.0, 1.0), np.clip(mean + half, 0.0, 1.0)
         summary = pp.summary()
+        settled_at = (pp.paths.end_month - pp.elapsed)[pp.valid & (pp.code() == 0)]
+        # the keys the report's policy table reads (settlement = the talks that end the war)
+        summary["median_talks_month"] = float(np.median(settled_at)) if settled_at.size else None
+        summary["p_attacker_wins"] = summary["p_by_end"]["victory_attacker"]
+        summary["p_defender_wins"] = summary["p_by_end"]["victory_defender"]
+        summary["p_fading"] = summary["p_by_end"]["fading"]
+        summary["cost_A_mean"] = summary["cost_A"]["mean"]
+        summary["cost_D_mean"] = summary["cost_D"]["mean"]
         out.append(
             {
                 "name": name,
