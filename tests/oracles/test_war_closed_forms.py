@@ -21,7 +21,9 @@ import math
 import numpy as np
 import pytest
 
-from detente.war.closed_forms import powell_commitment_war
+from detente.war.closed_forms import brownian_expected_battles as bm_steps
+from detente.war.closed_forms import brownian_win_prob as bm_win
+from detente.war.closed_forms import fearon_range, nash_split, powell_commitment_war
 from detente.war.engine import simulate_paths
 from detente.war.kernel import A_WINS, D_WINS, SETTLED
 
@@ -40,21 +42,6 @@ BASE = {
 }
 
 
-def bm_win(x: float, mu: float, s2: float) -> float:
-    """P(a Brownian motion from x, drift mu, variance s2 per step, hits 1 before 0)."""
-    if abs(mu) < 1e-12:
-        return x
-    k = 2 * mu / s2
-    return (1 - math.exp(-k * x)) / (1 - math.exp(-k))
-
-
-def bm_steps(x: float, mu: float, s2: float) -> float:
-    """Expected steps to absorption: (P(win) - x) / mu (x (1 - x) / s2 at zero drift)."""
-    if abs(mu) < 1e-12:
-        return x * (1 - x) / s2
-    return (bm_win(x, mu, s2) - x) / mu
-
-
 def test_fearon_range_complete_information() -> None:
     res = simulate_paths(None, "status-quo", 12, 500, 1, params=BASE)
     assert np.all(res.outcome == SETTLED) and np.all(res.end_month == 1)
@@ -66,10 +53,12 @@ def test_fearon_range_complete_information() -> None:
     months = bm_steps(x, mu, s2) / BASE["battle_rate"]
     c_A = BASE["cost"] * 2 * cD0 / (cA0 + cD0) * months
     c_D = BASE["cost"] * 2 * cA0 / (cA0 + cD0) * months
-    # Fearon: the range is [p - c_A, p + c_D]; the simulation's is the same, to rounding
-    assert np.allclose(res.range_lo, p - c_A, atol=1e-9)
-    assert np.allclose(res.range_hi, p + c_D, atol=1e-9)
-    assert np.allclose(res.terms, p + (c_D - c_A) / 2, atol=1e-9)
+    # Fearon: the range is [p - c_A, p + c_D]; the simulation's is the same, to rounding, and
+    # its terms are the Nash split with disagreement point (p - c_A, 1 - p - c_D)
+    lo, hi = fearon_range(p, c_A, c_D)
+    assert np.allclose(res.range_lo, lo, atol=1e-9)
+    assert np.allclose(res.range_hi, hi, atol=1e-9)
+    assert np.allclose(res.terms, nash_split(lo, 1 - hi), atol=1e-9)
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.03])
