@@ -1,9 +1,9 @@
 """The war model (:func:`detente.war.run_war`) as a function of its uncertain parameters, for
 sensitivity analysis: each design point's P(settlement within T months) from a batch of paths.
 
-All design points of a chunk run in ONE call of ``simulate``: the parameters go in as per-path
-arrays (each point's values repeated over its ``paths`` paths), so there is no Python loop over
-points or paths. The chunk's path streams are seeded by ``SeedSequence(entropy, spawn_key=(first
+All design points of a chunk run in ONE call of :func:`detente.war.run_war`: each design row is one
+parameter draw (its values as per-draw arrays, the structural parameters at the calibrated
+medians), simulated on ``paths`` paths, so there is no Python loop over points or paths. The chunk's path streams are seeded by ``SeedSequence(entropy, spawn_key=(first
 design row,))`` and the chunk partition depends only on the design and ``paths``, never on where a
 chunk runs, so a cluster gives the numbers one process gives. Each point's P is a share of
 ``paths`` paths (binomial noise, sd <= 0.5 / sqrt(paths)); that noise is variance no input

@@ -241,9 +241,9 @@ def hindcast(
     """ukraine-2025 started on 24 February 2022 with what was known then (no elapsed months):
     P(a negotiated settlement, or fighting fading out, within ``months`` months -- by September
     2025, when none had come)."""
-    from detente import api
+    from detente.scenario.io import load
 
-    sc = api.load("ukraine-2025")
+    sc = load("ukraine-2025")
     from detente.war import run_war
 
     run = run_war(
