@@ -3,7 +3,8 @@ sensitivity analysis: each design point's P(settlement within T months) from a b
 
 All design points of a chunk run in ONE call of :func:`detente.war.run_war`: each design row is one
 parameter draw (its values as per-draw arrays, the structural parameters at the calibrated
-medians), simulated on ``paths`` paths, so there is no Python loop over points or paths. The chunk's path streams are seeded by ``SeedSequence(entropy, spawn_key=(first
+medians), simulated on ``paths`` paths, so there is no Python loop over points or paths. The
+chunk's path streams are seeded by ``SeedSequence(entropy, spawn_key=(first
 design row,))`` and the chunk partition depends only on the design and ``paths``, never on where a
 chunk runs, so a cluster gives the numbers one process gives. Each point's P is a share of
 ``paths`` paths (binomial noise, sd <= 0.5 / sqrt(paths)); that noise is variance no input
