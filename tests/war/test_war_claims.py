@@ -70,3 +70,17 @@ def test_uneven_costs_follow_capabilities_not_a_typed_weight() -> None:
 def test_wilson_interval_contains_the_share(k: int, n: int) -> None:
     lo, hi = wilson(k, n)
     assert 0 <= lo <= k / n <= hi <= 1
+
+
+def test_war_terms_on_the_territory_scale_and_the_flag() -> None:
+    terms = api.war_terms("ukraine-2025", draws=20, paths_per_draw=40, seed=1)
+    assert terms is not None and terms["issue"] == "territory"
+    acc = terms["acceptable"]
+    assert 0 <= acc["low"] <= 100 and 0 <= acc["high"] <= 100
+    assert acc["range_exists"] == (acc["low"] <= acc["high"])
+    # a forecast outside [low, high] is flagged; inside (when a range exists) it is not
+    assert api.outside_terms(acc["high"] + 1.0, terms)
+    assert api.outside_terms(acc["low"] - 1.0, terms)
+    if acc["range_exists"]:
+        assert not api.outside_terms((acc["low"] + acc["high"]) / 2, terms)
+    assert not api.outside_terms(50.0, None)
