@@ -41,7 +41,16 @@ _INF = float("inf")
 # The STRUCTURAL parameters are fitted on the COW wars before 1946 (detente.war.calibration): a
 # scenario that leaves them unset runs on the calibrated draws (the prior); one that sets them
 # fixes them. Every other parameter is specific to a war and comes from the scenario.
-STRUCTURAL = ("beta", "tau", "sigma", "battle_rate", "cost", "mobil0", "mobil_rate")
+STRUCTURAL = (
+    "beta",
+    "tau",
+    "sigma",
+    "battle_rate",
+    "cost",
+    "mobil0",
+    "mobil_rate",
+    "rate_disp",
+)
 
 PARAMETERS: dict[str, ParamInfo] = {
     # structural (calibrated; defaults are the medians of the shipped draws, see calibration)
@@ -54,6 +63,9 @@ PARAMETERS: dict[str, ParamInfo] = {
     "cost": ParamInfo(0.01, 0.0, 1.0, "prize/month", "cost of a month of war at equal capacities"),
     "mobil0": ParamInfo(0.6, 0.05, 1.0, "share", "defender's mobilised share of capacity at start"),
     "mobil_rate": ParamInfo(0.1, 0.0, 2.0, "1/month", "rate at which the defender mobilises"),
+    "rate_disp": ParamInfo(
+        0.0, 0.0, 3.0, "sd", "spread of a path's battle rate (lognormal sd around battle_rate)"
+    ),
     # the war itself
     "capability_A": ParamInfo(0.1, 1e-6, 1.0, "CINC", "attacker's capability (COW CINC share)"),
     "capability_D": ParamInfo(0.1, 1e-6, 1.0, "CINC", "defender's own capability (COW CINC)"),

@@ -46,6 +46,7 @@ PRIOR: dict[str, tuple[float, float, bool]] = {
     "cost": (1e-5, 0.1, True),
     "mobil0": (0.2, 1.0, False),
     "mobil_rate": (0.01, 1.0, True),
+    "rate_disp": (0.0, 2.0, False),
 }
 assert tuple(PRIOR) == STRUCTURAL
 

@@ -121,7 +121,7 @@ def block_numbers(
     def rng(purpose: int) -> np.random.Generator:
         return np.random.default_rng(child(root, b, purpose))
 
-    types = rng(0).standard_normal((n, 2 * CANDIDATES + 1))
+    types = rng(0).standard_normal((n, 2 * CANDIDATES + 2))
     u_stop = rng(1).random(n)
     u_threat = rng(2).random((n, max(n_threats, 1)))
     keys = rng(3).integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)

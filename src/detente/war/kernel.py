@@ -87,6 +87,7 @@ PCOLS = (
     "concession_weight",
     "stake_cut",
     "elapsed",
+    "rate_disp",
 )
 NPAR = len(PCOLS)
 # Per-month schedule columns (a float64 matrix (months + 1, NSCH), row t = month t), the same for
@@ -284,6 +285,9 @@ def one_path(
     res_a0, res_b0, cred_a0, cred_b0 = par[19], par[20], par[21], par[22]
     r_sig, c_w, cut = par[23], par[24], par[25]
     t_now = int(par[26]) + 1  # the forecast point: what each side would accept then
+    # wars differ in how often they see decisive fighting: a lognormal spread around battle_rate
+    rd = par[27]
+    rate = min(rate * math.exp(rd * types[2 * CANDIDATES + 1] - 0.5 * rd * rd), 1.0)
     s2 = sigma * sigma
     dW = delta**W
     # The backers' resolve (private): P(aid goes on another month) ~ Beta(res_a0, res_b0); aid
