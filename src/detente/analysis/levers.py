@@ -482,8 +482,9 @@ def _war_whatif(
         def __init__(self, pp: Any) -> None:
             p = pp.p_end_by("settlement")
             self._p = p
-            v = pp.valid & (pp.code() == 0)
-            self.terms = np.where(v, pp.paths.terms, np.nan)
+            # the middle of what each side would accept at the forecast point (valid paths)
+            mid = 0.5 * (pp.paths.accept_A + pp.paths.accept_D)
+            self.terms = np.where(pp.valid, mid, np.nan)
 
         def p_talks_by(self) -> np.ndarray:
             return self._p
@@ -494,7 +495,7 @@ def _war_whatif(
         ("P(talks within 12 months)", lambda r: float(r.p_talks_by()[11])),
         ("P(talks within 24 months)", lambda r: float(r.p_talks_by()[23])),
         (
-            "terms at talks (median)",
+            "terms both would accept now (median midpoint)",
             lambda r: float(np.nanmedian(r.terms)) if np.isfinite(r.terms).any() else float("nan"),
         ),
     ):
