@@ -214,6 +214,8 @@ class WarRun(Result):
                     **pp.summary(),
                     "p_end_by_month": pp.p_end_by().tolist(),
                     "p_settlement_by_month": pp.p_end_by("settlement").tolist(),
+                    # the name the report's plots read: talks = the settlement that ends the war
+                    "p_talks_by_month": pp.p_end_by("settlement").tolist(),
                 }
                 for name, pp in self.policies.items()
             },
