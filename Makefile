@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 CORE := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck bench stress fuzz docs clean
+.PHONY: setup run test lint typecheck bench calibrate stress fuzz docs clean
 
 # `make run` needs only the core (every model forecasts with numpy): installed in about a minute.
 $(CORE): pyproject.toml
@@ -39,6 +39,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m benchmarks
+
+# The war model's calibration on the COW wars before 1946 (needs ../shared/data/war), then its
+# backtest on the wars from 1946 on and the ukraine-2025 hindcast: src/detente/war/data/.
+calibrate: $(STAMP)
+	$(BIN)/python tools/calibrate_war.py
 
 stress: $(STAMP)
 	$(BIN)/python -m detente.stress

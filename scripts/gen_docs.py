@@ -6,7 +6,7 @@ Everything here is derived from the code, so the docs cannot drift from it:
   meaning) from the pydantic schema; the war parameters (unit, default, range); event kinds and
   their units; the built-in policy mixes. ``docs/reference/scenario.schema.json``: the JSON Schema
   ``detente schema`` prints.
-- ``docs/reference/claims.md``: the claims language's metrics (from detente.analysis.claims).
+- ``docs/reference/claims.md``: the claims and their one-change counterfactuals.
 - ``docs/reference/models.md``: the bargaining models' registry (citation, parameters).
 - ``docs/reference/cli.md``: every command and option (from the typer app).
 - ``docs/reference/api.md``: the Python API (from docstrings of detente.api and the result
@@ -202,39 +202,24 @@ def scenario_reference() -> str:
 def claims_reference() -> str:
     from detente.analysis import claims
 
-    doc = inspect.getdoc(claims) or ""
-    metrics = doc.split("Metrics", 1)[1] if "Metrics" in doc else ""
-    rows = []
-    for line in metrics.splitlines():
-        if not line.strip() or line.startswith("===") or line.startswith(" ("):
-            continue
-        if line[:1].isalpha() and "(" in line.split()[0]:
-            head, _, rest = line.partition("  ")
-            rows.append((head.strip(), rest.strip()))
-        elif rows and line.startswith(" "):
-            rows[-1] = (rows[-1][0], rows[-1][1] + " " + line.strip())
     out = [
-        "# Claims metrics",
+        "# Claims",
         "",
-        "Generated from `detente.analysis.claims`. A metric call names a policy mix and, where",
-        "marked, a month. Every metric known to the parser:",
+        "Generated from `detente.analysis.claims`. Each of the article's claims is tested against",
+        "a counterfactual that changes one thing: the two policy mixes are simulated on the same",
+        "parameter draw with the same random numbers, and the claim holds in that draw if the",
+        "metric moves the way the claim says. `detente claims` reports the share of calibrated",
+        "draws in which it holds, with a 95% Wilson interval.",
         "",
-        "| metric | needs a month | meaning |",
-        "|---|---|---|",
+        "| claim | mix | counterfactual | metric | holds when |",
+        "|---|---|---|---|---|",
     ]
-    described = {r[0].split("(")[0]: r for r in rows}
-    for name, (needs_month, _) in claims.METRICS.items():
-        text = ""
-        for head, rest in described.values():
-            if head.split("(")[0] == name:
-                text = rest
-        if not text:
-            for head, rest in rows:
-                if name in rest or name in head:
-                    text = f"see {head.split('(')[0]}: {rest}"
-                    break
-        call = f"{name}(P, t)" if needs_month else f"{name}(P)"
-        out.append(f"| `{call}` | {'yes' if needs_month else 'no'} | {_esc(text)} |")
+    for cid, t in claims.TESTS.items():
+        changed = ", ".join(f"{k} = {v:g}" for k, v in t.b_params)
+        cf = t.b or "-"
+        if changed:
+            cf = f"{cf} with {changed}"
+        out.append(f"| `{cid}` | `{t.a}` | `{_esc(cf)}` | `{t.metric}` | {_esc(t.reading)} |")
     out.append("")
     return "\n".join(out)
 
@@ -313,7 +298,7 @@ def _doc_entry(name: str, obj: Any, level: str = "##") -> list[str]:
 # user reaches for: Monte Carlo, claims, the war model, plots, the report service).
 API_MODULES = [
     ("detente.analysis.montecarlo", ["monte_carlo", "parse_threshold"]),
-    ("detente.analysis.claims", ["check_claims", "parse"]),
+    ("detente.analysis.claims", ["check_claims", "mix_difference"]),
     ("detente.war", ["simulate"]),
     ("detente.report.service", ["make_report", "Report"]),
     (

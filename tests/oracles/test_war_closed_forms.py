@@ -1,162 +1,116 @@
-"""War termination: the closed forms of oracles.md section 4, and the simulation in the special
-cases that reduce to them."""
+"""Closed forms of the war-termination literature, reached by the war model's own simulation
+(detente.war.engine.simulate_paths, the engine of `detente war`), set up so that it reduces to
+each game. The formulas (detente.war.closed_forms) are computed here independently of the kernel.
+
+- Fearon (1995): under complete information (tau = 0, no expected shift of power) every path
+  settles in month 1, on terms inside Fearon's range [p - c_A, p + c_D] where p is the attacker's
+  fight-to-the-finish P(win) and c the expected cost of the war to the finish (Slantchev's
+  no-delay case: settlement is immediate and between the two sides' war values).
+- The fight to the finish (Slantchev 2003 set-up, continuous front): when no deal can ever be
+  struck, the front is a random walk absorbed at 0 and 1; P(attacker wins) and the expected
+  number of battle months match the gambler's-ruin closed forms (tolerance: Monte Carlo error
+  plus the overshoot of monthly Gaussian steps, 0.03 and 12%).
+- Powell (2006): with complete information and a foreseen shift of power (the defender
+  mobilising), talks open in month 1 iff the declining side's commitment condition fails.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
-from detente.war import simulate
-from detente.war.closed_forms import (
-    fearon_range,
-    gambler_expected_battles,
-    gambler_win_prob,
-    nash_split,
-    powell_commitment_war,
-    powell_payoffs,
-    tioli_demand,
-)
-from detente.war.model import A_WINS, D_WINS, TALKS
+from detente.war.closed_forms import brownian_expected_battles as bm_steps
+from detente.war.closed_forms import brownian_win_prob as bm_win
+from detente.war.closed_forms import fearon_range, nash_split, powell_commitment_war
+from detente.war.engine import simulate_paths
+from detente.war.kernel import A_WINS, D_WINS, SETTLED
 
-# Complete information: no optimism, dogmatic (zero-variance) beliefs, no aid to discount.
-COMPLETE = {
-    "optimism_A": 0.0,
-    "optimism_D": 0.0,
-    "prior_sd_A": 0.0,
-    "prior_sd_D": 0.0,
-    "aid": 0.0,
+BASE = {
+    "capability_A": 0.02,
+    "capability_D": 0.01,
+    "control0": 0.4,
+    "mobil0": 1.0,
+    "mobil_rate": 0.0,
+    "battle_rate": 1.0,
+    "sigma": 0.1,
+    "beta": 0.05,
+    "tau": 0.0,
+    "cost": 0.002,
+    "elapsed": 0.0,
 }
 
 
-@pytest.mark.parametrize(
-    ("control0", "theta", "horizon", "w_cas_A", "w_cas_D"),
-    [(0.5, 0.0, 12.0, 1e-3, 2e-3), (0.3, 0.01, 12.0, 5e-4, 1e-4), (0.7, -0.005, 24.0, 0.0, 1e-3)],
-)
-def test_complete_information_talks_at_once_within_fearon_range(
-    control0: float, theta: float, horizon: float, w_cas_A: float, w_cas_D: float
-) -> None:
-    # kappa = 0 and a tiny sigma: the expected outcome of war is p = control0 + horizon * theta
-    # (clipping is ~40 sd away), so Fearon's range is [p - c_A, p + c_D] with c = horizon x the
-    # monthly weighted cost (money weights 0, so costs are casualties x weight).
+def test_fearon_range_complete_information() -> None:
+    res = simulate_paths(None, "status-quo", 12, 500, 1, params=BASE)
+    assert np.all(res.outcome == SETTLED) and np.all(res.end_month == 1)
+    assert np.all((res.range_lo > 0) & (res.range_hi < 1))  # the range is not clipped here
+    cA0, cD0, x = BASE["capability_A"], BASE["capability_D"], BASE["control0"]
+    mu = BASE["beta"] * math.log(cA0 / cD0)
+    s2 = BASE["sigma"] ** 2
+    p = bm_win(x, mu, s2)
+    months = bm_steps(x, mu, s2) / BASE["battle_rate"]
+    c_A = BASE["cost"] * 2 * cD0 / (cA0 + cD0) * months
+    c_D = BASE["cost"] * 2 * cA0 / (cA0 + cD0) * months
+    # Fearon: the range is [p - c_A, p + c_D]; the simulation's is the same, to rounding, and
+    # its terms are the Nash split with disagreement point (p - c_A, 1 - p - c_D)
+    lo, hi = fearon_range(p, c_A, c_D)
+    assert np.allclose(res.range_lo, lo, atol=1e-9)
+    assert np.allclose(res.range_hi, hi, atol=1e-9)
+    assert np.allclose(res.terms, nash_split(lo, 1 - hi), atol=1e-9)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.03])
+def test_fight_to_the_finish_random_walk(beta: float) -> None:
+    # No deal can be struck: the defender is always mobilising a little (a foreseen shift) and
+    # delta = 1 makes any shift block a deal (Powell's condition with delta^W = 1); no costs, so
+    # no fading unless the drift is exactly zero (excluded by beta > 0; at beta = 0 fading needs
+    # V = x exactly, which the check below allows for).
     params = {
-        **COMPLETE,
-        "control0": control0,
-        "theta": theta,
-        "kappa": 0.0,
-        "sigma": 1e-4,
-        "horizon": horizon,
-        "w_casualties_A": w_cas_A,
-        "w_casualties_D": w_cas_D,
-        "w_money_A": 0.0,
-        "w_money_D": 0.0,
-        "casualties_A": 10.0,
-        "casualties_D": 10.0,
+        **BASE,
+        "beta": beta,
+        "sigma": 0.05,
+        "cost": 0.0,
+        "mobil0": 0.999,
+        "mobil_rate": 1e-4,
+        "delta": 1.0,
+        "control0": 0.5,
     }
-    res = simulate(None, "status-quo", months=6, paths=500, seed=1, params=params)
-    assert np.all(res.talks_month == 1) and np.all(res.outcome == TALKS)
-    p = control0 + horizon * theta
-    lo, hi = fearon_range(p, horizon * 10.0 * w_cas_A, horizon * 10.0 * w_cas_D)
-    # tolerance 1e-9: the only approximation is the clipped normal's tails at ~40 sd
-    assert np.all(res.terms >= lo - 1e-9) and np.all(res.terms <= hi + 1e-9)
-    np.testing.assert_allclose(res.terms, (lo + hi) / 2, atol=1e-9)  # Nash: the middle
-
-
-def test_fearon_range_contains_p_and_is_never_empty() -> None:
-    rng = np.random.default_rng(0)
-    for p, ca, cb in rng.random((100, 3)):
-        lo, hi = fearon_range(p, ca, cb)
-        assert lo <= p <= hi and hi - lo == pytest.approx(ca + cb)
-
-
-def test_tioli_published_example() -> None:
-    x, pwar = tioli_demand(0.5, 0.1, 0.3)
-    assert x == pytest.approx(0.60) and pwar == pytest.approx(1 / 3)
-    assert tioli_demand(0.5, 0.3, 0.2) == (0.5, 0.0)  # cbar <= c_A: demand p, no war
+    n = 4000
+    res = simulate_paths(None, "status-quo", 1200, n, 3, params=params)
+    mu = beta * math.log(BASE["capability_A"] / (BASE["capability_D"] * 0.999))
+    s2 = 0.05**2
+    ended = (res.outcome == A_WINS) | (res.outcome == D_WINS)
+    if beta == 0.0:
+        # zero drift: both sides value the line at exactly x, so the war fades at once
+        assert np.mean(ended) < 0.05 or np.mean(ended) > 0.95
+        return
+    assert np.mean(ended) > 0.99
+    p_sim = np.mean(res.outcome == A_WINS)
+    p = bm_win(0.5, mu, s2)
+    assert abs(p_sim - p) < 0.03 + 3 * math.sqrt(p * (1 - p) / n)
+    steps = bm_steps(0.5, mu, s2)
+    assert abs(res.end_month[ended].mean() - steps) / steps < 0.12
 
 
 @pytest.mark.parametrize(
-    ("p", "c_A", "cbar"), [(0.5, 0.1, 0.3), (0.3, 0.05, 0.4), (0.7, 0.2, 0.25)]
+    ("mobil0", "rate", "delta"),
+    [(0.5, 0.1, 0.99), (0.9, 0.1, 0.99), (0.5, 0.01, 0.9), (0.7, 0.3, 0.95), (0.97, 0.05, 0.999)],
 )
-def test_tioli_formula_against_brute_force(p: float, c_A: float, cbar: float) -> None:
-    # Re-derive by brute force: B's costs drawn uniformly, B accepts iff c_B >= x - p; A picks the
-    # demand on a fine grid that maximises its Monte Carlo expected utility.
-    rng = np.random.default_rng(42)
-    c_B = np.sort(rng.uniform(0.0, cbar, 400_000))
-    grid = np.linspace(p, min(1.0, p + cbar), 401)
-    accept = 1.0 - np.searchsorted(c_B, grid - p, side="left") / c_B.size  # P(c_B >= x - p)
-    utility = accept * grid + (1.0 - accept) * (p - c_A)
-    x_star, pwar = tioli_demand(p, c_A, cbar)
-    # tolerance: the utility is flat near its maximum (quadratic), so the Monte Carlo argmax
-    # wanders by O(sqrt(SE)); 0.01 is ~3 grid steps and far below (cbar - c_A)/2
-    assert grid[np.argmax(utility)] == pytest.approx(x_star, abs=0.01)
-    sim_war = np.mean(c_B < x_star - p)
-    se = np.sqrt(pwar * (1 - pwar) / c_B.size)
-    assert abs(sim_war - pwar) < 4 * se  # binomial standard error, 4 sigma
+def test_powell_commitment_condition(mobil0: float, rate: float, delta: float) -> None:
+    W = 12.0
+    params = {**BASE, "mobil0": mobil0, "mobil_rate": rate, "delta": delta, "window": W}
+    res = simulate_paths(None, "status-quo", 2, 50, 5, params=params)
+    cA0, cD0, x = BASE["capability_A"], BASE["capability_D"], BASE["control0"]
+    s2 = BASE["sigma"] ** 2
 
+    def capD(t: float) -> float:
+        return cD0 * (1 - (1 - mobil0) * math.exp(-rate * t))
 
-def test_gambler_published_check() -> None:
-    assert gambler_win_prob(0.6, 6, 3) == pytest.approx(0.7714, abs=5e-5)
-    assert gambler_expected_battles(0.6, 6, 3) == pytest.approx(8.143, abs=5e-4)
-    assert gambler_win_prob(0.5, 6, 2) == pytest.approx(2 / 6)
-    assert gambler_expected_battles(0.5, 6, 2) == 8.0
-
-
-def _finish_params(p_up: float, n: int, k: int) -> dict[str, float]:
-    # The war model reduced to the fight to the finish: a lattice front of n steps starting at k,
-    # P(up) = 1/2 + n * drift / 2 with drift = theta (kappa = 0), and no talks ever: the attacker is
-    # dogmatically optimistic and war costs nothing, so a bargaining range never opens.
-    return {
-        "front_steps": float(n),
-        "control0": k / n,
-        "theta": (2 * p_up - 1) / n,
-        "kappa": 0.0,
-        "optimism_A": 0.05,
-        "optimism_D": 0.05,
-        "prior_sd_A": 0.0,
-        "prior_sd_D": 0.0,
-        "w_casualties_A": 0.0,
-        "w_casualties_D": 0.0,
-        "w_money_A": 0.0,
-        "w_money_D": 0.0,
-        "horizon": 1.0,
-    }
-
-
-@pytest.mark.parametrize(("p_up", "n", "k"), [(0.6, 6, 3), (0.5, 6, 2), (0.45, 8, 5)])
-def test_fight_to_the_finish_matches_gamblers_ruin(p_up: float, n: int, k: int) -> None:
-    paths = 20_000
-    # 300 battles: P(a walk on <= 8 steps with p in [0.45, 0.6] still going) < 1e-10 per path
-    res = simulate(
-        None, "status-quo", months=300, paths=paths, seed=7, params=_finish_params(p_up, n, k)
-    )
-    assert np.all(res.talks_month == -1)
-    assert np.all(res.outcome != 0)
-    win = gambler_win_prob(p_up, n, k)
-    se = np.sqrt(win * (1 - win) / paths)
-    assert abs(np.mean(res.outcome == A_WINS) - win) < 4 * se  # binomial SE, 4 sigma
-    battles = res.end_month.astype(float)
-    expected = gambler_expected_battles(p_up, n, k)
-    se_b = battles.std(ddof=1) / np.sqrt(paths)
-    assert abs(battles.mean() - expected) < 4 * se_b  # CLT standard error, 4 sigma
-    assert np.all((res.outcome == A_WINS) | (res.outcome == D_WINS))
-
-
-def test_powell_inequality_matches_payoff_comparison() -> None:
-    # The closed form must agree with comparing D's war and peace values directly.
-    rng = np.random.default_rng(3)
-    for delta, p_t, drop, c in rng.random((2_000, 4)):
-        delta = 0.05 + 0.9 * delta
-        p_next = p_t * (1 - drop)
-        c = 0.2 * c
-        war, peace = powell_payoffs(delta, p_t, p_next, c)
-        if abs(war - peace) < 1e-9:
-            continue
-        assert powell_commitment_war(delta, p_t, p_next, c) == (war > peace)
-    assert not powell_commitment_war(0.9, 0.5, 0.5, 0.1)  # no shift, no war
-
-
-def test_nash_split_maximises_the_nash_product() -> None:
-    grid = np.linspace(0, 1, 100_001)
-    for d_a, d_b in [(0.2, 0.3), (0.0, 0.0), (0.45, 0.5), (-0.1, 0.2)]:
-        product = (grid - d_a) * (1 - grid - d_b)
-        assert nash_split(d_a, d_b) == pytest.approx(grid[np.argmax(product)], abs=1e-5)
+    p_now = bm_win(x, BASE["beta"] * math.log(cA0 / capD(1.0)), s2)
+    p_next = bm_win(x, BASE["beta"] * math.log(cA0 / capD(1.0 + W)), s2)
+    c_A = BASE["cost"] * 2 * capD(1.0) / (cA0 + capD(1.0))
+    blocked = powell_commitment_war(delta**W, p_now, p_next, c_A * W)
+    settled_at_once = bool(np.all((res.outcome == SETTLED) & (res.end_month == 1)))
+    assert settled_at_once == (not blocked)

@@ -54,12 +54,12 @@ def test_scenario_reference_lists_every_field_and_war_parameter() -> None:
         assert f"| `{name}` |" in page
 
 
-def test_claims_reference_lists_every_metric() -> None:
-    from detente.analysis.claims import METRICS
+def test_claims_reference_lists_every_claim() -> None:
+    from detente.analysis.claims import TESTS
 
     page = _gen().claims_reference()
-    for name in METRICS:
-        assert f"`{name}(" in page
+    for cid, t in TESTS.items():
+        assert f"| `{cid}` | `{t.a}` |" in page
 
 
 def test_cli_reference_lists_every_command() -> None:

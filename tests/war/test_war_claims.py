@@ -1,107 +1,86 @@
-"""The claims language (parsed, never evaluated as Python) and the claims check."""
+"""The claims check: seven claims, each against a counterfactual that changes one thing."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from detente.analysis.claims import ClaimError, calls, check_claims, evaluate, parse
-from detente.scenario.io import load, loads, to_yaml
-from detente.scenario.war_schema import ClaimSpec
-
-UKR = load("ukraine-2025")
+from detente import api
+from detente.analysis.claims import MIXES, TESTS, check_claims, mix_difference, wilson
 
 
-def _eval(text: str, values: dict | None = None) -> np.ndarray:
-    return evaluate(parse(text), values or {})
+def test_every_claim_compares_mixes_that_differ_in_exactly_one_thing() -> None:
+    assert len(TESTS) == 7
+    for cid, t in TESTS.items():
+        if t.b is None:
+            continue
+        if t.b_params:  # the same mix, one parameter changed
+            assert t.a == t.b and len(t.b_params) == 1, cid
+            continue
+        diff = mix_difference(t.a, t.b)
+        assert len(diff) == 1, (cid, diff)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("1 < 2", True),
-        ("2 <= 1", False),
-        ("1 + 2 * 3 == 7", True),
-        ("(1 + 2) * 3 == 9", True),
-        ("-1 < 0 and not 2 < 1", True),
-        ("1 > 2 or 3 > 2", True),
-        ("1 / 0 > 5", True),
-        ("0 / 0 == 0 / 0", False),
-        ("1e-3 < .01", True),
-        ("4 - 1 == 3", True),
-    ],
-)
-def test_arithmetic_and_logic(text: str, expected: bool) -> None:
-    assert bool(_eval(text)) is expected
+def test_mix_difference_sees_more_than_one_change() -> None:
+    # the check itself can fail: the old 'credible-pressure' added aid as well as enforcement
+    from detente.analysis.claims import _ev
+    from detente.scenario.war_schema import PolicySpec
+
+    MIXES["_both"] = PolicySpec(
+        events=[*MIXES["credible-pressure"].events, _ev("aid", 1, "aid_step")]
+    )
+    try:
+        assert len(mix_difference("_both", "status-quo")) == 2
+        assert len(mix_difference("_both", "pressure")) >= 2
+    finally:
+        del MIXES["_both"]
 
 
-def test_metric_calls_with_hyphenated_policies() -> None:
-    tree = parse("p_talks(credible-pressure, 12) - p_talks(status-quo, 12) > 0.1")
-    assert calls(tree) == [("p_talks", "credible-pressure", 12), ("p_talks", "status-quo", 12)]
-    values = {
-        ("p_talks", "credible-pressure", 12): np.array([0.5, 0.2]),
-        ("p_talks", "status-quo", 12): np.array([0.3, 0.15]),
-    }
-    np.testing.assert_array_equal(evaluate(tree, values), [True, False])
+def test_claims_report_shares_with_intervals() -> None:
+    sc = api.load("ukraine-2025")
+    res = check_claims(sc, draws=30, paths=40, seed=1)
+    assert [r.id for r in res] == [c.id for c in sc.claims]
+    for r in res:
+        d = r.to_dict()
+        assert d["draws"] > 0
+        assert 0.0 <= d["share"] <= 1.0
+        assert d["low"] <= d["share"] <= d["high"]
+        if d["share"] == 1.0:
+            assert d["note"]  # a claim that always holds says why
 
 
-@pytest.mark.parametrize(
-    ("text", "needle"),
-    [
-        ("__import__('os').system('true')", "unexpected"),
-        ("open(status-quo)", "unknown metric"),
-        ("p_talks(status-quo) > 0", "p_talks(POLICY, MONTH)"),
-        ("cost_A(status-quo, 3) > 0", "cost_A(POLICY)"),
-        ("p_talks(status-quo, 1.5) > 0", "whole number"),
-        ("1 < 2 < 3", "chained"),
-        ("(1 < 2", "expected ')'"),
-        ("", "empty"),
-        ("1 < 2 ;", "unexpected"),
-        ("1 <", "unexpected end"),
-    ],
-)
-def test_bad_statements_are_claim_errors(text: str, needle: str) -> None:
-    with pytest.raises(ClaimError, match=needle.replace("(", r"\(").replace(")", r"\)")):
-        parse(text)
+def test_uneven_costs_follow_capabilities_not_a_typed_weight() -> None:
+    sc = api.load("ukraine-2025")
+    run = api.war(sc, ["status-quo"], draws=20, paths_per_draw=40, seed=2, set_=["elapsed=0"])
+    pp = run.policies["status-quo"]
+    assert np.nanmean(pp.per_draw("cost_A")) < np.nanmean(pp.per_draw("cost_D"))
+    swapped = api.war(
+        sc,
+        ["status-quo"],
+        draws=20,
+        paths_per_draw=40,
+        seed=2,
+        set_=["elapsed=0", "capability_A=0.00644", "capability_D=0.03485", "aid=0", "support_A=0"],
+    )
+    sp = swapped.policies["status-quo"]
+    assert np.nanmean(sp.per_draw("cost_A")) > np.nanmean(sp.per_draw("cost_D"))
 
 
-def test_statement_size_is_bounded() -> None:
-    with pytest.raises(ClaimError):
-        parse(" + ".join(["1"] * 600) + " > 0")
+@pytest.mark.parametrize(("k", "n"), [(0, 10), (5, 10), (10, 10), (37, 80)])
+def test_wilson_interval_contains_the_share(k: int, n: int) -> None:
+    lo, hi = wilson(k, n)
+    assert 0 <= lo <= k / n <= hi <= 1
 
 
-def test_check_claims_article_claims_small_and_reproducible() -> None:
-    a = check_claims(UKR, draws=8, paths=60, seed=3, default_paths=300, months=36)
-    b = check_claims(UKR, draws=8, paths=60, seed=3, default_paths=300, months=36)
-    assert [c.id for c in a] == [c.id for c in UKR.claims] and len(a) == 7
-    for x, y in zip(a, b, strict=True):
-        assert x.holds_default == y.holds_default and x.share_draws == y.share_draws
-        assert x.share_draws is not None and 0.0 <= x.share_draws <= 1.0
-        assert x.share_draws * 8 == pytest.approx(round(x.share_draws * 8))
-        assert x.values_default
-
-
-def test_opposite_claims_are_checked_just_as_easily() -> None:
-    # A claim and its negation: under the defaults exactly one holds, and their shares of draws
-    # add up to 1.
-    claim = "mean_talks(credible-pressure) < mean_talks(status-quo)"
-    both = [
-        ClaimSpec(id="c", text="c", statement=claim),
-        ClaimSpec(id="not-c", text="not c", statement=f"not ({claim})"),
-    ]
-    res = check_claims(UKR, both, draws=10, paths=50, seed=1, default_paths=300, months=36)
-    assert res[0].holds_default != res[1].holds_default
-    assert res[0].share_draws + res[1].share_draws == pytest.approx(1.0)
-
-
-def test_user_claims_in_a_scenario_file_and_bad_policy() -> None:
-    text = to_yaml(UKR)
-    sc = loads(text, "ukr.yaml")
-    mine = [ClaimSpec(id="mine", text="threats help", statement="p_talks(pressure, 6) >= 0")]
-    res = check_claims(sc, mine, draws=4, paths=20, seed=0, default_paths=100, months=12)
-    assert res[0].holds_default and res[0].share_draws == 1.0  # a probability is >= 0
-    bad = [ClaimSpec(id="bad", text="x", statement="p_talks(surrender, 6) > 0")]
-    with pytest.raises(ClaimError, match="unknown policy mix 'surrender'"):
-        check_claims(sc, bad, draws=2, paths=5)
-    # the YAML round trip keeps the war and claims sections
-    assert sc.war == UKR.war and sc.claims == UKR.claims
+def test_war_terms_on_the_territory_scale_and_the_flag() -> None:
+    terms = api.war_terms("ukraine-2025", draws=20, paths_per_draw=40, seed=1)
+    assert terms is not None and terms["issue"] == "territory"
+    acc = terms["acceptable"]
+    assert 0 <= acc["low"] <= 100 and 0 <= acc["high"] <= 100
+    assert acc["range_exists"] == (acc["low"] <= acc["high"])
+    # a forecast outside [low, high] is flagged; inside (when a range exists) it is not
+    assert api.outside_terms(acc["high"] + 1.0, terms)
+    assert api.outside_terms(acc["low"] - 1.0, terms)
+    if acc["range_exists"]:
+        assert not api.outside_terms((acc["low"] + acc["high"]) / 2, terms)
+    assert not api.outside_terms(50.0, None)

@@ -458,41 +458,37 @@ def war_outcomes(
     seed: int,
     policy: str | None = None,
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, float]:
-    """The war adapter: ``draws`` draws of the war parameters (conditioned on the war going on
-    at the start, as ``detente war``), and per draw P(talks within ``months``) from ``paths``
-    paths. Returns (names, values (draws, P), P(talks) (draws,), acceptance share).
+    """The war adapter: ``draws`` draws of the war's parameters (the calibrated structural draws
+    and the scenario's stated uncertainties, as ``detente war``), and per draw P(a negotiated
+    settlement within ``months`` of the forecast point) from ``paths`` paths. Returns (names,
+    values (draws, P), P(settlement) (draws,), share of draws with a war still going on at the
+    forecast point).
 
-    The only place discovery touches the war model; re-point it when the war API changes.
+    The only place discovery touches the war model (:func:`detente.war.run_war`, whose seed rule
+    it shares: the same seed gives the same draws as ``detente war``).
     """
-    from detente.war import simulate
-    from detente.war.params import draw_at_war
+    from detente.war import draw_parameters, run_war, war_spec
+    from detente.war.engine import _root
 
-    drawn, accepted = draw_at_war(scenario.war, draws, np.random.SeedSequence([seed, 1]))
-    names = tuple(drawn)
+    per_draw, _ = draw_parameters(war_spec(scenario), draws, _root(seed), False)
+    # Only inputs that vary across draws span the space to search.
+    names = tuple(k for k, v in per_draw.items() if np.ptp(np.asarray(v, dtype=float)) > 0)
     if not names:
         raise DetenteError(
             "the scenario's war parameters state no uncertainty (no sd or low/high): there is "
             "no input space to search"
         )
-    x = np.column_stack([drawn[k] for k in names])
-    rows_per_chunk = max(1, 262_144 // max(paths, 1))
-    p = np.empty(draws)
-    for a in range(0, draws, rows_per_chunk):
-        b = min(a + rows_per_chunk, draws)
-        params: dict[str, float | np.ndarray] = {
-            k: np.repeat(v[a:b], paths) for k, v in drawn.items()
-        }
-        res = simulate(
-            scenario,
-            policy or "status-quo",
-            months=months,
-            paths=(b - a) * paths,
-            seed=np.random.SeedSequence(seed, spawn_key=(a,)),
-            params=params,
-        )
-        talks = res.talks_month.reshape(b - a, paths)
-        p[a:b] = ((talks > 0) & (talks <= months)).mean(axis=1)
-    return names, x, p, accepted
+    x = np.column_stack([np.asarray(per_draw[k], dtype=float) for k in names])
+    name = policy or "status-quo"
+    run = run_war(scenario, [name], months=months, draws=draws, paths_per_draw=paths, seed=seed)
+    pp = run.policies[name]
+    valid = pp.valid.reshape(draws, paths)
+    code = pp.code().reshape(draws, paths)
+    rel = pp.paths.end_month.reshape(draws, paths) - pp.elapsed
+    settled = valid & (code == 0) & (rel >= 1) & (rel <= months)
+    n_valid = valid.sum(axis=1)
+    p = np.where(n_valid > 0, settled.sum(axis=1) / np.maximum(n_valid, 1), 0.0)
+    return names, x, p, float(np.mean(n_valid > 0))
 
 
 def forecast_outcomes(

@@ -458,8 +458,7 @@ def _war_whatif(
     # The war model under the status quo vs under the last ``policy`` intervention (its key=value
     # settings override the war parameters the mix refers to); both on the same parameter draws
     # and path seed (common random numbers), so the change is the policy's, not noise.
-    from detente.war import simulate
-    from detente.war.params import draw_at_war
+    from detente.war import run_war
 
     if base.war is None:
         raise DetenteError("the war model needs the scenario's war: section")
@@ -471,31 +470,41 @@ def _war_whatif(
     # key=value: a kind of lever event (threat=2: twice the intensity of every threat in the
     # mix) or a war parameter the mix refers to (threat_size=0.5).
     levers = {k: float(v) for k, v in settings.items() if k in EVENT_KINDS}
-    overrides = {k: v for k, v in settings.items() if k not in EVENT_KINDS}
-    drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
-    base_res = simulate(
-        base, "status-quo", months=months, paths=paths, seed=seed, params=dict(drawn)
+    overrides = {k: float(v) for k, v in settings.items() if k not in EVENT_KINDS}
+    # the same draws and random numbers for both (one war-run function, one seed rule)
+    draws, per = max(paths // 50, 1), 50
+    base_res = run_war(
+        base, ["status-quo"], months=months, draws=draws, paths_per_draw=per, seed=seed
     )
     new_sc = applied.scenario if applied.scenario.war is not None else base
-    new_res = simulate(
+    new_res = run_war(
         new_sc,
-        policy,
+        [policy],
         months=months,
-        paths=paths,
+        draws=draws,
+        paths_per_draw=per,
         seed=seed,
-        params={**drawn, **overrides},
+        params=overrides or None,
         levers=levers or None,
     )
+
+    def view(pp: Any) -> dict[str, float]:
+        p = pp.p_end_by("settlement")  # P(settled by month t after the forecast point)
+        # the middle of what each side would accept at the forecast point (valid paths)
+        mid = np.where(pp.valid, 0.5 * (pp.paths.accept_A + pp.paths.accept_D), np.nan)
+        return {
+            "P(talks within 12 months)": float(p[11]),
+            "P(talks within 24 months)": float(p[23]),
+            "terms both would accept now (median midpoint)": (
+                float(np.nanmedian(mid)) if np.isfinite(mid).any() else float("nan")
+            ),
+        }
+
+    before = view(base_res.policies["status-quo"])
+    after = view(new_res.policies[policy])
     rows = []
-    for label, fn in (
-        ("P(talks within 12 months)", lambda r: float(r.p_talks_by()[11])),
-        ("P(talks within 24 months)", lambda r: float(r.p_talks_by()[23])),
-        (
-            "terms at talks (median)",
-            lambda r: float(np.nanmedian(r.terms)) if np.isfinite(r.terms).any() else float("nan"),
-        ),
-    ):
-        b, n = fn(base_res), fn(new_res)
+    for label, b in before.items():
+        n = after[label]
         rows.append(
             {
                 "model": "war",

@@ -1,9 +1,10 @@
-"""The war model (:func:`detente.war.simulate`) as a function of its uncertain parameters, for
-sensitivity analysis: each design point's P(talks within T months) from a batch of paths.
+"""The war model (:func:`detente.war.run_war`) as a function of its uncertain parameters, for
+sensitivity analysis: each design point's P(settlement within T months) from a batch of paths.
 
-All design points of a chunk run in ONE call of ``simulate``: the parameters go in as per-path
-arrays (each point's values repeated over its ``paths`` paths), so there is no Python loop over
-points or paths. The chunk's path streams are seeded by ``SeedSequence(entropy, spawn_key=(first
+All design points of a chunk run in ONE call of :func:`detente.war.run_war`: each design row is one
+parameter draw (its values as per-draw arrays, the structural parameters at the calibrated
+medians), simulated on ``paths`` paths, so there is no Python loop over points or paths. The
+chunk's path streams are seeded by ``SeedSequence(entropy, spawn_key=(first
 design row,))`` and the chunk partition depends only on the design and ``paths``, never on where a
 chunk runs, so a cluster gives the numbers one process gives. Each point's P is a share of
 ``paths`` paths (binomial noise, sd <= 0.5 / sqrt(paths)); that noise is variance no input
@@ -77,19 +78,30 @@ class WarTask:
 
 def p_talks(task: WarTask) -> np.ndarray:
     """(rows,) P(talks start within ``months``) at each design row, from ``paths`` paths each."""
-    from detente.war import simulate
+    from detente.war import run_war
 
     rows = task.units.shape[0]
     values = task.table.from_unit(task.units)
-    params = {name: np.repeat(v, task.paths) for name, v in values.items()}
     seed = np.random.SeedSequence(task.entropy, spawn_key=(task.first_row,))
-    res = simulate(
+    # one draw per design row (its values), the structural parameters at the calibrated medians
+    run = run_war(
         task.scenario,
-        task.policy or "status-quo",
+        [task.policy or "status-quo"],
         months=task.months,
-        paths=rows * task.paths,
+        draws=rows,
+        paths_per_draw=task.paths,
         seed=seed,
-        params=params,
+        fixed=True,
+        params=values,
     )
-    talks = res.talks_month.reshape(rows, task.paths)
-    return ((talks > 0) & (talks <= task.months)).mean(axis=1)
+    pp = run.policies[task.policy or "status-quo"]
+    return _p_settle(pp, task.months)
+
+
+def _p_settle(pp: object, months: int) -> np.ndarray:
+    """(draws,) share of each draw's valid paths settled within ``months`` of the forecast point."""
+    v = pp.valid.reshape(pp.draws, pp.paths_per_draw)  # type: ignore[attr-defined]
+    code = pp.code().reshape(v.shape)  # type: ignore[attr-defined]
+    end = pp.paths.end_month.reshape(v.shape) - pp.elapsed  # type: ignore[attr-defined]
+    ok = v & (code == 0) & (end <= months)
+    return ok.sum(axis=1) / np.maximum(v.sum(axis=1), 1)

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from detente.extras import MissingExtra, require_extra
     from detente.results import Result
     from detente.scenario.errors import NO_VALUE, DetenteError, ScenarioError
+    from detente.scenario.io import atomic_write_text
     from detente.scenario.schema import Scenario
 
 _FORECAST = "detente.api.forecasting"
@@ -121,8 +122,10 @@ _EXPORTS: dict[str, str] = {
         ],
         _RUNS,
     ),
-    "war": "detente.api.war",
-    "claims": "detente.api.war",
+    **dict.fromkeys(
+        ["war", "claims", "outside_terms", "war_backtest", "war_base_rates", "war_terms"],
+        "detente.api.war",
+    ),
     "backtest": "detente.api.backtest",
     # The report layer sits above the api; its entry point is re-exported lazily, so that views
     # still go through this one door while no module of the api imports the report statically.
@@ -138,6 +141,7 @@ _EXPORTS: dict[str, str] = {
     "DetenteError": "detente.scenario.errors",
     "ScenarioError": "detente.scenario.errors",
     "NO_VALUE": "detente.scenario.errors",
+    "atomic_write_text": "detente.scenario.io",
     "Scenario": "detente.scenario.schema",
 }
 
@@ -162,7 +166,13 @@ class _ApiModule(types.ModuleType):
 sys.modules[__name__].__class__ = _ApiModule
 
 
+# Service modules reached as namespaces (``api.ledger.add(...)``), loaded on first use too.
+_NAMESPACES = ("ledger", "discover", "power", "docs")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _NAMESPACES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'detente.api' has no attribute {name!r}")
@@ -172,4 +182,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | set(_NAMESPACES))

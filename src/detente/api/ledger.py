@@ -438,20 +438,23 @@ def month_of(date: str, start: str) -> int:
 
 
 def add_from_war(
-    result: Any,
+    run: Any,
     question: str,
     by_date: str,
     *,
+    policy: str | None = None,
     scenario: Any = None,
     start: str | None = None,
     criterion: str | None = None,
     ledger_file: PathLike = None,
 ) -> dict[str, Any]:
-    """Record P(talks start by ``by_date``) from a war run (a :class:`detente.war.WarResult`).
+    """Record P(a negotiated settlement by ``by_date``) from a war run (a
+    :class:`detente.war.WarRun`), for ``policy`` (default: its first policy mix).
 
-    Month 1 of the run is the month of ``start`` (default: the scenario's ``meta.date``); the
-    probability is the share of paths with talks by the end of the month that contains
-    ``by_date``. The entry records the policy mix, months, paths and seed of the run.
+    Month 1 of the run is the month of ``start`` (default: the scenario's ``meta.date``, the
+    forecast point); the probability is the share of the paths still at war at the forecast
+    point that settle by the end of the month that contains ``by_date``. The entry records the
+    policy mix, months, paths and seed of the run.
     """
     if start is None:
         start = getattr(getattr(scenario, "meta", None), "date", None)
@@ -459,22 +462,24 @@ def add_from_war(
         raise LedgerError(
             "--ledger: the scenario states no meta.date, so the war run's month 1 is unknown"
         )
+    name = policy or next(iter(run.policies))
+    pp = run.policies[name]
     month = month_of(by_date, start)
-    if not 1 <= month <= int(result.months):
+    if not 1 <= month <= int(run.months):
         raise LedgerError(
-            f"--ledger: {by_date} is month {month} of a run of {result.months} months from "
+            f"--ledger: {by_date} is month {month} of a run of {run.months} months from "
             f"{start}; give a date within the run (or more --months)"
         )
-    p = float(result.p_talks_by()[month - 1])
+    p = float(pp.p_end_by("settlement")[month - 1])
     return add(
         question,
         probability_forecast(p),
         resolves_by=by_date,
-        criterion=criterion or f"talks between the sides start by {by_date}",
-        model=f"war:{result.policy}",
+        criterion=criterion or f"a negotiated settlement between the sides by {by_date}",
+        model=f"war:{name}",
         scenario=scenario,
-        seed=result.seed,
-        extra={"month": month, "months": int(result.months), "paths": int(result.paths)},
+        seed=run.seed,
+        extra={"month": month, "months": int(run.months), "paths": int(pp.valid.sum())},
         ledger_file=ledger_file,
     )
 

@@ -92,6 +92,8 @@ def print_forecast(result: api.Forecast) -> None:
     console.print(
         f"[bold]{sc.meta.title}[/bold]  ({len(sc.actors)} actors, {len(sc.issues)} issues)"
     )
+    # The war model's settlement terms on the territory issue (None without a war section)
+    terms = api.war_terms(sc, draws=40, paths_per_draw=25) if sc.war is not None else None
     for k, issue in enumerate(sc.issues):
         s = issue.scale
         table = Table(
@@ -105,9 +107,20 @@ def print_forecast(result: api.Forecast) -> None:
         for name, res in result.results.items():
             value = float(res.forecast[0, k])
             rounds = "" if res.rounds is None else str(int(res.rounds[0]))
-            table.add_row(name, f"{value:.2f}", s.nearest_label(value), rounds)
+            flag = (
+                " (outside the war model's range)"
+                if issue.id == "territory" and (api.outside_terms(value, terms))
+                else ""
+            )
+            table.add_row(name, f"{value:.2f}", s.nearest_label(value) + flag, rounds)
         if issue.reference is not None:
             table.caption = f"reference point (status quo): {issue.reference.value:g}"
+        if issue.id == "territory" and terms and terms["acceptable"]:
+            acc = terms["acceptable"]
+            table.caption = (table.caption or "") + (
+                f"; war model: attacker accepts >= {acc['low']:.1f}, defender <= "
+                f"{acc['high']:.1f}; P(settlement) {terms['p_settlement']:.0%}"
+            )
         console.print(table)
     for name, res in result.results.items():
         if res.trajectory is None:

@@ -75,9 +75,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("detente.cli.analysis_cmd", "Forecast over a grid of one or two levers."),
     "war": (
         "detente.cli.war_cmd",
-        "Simulate the war under policy mixes: P(talks by month), terms and costs side by side.",
+        "Simulate the war under policy mixes: how it ends (settlement, victory, fading) and when.",
     ),
-    "claims": ("detente.cli.war_cmd", "Check the scenario's claims."),
+    "claims": (
+        "detente.cli.war_cmd",
+        "Test the article's claims, each against a counterfactual that changes one thing.",
+    ),
     "ledger": (
         "detente.cli.ledger_cmd",
         "A sealed forecast ledger: add, list, verify, resolve, score.",

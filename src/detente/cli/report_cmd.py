@@ -7,11 +7,11 @@ from pathlib import Path
 
 import typer
 
+from detente import api
+from detente.api import DetenteError
 from detente.cli.common import console, parse_params
 from detente.cli.store import record_cli_run, stored
 from detente.progress import spinner
-from detente.scenario import io as scenario_io
-from detente.scenario.errors import DetenteError
 
 
 @stored
@@ -73,7 +73,7 @@ def report(
     data_, html, sc = rep.data, rep.html, rep.scenario
     out = Path(output)
     try:
-        scenario_io.atomic_write_text(out, html)
+        api.atomic_write_text(out, html)
     except OSError as exc:
         raise DetenteError(f"cannot write {out}: {exc.strerror or exc}") from None
     t2 = time.perf_counter()

@@ -169,7 +169,7 @@ def report_data(
                 "(or with --data DIR)"
             )
         else:
-            baserates = sections.baserates_section(scenario, data_dir)  # type: ignore[arg-type]
+            baserates = sections.baserates_section(scenario, data_dir)
     fc_section = (
         {"available": True}
         if forecast_json is not None

@@ -81,44 +81,57 @@ def talks_comparison(
     """
     import numpy as np
 
-    from detente.war import params as war_params
-    from detente.war import simulate
+    from detente.war import run_war
     from detente.war.policies import get_policy, policy_names
 
     spec = sc.war
     names = policies or policy_names(spec)
-    n = draws * paths_per_draw
+    # One call: calibrated draws, every mix on the same draws and random numbers, summaries.
+    run = run_war(
+        sc,
+        names,
+        months=months,
+        draws=draws,
+        paths_per_draw=paths_per_draw,
+        seed=seed,
+        levers=levers,
+    )
     accepted = 1.0
-    if not war_params.uncertain_names(spec):
-        drawn: dict[str, Any] = {}
-    elif hasattr(war_params, "draw_at_war"):
-        # As `detente war` does: only draws under which the war is still going on at the start.
-        drawn, accepted = war_params.draw_at_war(spec, draws, seed)
-    else:
-        drawn = war_params.draw_params(spec, draws, seed)
-    params: dict[str, Any] = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
+    from detente.war.params import uncertain_names
+
+    drawn = ["structural parameters (calibrated draws)", *uncertain_names(spec)]
     out = []
     for name in names:
-        res = simulate(
-            sc, name, months=months, paths=n, seed=seed, params=params or None, levers=levers
-        )
-        tm = res.talks_month.reshape(draws, paths_per_draw)
-        # per draw: share of its paths with talks started by month t
-        by = (tm[:, :, None] > 0) & (tm[:, :, None] <= np.arange(1, months + 1))
-        per_draw = by.mean(axis=1)
+        pp = run.policies[name]
+        # per draw: share of its valid paths settled by month t (after the forecast point)
+        v = pp.valid.reshape(draws, paths_per_draw)
+        end = pp.paths.end_month.reshape(draws, paths_per_draw) - pp.elapsed
+        settled = (pp.code() == 0).reshape(draws, paths_per_draw) & v
+        by = settled[:, :, None] & (end[:, :, None] <= np.arange(1, months + 1))
+        per_draw = by.sum(axis=1) / np.maximum(v.sum(axis=1), 1)[:, None]
         half = 1.645 * per_draw.std(axis=0, ddof=1) / np.sqrt(draws) if draws > 1 else 0.0
         mean = per_draw.mean(axis=0)
         lo, hi = np.clip(mean - half, 0.0, 1.0), np.clip(mean + half, 0.0, 1.0)
-        summary = res.summary()
+        summary = pp.summary()
+        settled_at = (pp.paths.end_month - pp.elapsed)[pp.valid & (pp.code() == 0)]
+        # the keys the report's policy table reads (settlement = the talks that end the war)
+        summary["median_talks_month"] = float(np.median(settled_at)) if settled_at.size else None
+        summary["p_attacker_wins"] = summary["p_by_end"]["victory_attacker"]
+        summary["p_defender_wins"] = summary["p_by_end"]["victory_defender"]
+        summary["p_fading"] = summary["p_by_end"]["fading"]
+        summary["cost_A_mean"] = summary["cost_A"]["mean"]
+        summary["cost_D_mean"] = summary["cost_D"]["mean"]
         out.append(
             {
                 "name": name,
                 "label": name,
                 "description": get_policy(spec, name).description,
-                "p_talks": res.p_talks_by().tolist(),
+                "p_talks": pp.p_end_by("settlement").tolist(),
                 "low": lo.tolist(),
                 "high": hi.tolist(),
                 "summary": {k: v for k, v in summary.items() if not isinstance(v, dict)},
+                "outcomes": summary["outcomes"],
+                "duration_months": summary["duration_months"],
                 "terms": summary.get("terms"),
             }
         )
@@ -128,7 +141,7 @@ def talks_comparison(
         "paths_per_draw": paths_per_draw,
         "seed": seed,
         "levers": dict(levers or {}),
-        "uncertain_parameters": sorted(drawn),
+        "uncertain_parameters": drawn,
         "draws_accepted": accepted,
         "band": "90% Monte Carlo confidence band of the curve (1.645 standard errors across "
         "parameter draws)",
@@ -147,8 +160,8 @@ def war_section(
     if sc.war is None:
         return {"available": False, "reason": "the scenario has no `war:` section"}
     war = _module("detente.war")
-    if war is None or not callable(getattr(war, "simulate", None)):
-        return _absent("the war-termination model (detente.war.simulate)")
+    if war is None or not callable(getattr(war, "run_war", None)):
+        return _absent("the war-termination model (detente.war.run_war)")
     result = talks_comparison(sc, seed=seed, levers=levers, policies=policies, **kwargs)
     return {"available": True, "result": result}
 

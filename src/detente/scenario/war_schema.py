@@ -36,103 +36,101 @@ _INF = float("inf")
 
 # The war model's parameters. Units: a month is the time step; control and terms are shares of the
 # contested territory (0 = the defender holds all of it, 1 = the attacker holds all it claims);
-# weighted costs are in the same units as the prize (share of the contested territory per month);
-# capacity is in arbitrary units (the attacker's is about 1 at the start with the defaults).
+# costs are in units of the prize (the whole contested territory) per month; capacities are COW
+# CINC shares (National Material Capabilities), so that the calibration on COW wars carries over.
+# The STRUCTURAL parameters are fitted on the COW wars before 1946 (detente.war.calibration): a
+# scenario that leaves them unset runs on the calibrated draws (the prior); one that sets them
+# fixes them. Every other parameter is specific to a war and comes from the scenario.
+STRUCTURAL = (
+    "beta",
+    "tau",
+    "sigma",
+    "battle_rate",
+    "cost",
+    "mobil0",
+    "mobil_rate",
+    "rate_disp",
+)
+
 PARAMETERS: dict[str, ParamInfo] = {
-    # battlefield
-    "control0": ParamInfo(0.5, 0.0, 1.0, "share", "attacker's share of the contested territory"),
-    "theta": ParamInfo(0.0, -0.1, 0.1, "share/month", "true drift of control at equal capacities"),
-    "kappa": ParamInfo(
-        0.005, 0.0, 1.0, "share/month", "drift per unit of ln(attacker / defender capacity)"
+    # structural (calibrated; defaults are the medians of the shipped draws, see calibration)
+    "beta": ParamInfo(
+        0.3, 0.0, 3.0, "probit/ln", "drift per unit of ln(attacker / defender capacity)"
     ),
-    "sigma": ParamInfo(0.005, 1e-6, 0.5, "share/month", "sd of the monthly change of control"),
-    "front_steps": ParamInfo(
+    "tau": ParamInfo(0.15, 0.0, 2.0, "share/month", "sd of each side's private strength type"),
+    "sigma": ParamInfo(0.2, 0.01, 2.0, "share/month", "sd of a battle month's change of control"),
+    "battle_rate": ParamInfo(0.6, 0.01, 1.0, "prob", "probability a month sees decisive fighting"),
+    "cost": ParamInfo(0.01, 0.0, 1.0, "prize/month", "cost of a month of war at equal capacities"),
+    "mobil0": ParamInfo(0.6, 0.05, 1.0, "share", "defender's mobilised share of capacity at start"),
+    "mobil_rate": ParamInfo(0.1, 0.0, 2.0, "1/month", "rate at which the defender mobilises"),
+    "rate_disp": ParamInfo(
+        0.0, 0.0, 3.0, "sd", "spread of a path's battle rate (lognormal sd around battle_rate)"
+    ),
+    # the war itself
+    "capability_A": ParamInfo(0.1, 1e-6, 1.0, "CINC", "attacker's capability (COW CINC share)"),
+    "capability_D": ParamInfo(0.1, 1e-6, 1.0, "CINC", "defender's own capability (COW CINC)"),
+    "control0": ParamInfo(0.5, 0.01, 0.99, "share", "attacker's share of the contested territory"),
+    "elapsed": ParamInfo(
         0.0,
         0.0,
-        1000.0,
-        "steps",
-        "0: control moves continuously; N > 0: it moves +-1/N a month (a fight-to-the-finish "
-        "random walk with P(up) = 1/2 + N * drift / 2)",
+        600.0,
+        "months",
+        "months the war has lasted at the forecast point (paths that ended before are left out)",
     ),
-    # capacities
-    "attrition": ParamInfo(0.05, 0.0, 1.0, "1/month", "share of each side's capacity used up"),
-    "invest_A": ParamInfo(0.0025, 0.0, _INF, "cap per bn USD", "attacker capacity per revenue"),
-    "dual_use": ParamInfo(0.0, 0.0, _INF, "cap/month", "third-party dual-use inflow to attacker"),
-    "own_D": ParamInfo(0.02, 0.0, _INF, "cap/month", "defender's own capacity inflow"),
-    "aid": ParamInfo(0.02, 0.0, _INF, "cap/month", "military aid to the defender"),
-    "cap_noise": ParamInfo(0.0, 0.0, 2.0, "sd", "multiplicative noise on capacity inflows"),
-    # the economy of the war (attacker's oil revenue)
-    "oil_volume": ParamInfo(7.0, 0.0, 50.0, "mb/d", "attacker's oil export volume"),
-    "oil_price": ParamInfo(65.0, 0.0, 500.0, "USD/bbl", "world oil price"),
-    "discount": ParamInfo(10.0, 0.0, 500.0, "USD/bbl", "discount on the attacker's oil"),
-    "sanction_discount": ParamInfo(
-        15.0, 0.0, 500.0, "USD/bbl", "extra discount at full sanctions (level 1)"
+    "delta": ParamInfo(0.99, 0.5, 1.0, "1/month", "monthly discount factor (commitment check)"),
+    "window": ParamInfo(
+        12.0, 1.0, 120.0, "months", "how far ahead a side looks for a shift of power (Powell 2006)"
     ),
-    "sanctions": ParamInfo(0.0, 0.0, 1.0, "level", "share of export volume sanctions hit"),
-    "absorb": ParamInfo(0.0, 0.0, 1.0, "share", "share of sanctioned volume third parties buy"),
-    "secondary": ParamInfo(0.0, 0.0, 1.0, "level", "secondary sanctions on the buyers"),
+    "aid": ParamInfo(0.0, 0.0, 1.0, "CINC", "outside military aid to the defender in force"),
+    "aid_lag": ParamInfo(6.0, 1.0, 60.0, "months", "months new aid takes to arrive in full"),
+    "support_A": ParamInfo(0.0, 0.0, 1.0, "CINC", "third parties' support of the attacker"),
+    "sanctions": ParamInfo(0.0, 0.0, 1.0, "level", "sanctions in force on the attacker"),
+    "sanction_effect": ParamInfo(
+        0.2, 0.0, 1.0, "share", "share of the attacker's capability full sanctions remove"
+    ),
+    "sanction_lag": ParamInfo(12.0, 1.0, 120.0, "months", "months sanctions take to bite in full"),
     "secondary_effect": ParamInfo(
-        0.7, 0.0, 1.0, "share", "cut in third-party purchases and dual-use at full secondary"
+        0.6, 0.0, 1.0, "share", "share of third-party support full secondary sanctions cut"
     ),
-    # costs
-    "casualties_A": ParamInfo(10.0, 0.0, _INF, "1000/month", "attacker casualties"),
-    "casualties_D": ParamInfo(10.0, 0.0, _INF, "1000/month", "defender casualties"),
-    "money_A": ParamInfo(5.0, 0.0, _INF, "bn USD/month", "attacker's war spending"),
-    "money_D": ParamInfo(5.0, 0.0, _INF, "bn USD/month", "defender's own war spending"),
-    "w_casualties_A": ParamInfo(1e-4, 0.0, _INF, "prize per 1000", "attacker's casualty weight"),
-    "w_casualties_D": ParamInfo(1e-4, 0.0, _INF, "prize per 1000", "defender's casualty weight"),
-    "w_money_A": ParamInfo(1e-4, 0.0, _INF, "prize per bn", "attacker's money weight"),
-    "w_money_D": ParamInfo(1e-4, 0.0, _INF, "prize per bn", "defender's money weight"),
-    "fiscal_strain": ParamInfo(
-        1.0, 0.0, 100.0, "x", "rise of the attacker's money weight per unit of lost revenue share"
-    ),
-    "rally": ParamInfo(
-        0.0,
-        0.0,
-        1.0,
-        "share",
-        "rally round the flag: fall of the attacker's cost sensitivity at full sanctions",
-    ),
-    # beliefs
-    "horizon": ParamInfo(24.0, 1.0, 600.0, "months", "how far ahead each side weighs fighting on"),
-    "optimism_A": ParamInfo(0.0, -0.1, 0.1, "share/month", "attacker's prior bias on theta"),
-    "optimism_D": ParamInfo(0.0, -0.1, 0.1, "share/month", "defender's prior bias (toward it)"),
-    "prior_sd_A": ParamInfo(0.003, 0.0, 1.0, "share/month", "sd of attacker's prior on theta"),
-    "prior_sd_D": ParamInfo(0.003, 0.0, 1.0, "share/month", "sd of defender's prior on theta"),
-    "resolve_a": ParamInfo(3.0, 1e-3, 1e4, "count", "Beta a: attacker's belief backers hold"),
-    "resolve_b": ParamInfo(1.0, 1e-3, 1e4, "count", "Beta b: attacker's belief backers fold"),
-    "cred_a": ParamInfo(1.0, 1e-3, 1e4, "count", "Beta a: threats are carried out"),
-    "cred_b": ParamInfo(1.0, 1e-3, 1e4, "count", "Beta b: threats are not carried out"),
-    "summit_weight": ParamInfo(1.0, 0.0, 100.0, "count", "resolve-Beta b added by a summit"),
-    "concession_weight": ParamInfo(2.0, 0.0, 100.0, "count", "resolve-Beta b per concession"),
+    # the backers' resolve: a private type (P(aid goes on another month)) drawn per path from
+    # Beta(resolve_a, resolve_b); the attacker's belief about it starts at the same Beta
+    "resolve_a": ParamInfo(20.0, 0.1, 1e4, "count", "Beta a of the backers' monthly resolve"),
+    "resolve_b": ParamInfo(1.0, 0.1, 1e4, "count", "Beta b of the backers' monthly resolve"),
+    "cred_a": ParamInfo(1.0, 0.1, 1e4, "count", "Beta a: threats are carried out"),
+    "cred_b": ParamInfo(1.0, 0.1, 1e4, "count", "Beta b: threats are not carried out"),
     "resolve_signal": ParamInfo(
-        0.5,
+        1.0,
         0.0,
         100.0,
         "count",
-        "resolve-Beta a (b) added by a kept (missed) threat, new aid, "
-        "sanction or secondary sanction",
+        "resolve-Beta a (b) added by new aid, sanctions or a kept (missed) threat",
     ),
-    # lever sizes the built-in policy mixes refer to (so that they carry uncertainty too)
+    "concession_weight": ParamInfo(
+        2.0, 0.0, 100.0, "count", "resolve-Beta b added by a concession or summit (x size)"
+    ),
+    "stake_cut": ParamInfo(
+        0.05, 0.0, 1.0, "share", "share of the stakes a concession of size 1 gives away"
+    ),
+    # lever sizes the built-in policy mixes refer to
     "threat_size": ParamInfo(0.3, 0.0, 1.0, "level", "sanctions level a threat promises"),
     "enforce_weak": ParamInfo(0.1, 0.0, 1.0, "prob", "P(carried out) of a threat in 'pressure'"),
     "enforce_strong": ParamInfo(
         0.9, 0.0, 1.0, "prob", "P(carried out) of a threat in 'credible-pressure'"
     ),
     "secondary_step": ParamInfo(0.5, 0.0, 1.0, "level", "secondary sanctions a mix imposes"),
-    "aid_step": ParamInfo(0.005, 0.0, _INF, "cap/month", "aid a pressure mix adds"),
-    "concession_size": ParamInfo(1.0, 0.0, 100.0, "x", "size of a summit or concession"),
+    "aid_step": ParamInfo(0.005, 0.0, 1.0, "CINC", "aid a mix adds"),
+    "concession_size": ParamInfo(1.0, 0.0, 10.0, "x", "size of a summit or concession"),
 }
 
 EVENT_KINDS = (
     "threat",  # sanctions threatened with a deadline; carried out with probability `enforce`
     "sanction",  # sanctions level += intensity
     "secondary",  # secondary sanctions on buyers += intensity
-    "aid",  # military aid to the defender += intensity (capacity per month; may be negative)
+    "aid",  # military aid to the defender += intensity (CINC; arrives over aid_lag months)
     "summit",  # a summit / red carpet: read as evidence of low resolve (x intensity)
-    "concession",  # a public concession (e.g. ruling out NATO): evidence of low resolve
-    "purchases",  # third-party purchases: share of sanctioned volume absorbed += intensity
-    "dual_use",  # third-party dual-use exports to the attacker += intensity (capacity per month)
+    "concession",  # a public concession: evidence of low resolve AND lower stakes (x intensity)
+    "purchases",  # third-party support of the attacker += intensity x support_A (a share)
+    "dual_use",  # third-party dual-use exports: support of the attacker += intensity (CINC)
 )
 EventKind = Literal[
     "threat", "sanction", "secondary", "aid", "summit", "concession", "purchases", "dual_use"

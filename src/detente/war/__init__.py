@@ -1,113 +1,37 @@
-"""detente.war: the war-termination model, policy mixes, closed forms and base rates.
+"""detente.war: the war-termination model, calibrated on the COW wars and scored out of sample.
 
-Public API::
+One function runs the war: :func:`run_war` owns the parameter draws (the calibrated structural
+draws as the prior, the scenario's own uncertain inputs), the simulation of every policy mix on
+the same random numbers, and the summaries::
 
-    from detente.war import simulate
-    res = simulate(scenario_or_spec, "credible-pressure", months=60, paths=10_000, seed=1)
-    res.p_talks_by()        # P(talks started by month t), t = 1..months
-    res.talks_month         # per path: the month talks start, or -1
-    res.terms, res.cost_A   # per path: terms (attacker's share) at settlement, weighted costs
+    from detente.war import run_war
+    run = run_war(scenario, ["status-quo", "appeasement"], months=60, draws=200, paths_per_draw=50)
+    run.policies["status-quo"].summary()["outcomes"]   # settlement / victory / fading shares
 
-Overriding levers (e.g. from web sliders): ``simulate(..., params={"threat_size": 0.5})`` sets a
-parameter the mixes refer to (floats, or arrays of shape (paths,) for per-path values as in a
-Sobol design), and ``levers={"threat": 2.0, "summit": 0.0}`` multiplies the intensity of every
-event of that kind in the mix (kinds: :data:`detente.scenario.war_schema.EVENT_KINDS`).
+Seed rule: ``SeedSequence(seed)`` is the root; parameter draw d comes from streams spawned by key
+(1, ...) and the paths from blocks spawned by key (0, block, purpose) (see
+:mod:`detente.war.engine`), so results never depend on chunking and policy mixes share their
+random numbers. The model: :mod:`detente.war.kernel`; the calibration:
+:mod:`detente.war.calibration`; the backtest: :mod:`detente.war.backtest`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from detente.results import Result
 from detente.scenario.errors import DetenteError
-from detente.scenario.war_schema import WarSpec
-from detente.war.model import A_WINS, BLOCK, D_WINS, BlockResult, simulate_block
-from detente.war.params import merge_params
-from detente.war.policies import policy_names, resolve_events
+from detente.scenario.war_schema import STRUCTURAL, WarSpec
+from detente.war.policies import get_policy, policy_names
 
-__all__ = ["WarResult", "simulate", "war_spec", "policy_names", "MAX_PATHS", "MAX_MONTHS"]
+__all__ = ["run_war", "WarRun", "PolicyPaths", "war_spec", "policy_names", "get_policy"]
 
-MAX_PATHS = 10_000_000
-MAX_MONTHS = 1_200
-
-
-@dataclass(kw_only=True)
-class WarResult(BlockResult):
-    """Per-path outcomes of one policy mix (arrays of shape (paths,)).
-
-    talks_month: month talks start (1..months), -1 if not within the horizon (or a side won).
-    end_month: month the war ended by talks or by a side's collapse, -1 if still going.
-    outcome: 0 still at war, 1 talks, 2 attacker won, 3 defender won.
-    terms: the attacker's share of the contested territory in the Nash terms (NaN without talks).
-    cost_A, cost_D: weighted cumulative costs (prize units); casualties_* (thousands), money_*
-    (bn USD): raw costs until the war ended or the horizon. revenue_A: mean monthly oil revenue.
-    gap_start, gap_at_talks: the gap between the sides' expected control at the horizon at month
-    1 and when talks started (the mutual optimism that talks need to dissolve).
-    traces (when asked): float32 arrays (month, path) of control, gap, credibility, resolve,
-    capacity_A, capacity_D, revenue_A at the months ``trace_months`` (all months when None); read
-    one with :meth:`trace`.
-    """
-
-    # The per-path arrays and traces are BlockResult's fields; a whole run adds these.
-    policy: str
-    months: int
-    paths: int
-    seed: int | None
-    trace_months: tuple[int, ...] | None = None
-
-    def trace(self, key: str, month: int) -> np.ndarray:
-        """A traced quantity at the end of ``month`` (1-based), one value per path."""
-        if key not in self.traces:
-            raise DetenteError(f"{key!r} was not traced; pass trace=True or trace=({key!r},)")
-        months = self.trace_months or tuple(range(1, self.months + 1))
-        if month not in months:
-            raise DetenteError(f"month {month} was not traced (traced: {list(months)[:12]})")
-        return self.traces[key][months.index(month)]
-
-    def p_talks_by(self) -> np.ndarray:
-        """P(talks started by month t) for t = 1..months (cumulative share of paths)."""
-        counts = np.bincount(self.talks_month[self.talks_month > 0], minlength=self.months + 1)
-        return np.cumsum(counts[1:]) / self.paths
-
-    def summary(self) -> dict[str, Any]:
-        """Headline figures: P(talks) at 12/24/months, median talks month, terms and costs."""
-        p = self.p_talks_by()
-        talks = self.talks_month[self.talks_month > 0]
-        terms = self.terms[np.isfinite(self.terms)]
-
-        def q(a: np.ndarray) -> dict[str, float | None]:
-            a = a[np.isfinite(a)]
-            if a.size == 0:
-                return {"mean": None, "p10": None, "median": None, "p90": None}
-            lo, med, hi = np.percentile(a, [10, 50, 90])
-            return {
-                "mean": float(a.mean()),
-                "p10": float(lo),
-                "median": float(med),
-                "p90": float(hi),
-            }
-
-        return {
-            "policy": self.policy,
-            "paths": self.paths,
-            "months": self.months,
-            "p_talks_12": float(p[min(12, self.months) - 1]),
-            "p_talks_24": float(p[min(24, self.months) - 1]),
-            "p_talks_end": float(p[-1]),
-            "median_talks_month": float(np.median(talks)) if talks.size else None,
-            "p_attacker_wins": float(np.mean(self.outcome == A_WINS)),
-            "p_defender_wins": float(np.mean(self.outcome == D_WINS)),
-            "terms": q(terms),
-            "cost_A": q(self.cost_A),
-            "cost_D": q(self.cost_D),
-            "casualties_A": q(self.casualties_A),
-            "casualties_D": q(self.casualties_D),
-            "money_A": q(self.money_A),
-            "money_D": q(self.money_D),
-            "revenue_A": q(self.revenue_A),
-        }
+OUTCOME_NAMES = ("settlement", "victory_attacker", "victory_defender", "fading")
+QUANTILES = (10, 25, 50, 75, 90)
 
 
 def war_spec(source: Any) -> WarSpec | None:
@@ -122,93 +46,298 @@ def war_spec(source: Any) -> WarSpec | None:
     return spec
 
 
-def simulate(
-    spec: Any,
-    policy: str = "status-quo",
-    months: int = 60,
-    paths: int = 10_000,
-    seed: int | np.random.SeedSequence | None = 0,
-    params: dict[str, float | np.ndarray] | None = None,
-    levers: dict[str, float] | None = None,
-    trace: bool | tuple[str, ...] = False,
-    trace_months: tuple[int, ...] | None = None,
-) -> WarResult:
-    """Simulate ``paths`` paths of the war for ``months`` months under a policy mix.
+@dataclass
+class PolicyPaths(Result):
+    """Per-path outcomes of one policy mix (see :class:`detente.war.engine.Paths`), with the
+    draw each path belongs to (path i: draw i // paths_per_draw)."""
 
-    ``spec``: a Scenario (with a ``war:`` section), a WarSpec, or None for the defaults.
-    Paths are simulated in memory chunks of :data:`detente.war.model.BLOCK`; their random numbers
-    come from streams spawned from one SeedSequence per block of STREAM paths and purpose, so path
-    i's numbers depend only on (seed, i, month): results do not depend on chunking or on the
-    number of paths, and two mixes with the same seed share their random numbers (common random
-    numbers). Per-path parameter arrays in ``params`` must have shape (paths,). ``levers``
-    multiplies the intensity of every event of a kind (e.g. {"threat": 2.0}). ``trace``: True
-    records every quantity of :data:`detente.war.model.TRACES` each month; a tuple of names
-    records only those, and ``trace_months`` only those months (4 bytes x paths per name and
-    month).
-    """
-    if not 1 <= months <= MAX_MONTHS:
-        raise DetenteError(f"--months must be between 1 and {MAX_MONTHS}, not {months}")
-    if not 1 <= paths <= MAX_PATHS:
-        raise DetenteError(f"--paths must be between 1 and {MAX_PATHS}, not {paths}")
-    ws = war_spec(spec)
-    P = merge_params(ws, params)
-    for name, value in P.items():
-        if isinstance(value, np.ndarray) and value.shape != (paths,):
-            raise DetenteError(
-                f"war parameter {name!r}: a per-path array must have shape ({paths},), "
-                f"not {value.shape}"
-            )
-    if isinstance(seed, np.random.SeedSequence):
-        root = seed
-    else:
-        if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
-            raise DetenteError(f"--seed must be a non-negative integer, not {seed!r}")
-        root = np.random.SeedSequence(seed)
-    if trace and not isinstance(trace, bool):
-        from detente.war.model import TRACES
+    policy: str
+    paths: Any  # engine.Paths
+    draws: int
+    paths_per_draw: int
+    elapsed: int
+    description: str | None = None
 
-        unknown = [k for k in trace if k not in TRACES]
-        if unknown:
-            raise DetenteError(f"cannot trace {unknown}; the traces are: {', '.join(TRACES)}")
-    if trace_months is not None and any(not 1 <= t <= months for t in trace_months):
-        raise DetenteError(f"trace_months must lie within 1..{months}")
-    events = resolve_events(ws, policy, months, P, levers)
-    blocks: list[BlockResult] = []
-    for start in range(0, paths, BLOCK):
-        sl = slice(start, min(start + BLOCK, paths))
-        n = sl.stop - sl.start
-        Pb = {k: (v[sl] if isinstance(v, np.ndarray) else v) for k, v in P.items()}
-        evb = [
-            type(ev)(
-                ev.kind,
-                ev.month,
-                ev.intensity[sl] if isinstance(ev.intensity, np.ndarray) else ev.intensity,
-                ev.deadline,
-                ev.enforce[sl] if isinstance(ev.enforce, np.ndarray) else ev.enforce,
-                ev.index,
-            )
-            for ev in events
-        ]
-        blocks.append(
-            simulate_block(
-                Pb, evb, months, n, root, trace=trace, start=sl.start, trace_months=trace_months
-            )
+    @property
+    def valid(self) -> np.ndarray:
+        """Paths that are wars going on at the forecast point (after ``elapsed`` months)."""
+        from detente.war.kernel import NO_WAR
+
+        p = self.paths
+        return (p.outcome != NO_WAR) & ((p.end_month == 0) | (p.end_month > self.elapsed))
+
+    def code(self) -> np.ndarray:
+        """Per path: 0 settlement, 1 attacker won, 2 defender won, 3 faded, -1 still at war."""
+        from detente.war.kernel import A_WINS, D_WINS, FADED, SETTLED
+
+        out = np.full(self.paths.outcome.shape, -1)
+        for c, o in enumerate((SETTLED, A_WINS, D_WINS, FADED)):
+            out[self.paths.outcome == o] = c
+        return out
+
+    def durations(self) -> np.ndarray:
+        """Months from the start of the war to its end (inf: still at war at the horizon)."""
+        e = self.paths.end_month.astype(float)
+        return np.where(e > 0, e, np.inf)
+
+    def p_end_by(self, kind: str | None = None) -> np.ndarray:
+        """P(the war ended -- by ``kind`` if given -- by month t) for t = elapsed+1..end, among
+        the valid paths."""
+        v = self.valid
+        code = self.code()[v]
+        end = self.paths.end_month[v]
+        mask = code >= 0 if kind is None else code == OUTCOME_NAMES.index(kind)
+        T = self.paths.months
+        counts = np.bincount(end[mask], minlength=T + 1)[self.elapsed + 1 : T + 1]
+        return np.cumsum(counts) / max(int(v.sum()), 1)
+
+    def summary(self) -> dict[str, Any]:
+        """Shares of each ending, the duration distribution, terms and costs."""
+        v = self.valid
+        n = int(v.sum())
+        code = self.code()[v]
+        ended = code >= 0
+        ne = max(int(ended.sum()), 1)
+        dur = np.sort(self.durations()[v])
+        q = {}
+        for p in QUANTILES:
+            value = float(np.percentile(dur, p, method="inverted_cdf")) if n else float("nan")
+            q[f"p{p}"] = value if np.isfinite(value) else None
+        terms = self.paths.terms[v & (self.code() == 0)]
+        by_end = {k: float(np.mean(code == c)) if n else 0.0 for c, k in enumerate(OUTCOME_NAMES)}
+        by_end["ongoing"] = float(np.mean(code < 0)) if n else 0.0
+
+        def stats(a: np.ndarray) -> dict[str, float | None]:
+            a = a[np.isfinite(a)]
+            if a.size == 0:
+                return {"mean": None, "p10": None, "median": None, "p90": None}
+            lo, med, hi = np.percentile(a, [10, 50, 90])
+            return {
+                "mean": float(a.mean()),
+                "p10": float(lo),
+                "median": float(med),
+                "p90": float(hi),
+            }
+
+        return {
+            "policy": self.policy,
+            "paths": n,
+            "paths_simulated": int(v.size),
+            "outcomes": {k: float(np.sum(code == c) / ne) for c, k in enumerate(OUTCOME_NAMES)},
+            "p_by_end": by_end,
+            "duration_months": q,
+            "terms": stats(terms),
+            "cost_A": stats(self.paths.cost_A[v]),
+            "cost_D": stats(self.paths.cost_D[v]),
+        }
+
+    def per_draw(self, metric: str) -> np.ndarray:
+        """A metric per parameter draw (means over the draw's valid paths; NaN without any):
+        p_settle_12 (P(settlement within 12 months of the forecast point)), p_end_12, p_end_60,
+        mean_end (mean months to the end, censored at the horizon + 1), p_settlement,
+        gap_start, gap_end, cost_A, cost_D."""
+        D, P = self.draws, self.paths_per_draw
+        v = self.valid.reshape(D, P)
+        code = self.code().reshape(D, P)
+        end = self.paths.end_month.reshape(D, P).astype(float)
+        T = self.paths.months
+        rel = np.where(end > 0, end - self.elapsed, T - self.elapsed + 1)
+        if metric == "p_settle_12":
+            x = ((code == 0) & (rel <= 12)).astype(float)
+        elif metric == "p_end_12":
+            x = ((code >= 0) & (rel <= 12)).astype(float)
+        elif metric == "p_end_60":
+            x = ((code >= 0) & (rel <= 60)).astype(float)
+        elif metric == "mean_end":
+            x = rel
+        elif metric == "mean_settle":
+            x = np.where(code == 0, rel, T - self.elapsed + 1)
+        elif metric == "p_settlement":
+            x = (code == 0).astype(float)
+        elif metric in ("gap_start", "gap_end", "cost_A", "cost_D"):
+            x = getattr(self.paths, metric).reshape(D, P)
+            if metric.startswith("gap"):
+                x = np.abs(x)
+        else:
+            raise DetenteError(f"unknown per-draw metric {metric!r}")
+        with np.errstate(invalid="ignore"):
+            s = np.where(v, x, 0.0).sum(axis=1)
+            return np.where(v.sum(axis=1) > 0, s / np.maximum(v.sum(axis=1), 1), np.nan)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "p_end_by_month": self.p_end_by().tolist()}
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        p = self.paths
+        return pd.DataFrame(
+            {
+                "draw": np.arange(p.outcome.size) // self.paths_per_draw,
+                "end_month": p.end_month,
+                "outcome": self.code(),
+                "terms": p.terms,
+                "cost_A": p.cost_A,
+                "cost_D": p.cost_D,
+                "valid": self.valid,
+            }
         )
 
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(blk, name) for blk in blocks])
 
-    traces = (
-        {k: np.concatenate([blk.traces[k] for blk in blocks], axis=1) for k in blocks[0].traces}
-        if blocks[0].traces
-        else {}
-    )
-    return WarResult(
-        policy=policy,
+@dataclass
+class WarRun(Result):
+    """Every policy mix of one war run, on the same parameter draws and random numbers."""
+
+    scenario: str
+    months: int
+    draws: int
+    paths_per_draw: int
+    seed: int | None
+    fixed: bool
+    elapsed: int
+    policies: dict[str, PolicyPaths]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "months": self.months,
+            "elapsed": self.elapsed,
+            "draws": self.draws,
+            "paths_per_draw": self.paths_per_draw,
+            "seed": self.seed,
+            "fixed": self.fixed,
+            "parameters": self.parameters,
+            "policies": {
+                name: {
+                    "description": pp.description,
+                    **pp.summary(),
+                    "p_end_by_month": pp.p_end_by().tolist(),
+                    "p_settlement_by_month": pp.p_end_by("settlement").tolist(),
+                    # the name the report's plots read: talks = the settlement that ends the war
+                    "p_talks_by_month": pp.p_end_by("settlement").tolist(),
+                }
+                for name, pp in self.policies.items()
+            },
+        }
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        rows = []
+        for name, pp in self.policies.items():
+            s = pp.summary()
+            rows.append({"policy": name, **s["outcomes"], **s["duration_months"]})
+        return pd.DataFrame(rows).set_index("policy")
+
+    def plot(self, ax: Any = None) -> Any:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100) if ax is None else (ax.figure, ax)
+        for name, pp in self.policies.items():
+            p = pp.p_end_by()
+            ax.plot(np.arange(self.elapsed + 1, self.elapsed + 1 + len(p)), p, label=name)
+        ax.set_xlabel("month of the war")
+        ax.set_ylabel("P(war ended by month)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return fig
+
+
+def draw_parameters(
+    spec: WarSpec | None, draws: int, root: np.random.SeedSequence, fixed: bool
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Per-draw parameters: structural ones from the calibrated draws (the prior) unless the
+    scenario sets them; the scenario's uncertain Estimates drawn from their uncertainty. Arrays
+    (draws,). Returns (parameters, provenance)."""
+    from detente.war.calibration import calibrated_draws, calibrated_medians
+    from detente.war.engine import child
+    from detente.war.params import draw_params
+
+    given = set(spec.parameters) if spec is not None else set()
+    out: dict[str, np.ndarray] = {}
+    free = [k for k in STRUCTURAL if k not in given]
+    if fixed:
+        med = calibrated_medians()
+        out.update({k: np.full(draws, med[k]) for k in free})
+        prov = "structural parameters at the medians of the calibrated draws"
+    else:
+        cal = calibrated_draws()
+        n_cal = len(next(iter(cal.values())))
+        pick = np.random.default_rng(child(root, 1, 0)).integers(n_cal, size=draws)
+        out.update({k: cal[k][pick] for k in free})
+        prov = f"structural parameters drawn from the {n_cal} calibrated draws (COW wars < 1946)"
+        out.update(draw_params(spec, draws, child(root, 1, 1)))
+    return out, {
+        "structural": prov,
+        "structural_from_scenario": sorted(given & set(STRUCTURAL)),
+    }
+
+
+def run_war(
+    scenario: Any,
+    policies: list[str] | None = None,
+    months: int = 60,
+    draws: int = 200,
+    paths_per_draw: int = 50,
+    seed: int | np.random.SeedSequence | None = 0,
+    fixed: bool = False,
+    params: Mapping[str, float | np.ndarray] | None = None,
+    levers: dict[str, float] | None = None,
+    python: bool = False,
+) -> WarRun:
+    """Run the war model: draws, simulation of every policy mix (common random numbers), summary.
+
+    ``params``: overrides, floats for every path or arrays of shape (draws,) (one value per
+    draw). ``months`` counts from the forecast point (the scenario's ``elapsed`` months of war
+    are simulated first and paths that ended before are left out). ``fixed``: the assumed values
+    (structural parameters at the calibrated medians) for every draw.
+    """
+    from detente.war.engine import _root, child, defaults_used, simulate_paths
+
+    spec = war_spec(scenario)
+    names = policies or policy_names(spec)
+    for name in names:
+        get_policy(spec, name)
+    if draws < 1 or paths_per_draw < 1:
+        raise DetenteError("--draws and --paths must be at least 1")
+    root = _root(seed)
+    per_draw, prov = draw_parameters(spec, draws, root, fixed)
+    for k, v in (params or {}).items():
+        arr = np.asarray(v, dtype=float)
+        if arr.ndim == 1 and arr.shape != (draws,):
+            raise DetenteError(
+                f"war parameter {k!r}: one value per draw ({draws}), not {arr.shape}"
+            )
+        per_draw[k] = np.broadcast_to(arr, (draws,)).copy() if arr.ndim <= 1 else arr
+    n = draws * paths_per_draw
+    per_path: dict[str, float | np.ndarray] = {
+        k: np.repeat(v, paths_per_draw) for k, v in per_draw.items()
+    }
+    from detente.war.params import merge_params
+
+    elapsed = int(round(float(np.max(merge_params(spec, per_path)["elapsed"]))))
+    results = {}
+    for name in names:
+        p = simulate_paths(spec, name, months, n, child(root, 0), per_path, levers, python=python)
+        results[name] = PolicyPaths(
+            name, p, draws, paths_per_draw, elapsed, get_policy(spec, name).description
+        )
+    sc_name = getattr(getattr(scenario, "meta", None), "id", None) or "war"
+    prov["defaults_used"] = defaults_used(spec)
+    return WarRun(
+        scenario=str(sc_name),
         months=months,
-        paths=paths,
+        draws=draws,
+        paths_per_draw=paths_per_draw,
         seed=seed if isinstance(seed, int) else None,
-        **{f.name: cat(f.name) for f in fields(BlockResult) if f.name != "traces"},
-        traces=traces,
-        trace_months=tuple(trace_months) if trace_months is not None else None,
+        fixed=fixed,
+        elapsed=elapsed,
+        policies=results,
+        parameters=prov,
     )

@@ -1,8 +1,9 @@
 """Closed forms of the war-termination literature, the oracles the simulation must reproduce.
 
 See /work/shared/reference/oracles.md section 4. Each function is the published (or re-derived)
-formula; the tests compare them with brute force and with :func:`detente.war.simulate` run in the
-special case that reduces to the game.
+formula; tests/oracles/test_war_closed_forms.py runs the simulation itself
+(:func:`detente.war.engine.simulate_paths`) in the special case that reduces to each game and
+compares. The kernel does not call these functions: they are the independent reference.
 """
 
 from __future__ import annotations
@@ -17,34 +18,21 @@ def fearon_range(p: float, c_A: float, c_B: float) -> tuple[float, float]:
     return p - c_A, p + c_B
 
 
-def tioli_demand(p: float, c_A: float, cbar: float) -> tuple[float, float]:
-    """Take-it-or-leave-it demand with private costs (Fearon's set-up): A demands x, B accepts iff
-    1 - x >= 1 - p - c_B with c_B ~ U[0, cbar]. Re-derived: A maximises
-    U(x) = x (1 - (x - p)/cbar) + (p - c_A)(x - p)/cbar, so x* = p + (cbar - c_A)/2 and
-    P(war) = (x* - p)/cbar = (cbar - c_A)/(2 cbar) when cbar > c_A; else x* = p and no war.
-    Returns (x*, P(war))."""
-    if cbar > c_A:
-        return p + (cbar - c_A) / 2.0, (cbar - c_A) / (2.0 * cbar)
-    return p, 0.0
+def brownian_win_prob(x: float, mu: float, s2: float) -> float:
+    """Fight to the finish on a continuous front (the limit of Slantchev's 2003 random walk): a
+    Brownian motion from x with drift mu and variance s2 per battle, absorbed at 0 and 1, reaches
+    1 first with probability (1 - e^{-kx}) / (1 - e^{-k}), k = 2 mu / s2 (x at zero drift)."""
+    if abs(mu) < 1e-12:
+        return x
+    k = 2.0 * mu / s2
+    return float((1.0 - np.exp(-k * x)) / (1.0 - np.exp(-k)))
 
 
-def gambler_win_prob(p: float, n: int, k: int) -> float:
-    """Fight to the finish as a random walk (Slantchev 2003 set-up): the front k on {0..n} moves
-    +1 with probability p, -1 otherwise; P(side 1 reaches n first) = (1 - r^k)/(1 - r^n),
-    r = (1 - p)/p (k/n when p = 1/2)."""
-    if p == 0.5:
-        return k / n
-    r = (1.0 - p) / p
-    return (1.0 - r**k) / (1.0 - r**n)
-
-
-def gambler_expected_battles(p: float, n: int, k: int) -> float:
-    """Expected number of battles until one side is destroyed:
-    k/(q - p) - (n/(q - p)) P(side 1 wins), q = 1 - p (k (n - k) when p = 1/2)."""
-    if p == 0.5:
-        return float(k * (n - k))
-    q = 1.0 - p
-    return k / (q - p) - (n / (q - p)) * gambler_win_prob(p, n, k)
+def brownian_expected_battles(x: float, mu: float, s2: float) -> float:
+    """Expected battles to absorption: (P(win) - x) / mu, or x (1 - x) / s2 at zero drift."""
+    if abs(mu) < 1e-12:
+        return x * (1.0 - x) / s2
+    return (brownian_win_prob(x, mu, s2) - x) / mu
 
 
 def powell_commitment_war(delta: float, p_t: float, p_next: float, c_D: float) -> bool:

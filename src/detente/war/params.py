@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from detente.scenario.errors import DetenteError
 from detente.scenario.estimate import Estimate
 from detente.scenario.war_schema import PARAMETERS, WarSpec
 
-# Structural parameters that are not drawn (an integer lattice size).
-NOT_DRAWN = frozenset({"front_steps"})
+# Parameters never drawn from a scenario Estimate's uncertainty (the forecast point is a fact).
+NOT_DRAWN = frozenset({"elapsed"})
 
 
 def base_params(spec: WarSpec | None) -> dict[str, float]:
@@ -22,7 +23,7 @@ def base_params(spec: WarSpec | None) -> dict[str, float]:
 
 
 def merge_params(
-    spec: WarSpec | None, overrides: dict[str, float | np.ndarray] | None
+    spec: WarSpec | None, overrides: Mapping[str, float | np.ndarray] | None
 ) -> dict[str, float | np.ndarray]:
     """The assumed values with ``overrides`` (floats or per-path arrays) on top, checked."""
     params: dict[str, float | np.ndarray] = dict(base_params(spec))
@@ -59,6 +60,8 @@ def draw_estimate(est: Estimate, lo: float, hi: float, u: np.ndarray) -> np.ndar
     """
     if est.low is not None:
         lo, hi = max(lo, est.low), min(hi, est.high if est.high is not None else hi)
+    from scipy.special import ndtr, ndtri
+
     kind = est.distribution
     if kind == "none":
         return np.full(u.shape, est.value)
@@ -97,37 +100,3 @@ def draw_params(
         u = np.random.default_rng(child).random(draws)
         out[name] = draw_estimate(spec.parameters[name], info.low, info.high, u)
     return out
-
-
-def draw_at_war(
-    spec: WarSpec | None, draws: int, seed: int | np.random.SeedSequence, max_factor: int = 64
-) -> tuple[dict[str, np.ndarray], float]:
-    """``draws`` parameter draws conditioned on the war still going on at the start: draws under
-    which a bargaining range already exists in month 1 of the status quo are rejected (the
-    scenario describes a war whose sides have not settled, so such draws contradict what is
-    observed). Returns (draws, acceptance share).
-
-    Month 1's verdict involves no random numbers (beliefs and capacities start at their assumed
-    values), so the check is exact; candidates are prefixes of one stream, so the result does not
-    depend on how many candidates were needed.
-    """
-    from detente.war import simulate
-
-    factor = 2
-    while True:
-        m = draws * factor
-        cand = draw_params(spec, m, seed)
-        if not cand:
-            return cand, 1.0
-        first = simulate(spec, "status-quo", months=1, paths=m, seed=0, params=cand)
-        ok = np.flatnonzero(first.talks_month != 1)
-        if ok.size >= draws or factor >= max_factor:
-            break
-        factor *= 2
-    if ok.size < draws:
-        raise DetenteError(
-            f"only {ok.size} of {m} parameter draws leave the war going on at the start: the "
-            "uncertainty ranges mostly describe a war whose sides would settle at once"
-        )
-    keep = ok[:draws]
-    return {k: v[keep] for k, v in cand.items()}, float(ok.size / m)

@@ -31,8 +31,8 @@ BUILTIN_POLICIES: dict[str, PolicySpec] = {
         description="levels in force at the start are kept; nothing new is done",
     ),
     "appeasement": PolicySpec(
-        description="summit with a red carpet, then public concessions (ruling out NATO), "
-        "another summit every 6 months; no new pressure",
+        description="a summit every 6 months and public concessions in months 2 and 4 (each "
+        "lowers the stakes and is read as low resolve); no new pressure",
         events=[
             _ev("summit", 1, "concession_size", every=6),
             _ev("concession", 2, "concession_size"),
@@ -40,21 +40,22 @@ BUILTIN_POLICIES: dict[str, PolicySpec] = {
         ],
     ),
     "pressure": PolicySpec(
-        description="severe sanctions threatened every 2 months with one-month deadlines, "
-        "rarely carried out (P = enforce_weak)",
+        description="sanctions threatened every 2 months with one-month deadlines, rarely "
+        "carried out (P = enforce_weak)",
         events=[_ev("threat", 1, "threat_size", deadline=1, enforce="enforce_weak", every=2)],
     ),
     "credible-pressure": PolicySpec(
-        description="the same threats, carried out with P = enforce_strong; more aid",
-        events=[
-            _ev("threat", 1, "threat_size", deadline=1, enforce="enforce_strong", every=2),
-            _ev("aid", 1, "aid_step"),
-        ],
+        description="the same threats, carried out with P = enforce_strong; nothing else changed",
+        events=[_ev("threat", 1, "threat_size", deadline=1, enforce="enforce_strong", every=2)],
     ),
     "secondary-sanctions": PolicySpec(
-        description="credible pressure plus secondary sanctions on the buyers of the oil",
+        description="credible pressure plus secondary sanctions on third parties' support",
         base="credible-pressure",
         events=[_ev("secondary", 1, "secondary_step")],
+    ),
+    "more-aid": PolicySpec(
+        description="more military aid to the defender from month 1 (arrives over aid_lag)",
+        events=[_ev("aid", 1, "aid_step")],
     ),
 }
 
@@ -120,6 +121,9 @@ def resolve_events(
     from detente.scenario.war_schema import EVENT_KINDS
 
     levers = dict(levers or {})
+    for k, v in levers.items():
+        if not np.isfinite(v) or v < 0:
+            raise DetenteError(f"lever {k!r}: the factor must be a non-negative number, not {v}")
     for kind in levers:
         if kind not in EVENT_KINDS:
             raise DetenteError(f"unknown lever {kind!r}; the levers are: {', '.join(EVENT_KINDS)}")

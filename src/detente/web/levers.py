@@ -37,7 +37,7 @@ def available() -> bool:
         return False
     import detente.war as war
 
-    return callable(getattr(war, "simulate", None))
+    return callable(getattr(war, "run_war", None))
 
 
 def panel(sc: Scenario) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def panel(sc: Scenario) -> dict[str, Any]:
     if not available():
         return {
             "available": False,
-            "reason": "the war model (detente.war.simulate) is not part of this build",
+            "reason": "the war model (detente.war.run_war) is not part of this build",
         }
     from detente.war.policies import policy_names
 
