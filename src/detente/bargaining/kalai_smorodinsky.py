@@ -1,0 +1,104 @@
+"""The Kalai-Smorodinsky bargaining solution, on the utilities of Achen's Nash specification.
+
+Kalai, E. & Smorodinsky, M. (1975). "Other solutions to Nash's bargaining problem".
+Econometrica 43(3): 513-518. Where Nash maximises the product of gains over disagreement, KS
+gives every player the same share of its *ideal* gain (the most it could get in the bargaining
+set). With more than two players the equal-shares point need not be efficient, so the n-player
+solution used here is the lexicographic-egalitarian one on normalised gains restricted to the
+line (Imai 1983, Econometrica 51(2): 389-401, first step): maximise the smallest normalised gain.
+Asymmetric bargaining power enters as in the weighted KS solution (Thomson 1994, Handbook of Game
+Theory vol. 2, ch. 35): actor i must get a normalised gain proportional to its power.
+
+Utilities and disagreement are those of :mod:`detente.bargaining.nash` (Achen 2006): u_i(x) =
+-(|x - x_i|/W)^r, breakdown at the reference point d with cost kappa. Actor i's ideal gain is
+g_i* = kappa + (|d - x_i|/W)^r (reached at x = x_i), its normalised gain
+g_i(x) = (kappa + (|d - x_i|/W)^r - (|x - x_i|/W)^r) / g_i*, and the solution maximises
+min_i g_i(x) / p_i over the scale, p_i = w_i / max_j w_j, w_i = c_i s_i, over actors with
+w_i > 0. Each g_i is concave in x (r >= 1), so is the minimum; it is maximised by golden-section
+search, vectorised over draws and issues. With kappa = 0 and actors on both sides of d every
+feasible gain but d's is negative for someone and the solution is d, as for Nash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detente.bargaining.inputs import BargainingInput, ModelResult
+from detente.bargaining.nash import (
+    COST_PARAM,
+    DEFAULT_COST,
+    DEFAULT_RISK,
+    DISAGREEMENT_PARAM,
+    RISK_PARAM,
+    _power,
+    breakdown_gaps,
+)
+from detente.bargaining.registry import register_model
+
+_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def ks_objective(
+    x: np.ndarray,
+    positions: np.ndarray,
+    power: np.ndarray,
+    margin: np.ndarray,
+    width: np.ndarray,
+    risk: float,
+) -> np.ndarray:
+    """(B, K) min over active actors of the power-scaled normalised gain at x (B, K)."""
+    active = power > 0
+    rel = np.where(active, power / np.where(active, power, 1.0).max(axis=1, keepdims=True), 1.0)
+    gain = (margin - (np.abs(x[:, None, :] - positions) / width) ** risk) / margin
+    return np.where(active, gain / rel, np.inf).min(axis=1)
+
+
+@register_model(
+    "kalai_smorodinsky",
+    title="Kalai-Smorodinsky bargaining solution (weighted, Achen's utilities)",
+    citation=(
+        "Kalai & Smorodinsky (1975), Econometrica 43(3); Thomson (1994) Handbook of Game Theory "
+        "2; utilities of Achen (2006) in The European Union Decides"
+    ),
+    params=[RISK_PARAM, COST_PARAM, DISAGREEMENT_PARAM],
+)
+def kalai_smorodinsky(
+    inp: BargainingInput,
+    *,
+    risk: float = DEFAULT_RISK,
+    cost: float = DEFAULT_COST,
+    disagreement: str = "reference",
+) -> ModelResult:
+    """Forecast each issue at the weighted Kalai-Smorodinsky point (see the module doc)."""
+    r = float(risk)
+    margin, ref, width = breakdown_gaps(inp, r, float(cost), disagreement)
+    margin = np.maximum(margin, 1e-300)
+    power = _power(inp)
+    x = inp.positions
+    b, _, k = x.shape
+    a = np.broadcast_to(inp.scale_low, (b, k)).astype(float)
+    c = np.broadcast_to(inp.scale_high, (b, k)).astype(float)
+
+    def f(z: np.ndarray) -> np.ndarray:
+        return ks_objective(z, x, power, margin, width, r)
+
+    # Golden-section search for the maximum of a concave function on [low, high].
+    x1 = c - _GOLDEN * (c - a)
+    x2 = a + _GOLDEN * (c - a)
+    f1, f2 = f(x1), f(x2)
+    for _ in range(120):
+        left = f1 >= f2  # the maximum lies in [a, x2]
+        a = np.where(left, a, x1)
+        c = np.where(left, x2, c)
+        x2n = np.where(left, x1, a + _GOLDEN * (c - a))
+        x1n = np.where(left, c - _GOLDEN * (c - a), x2)
+        x1, x2 = x1n, x2n
+        f1, f2 = f(x1), f(x2)
+        if np.all(c - a <= 1e-12 * np.maximum(1.0, np.abs(a))):
+            break
+    sol = 0.5 * (a + c)
+    best = f(sol)
+    # Nobody gains anywhere (cost 0, actors on both sides of d): the status quo stands.
+    stands = ~np.isnan(ref) & (best <= 1e-12) if float(cost) == 0 else np.zeros_like(best, bool)
+    forecast = np.where(stands, np.nan_to_num(ref), sol)
+    return ModelResult("kalai_smorodinsky", forecast=forecast, extras={"min_gain": best})
