@@ -448,3 +448,35 @@ def benchmark(
     )
     result.score()
     return result
+
+
+def select_models(
+    names: Sequence[str] | None, params: dict[str, dict[str, Any]] | None = None
+) -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    """The benchmark's model rows, restricted to ``names`` (row or model names; compromise is
+    always kept: it is the benchmark), with ``params`` (model -> parameters) applied."""
+    from detente.bargaining.registry import ParameterError
+
+    params = params or {}
+    known_rows = {r for r, _, _ in MODELS} | {m for _, m, _ in MODELS}
+    for name in list(names or []) + list(params):
+        if name not in known_rows:
+            raise ParameterError(
+                f"Unknown benchmark model {name!r}; known: {', '.join(r for r, _, _ in MODELS)}."
+            )
+    wanted = set(names or []) | {BENCHMARK} if names else None
+    out = []
+    for row, model, p in MODELS:
+        if wanted is not None and row not in wanted and model not in wanted:
+            continue
+        merged = (
+            {**p, **params.get(model, {}), **params.get(row, {})}
+            if row != model
+            else {
+                **p,
+                **params.get(model, {}),
+            }
+        )
+        get_model(model).resolve(merged)
+        out.append((row, model, merged))
+    return tuple(out)

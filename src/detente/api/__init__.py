@@ -273,3 +273,6 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _sensitivity(sc, model, **options)
+
+
+from detente.api.backtest import backtest as backtest  # noqa: E402  (re-exported)

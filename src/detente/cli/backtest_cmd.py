@@ -2,7 +2,8 @@
 
     detente backtest                      the shipped case library
     detente backtest CASE_OR_FILE ...     named cases, or your own scenario files with outcomes
-    detente backtest deu PATH             every scoreable issue of the DEU III data file
+    detente backtest deu PATH             the DEU benchmark on a DEU III data file
+    detente backtest deu TEST --train TRAIN   fitted on TRAIN only, scored on TEST
     detente backtest --list               the shipped cases
 
 Options: ``--model/-m`` (repeat; default every model), ``--param/-p MODEL.NAME=VALUE``,
@@ -58,7 +59,20 @@ def backtest(
     weights: str | None = typer.Option(
         None,
         "--weights",
-        help="DEU only: capabilities from Council voting weights ('council', default) or 'equal'.",
+        help="DEU only: capabilities from Council voting weights ('council', default), 'equal', "
+        "or 'file' (the per-actor row of the redistributed layout).",
+    ),
+    train: str | None = typer.Option(
+        None,
+        "--train",
+        help="DEU only: fit the ensemble and error models on this DEU file only (default: "
+        "cross-validate the scored file by proposal).",
+    ),
+    folds: int = typer.Option(
+        10, "--folds", min=2, help="DEU only, without --train: cross-validation folds."
+    ),
+    reps: int = typer.Option(
+        2000, "--reps", min=100, help="DEU only: bootstrap resamples of the intervals."
     ),
     per_case: bool | None = typer.Option(
         None,
@@ -94,20 +108,28 @@ def backtest(
     if args and args[0] == "deu":
         if len(args) != 2:
             raise DetenteError("write: detente backtest deu PATH (one DEU III data file)")
-        from detente.analysis.deu import load_deu
-
-        data = load_deu(args[1], weights=weights or "council")
-        if not data.cases:
-            raise DetenteError(f"{args[1]}: no issue with an outcome and at least two actors")
-        selected = data.cases
-        deu_info = {
-            "path": data.path,
-            "issues": len(data.cases),
-            "weights": data.weights,
-            "rules": data.rules,
-            "skipped": [{"row": r, "reason": why} for r, why in data.skipped],
-        }
+        _deu_run(
+            args[1],
+            train,
+            weights,
+            model,
+            param,
+            folds,
+            reps,
+            seed,
+            draws,
+            position_sd,
+            as_json,
+            no_store,
+            store,
+            started,
+        )
+        return
     else:
+        if train is not None:
+            raise DetenteError(
+                "--train applies to DEU data only: detente backtest deu TEST --train TRAIN"
+            )
         if weights is not None:
             raise DetenteError(
                 "--weights applies to DEU data only: detente backtest deu PATH "
@@ -127,7 +149,7 @@ def backtest(
         )
     done = time.perf_counter()
     timings = {"load_s": loaded - started, "score_s": done - loaded, "total_s": done - started}
-    payload = result.to_json()
+    payload = result.to_json_dict()
     if deu_info is not None:
         payload["deu"] = deu_info
     run_id = None if no_store else _store(payload, result, timings, store)
@@ -280,6 +302,113 @@ def _print_cases(result: bt.BacktestResult) -> None:
                 end_section=n == len(sub) - 1,
             )
     console.print(table)
+
+
+def _deu_run(
+    path: str,
+    train: str | None,
+    weights: str | None,
+    model: list[str] | None,
+    param: list[str] | None,
+    folds: int,
+    reps: int,
+    seed: int | None,
+    draws: int,
+    position_sd: float,
+    as_json: bool,
+    no_store: bool,
+    store: str | None,
+    started: float,
+) -> None:
+    """The DEU benchmark: score, print or emit JSON, store."""
+    from detente.api import backtest as api_backtest
+
+    with spinner(not as_json, "scoring every model on the DEU file"):
+        result = api_backtest(
+            deu=path,
+            train=train,
+            weights=weights or "council",
+            models=model or None,
+            params=parse_params(param),
+            draws=draws,
+            seed=seed,
+            position_sd=position_sd,
+            folds=folds,
+            reps=reps,
+        )
+    done = time.perf_counter()
+    payload = result.to_dict()
+    timings = {"total_s": done - started}
+    run_id = None
+    if not no_store:
+        try:
+            from detente.store import runs
+
+            run_id = runs.record(
+                "backtest",
+                None,
+                {},
+                seed,
+                payload,
+                timings,
+                models=list(payload["models"]),
+                argv=sys.argv[1:],
+                store=store,
+            )
+        except ImportError:  # pragma: no cover - the store ships with detente
+            run_id = None
+        except DetenteError as exc:
+            err_console.print(f"detente: warning: run not stored: {exc}")
+    if as_json:
+        payload["run_id"] = run_id
+        print_json(payload)
+        return
+    print_benchmark(payload)
+    if run_id is not None:
+        console.print(f"stored as run {run_id}")
+
+
+def print_benchmark(payload: dict[str, Any]) -> None:
+    """The DEU leaderboard: scores and each model's difference from compromise with its 95%
+    proposal-clustered bootstrap interval."""
+    console.print(
+        f"[bold]DEU benchmark[/bold] {payload['path']}: {payload['n_issues']} issues in "
+        f"{payload['n_proposals']} proposals; {payload['mode']}"
+    )
+    table = Table(
+        title="Leaderboard (points of a 0-100 scale; intervals: 95%, bootstrap by proposal)",
+        title_justify="left",
+    )
+    for name in ("model", "n", "MAE", "RMSE", "CRPS", "cov50", "cov90", "dMAE", "95% interval"):
+        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+    for name, e in payload["models"].items():
+        d = e["diff_vs_compromise"]
+        diff = "-" if d["mae"] is None or name == "compromise" else f"{d['mae']:+.2f}"
+        interval = "-"
+        if d["low"] is not None:
+            mark = "*" if d["high"] < 0 else " "
+            interval = f"[{d['low']:+.2f}, {d['high']:+.2f}]{mark}"
+        table.add_row(
+            name,
+            str(e["n"]),
+            _fmt(e["mae"]),
+            _fmt(e["rmse"]),
+            _fmt(e["crps"]),
+            _fmt(e["coverage_50"], pct=True),
+            _fmt(e["coverage_90"], pct=True),
+            diff,
+            interval,
+        )
+    table.caption = (
+        "dMAE: MAE minus compromise's; * beats compromise with confidence (interval below 0). "
+        "cov50/cov90: coverage of the central 50%/90% intervals of each model's predictive "
+        "distribution (its training errors). baseline_reference only where the file has one."
+    )
+    console.print(table)
+    weights = payload["fit"][0]["ensemble_weights"] if payload["fit"] else {}
+    if len(payload["fit"]) == 1:
+        w = ", ".join(f"{m} {v:.2f}" for m, v in weights.items() if v > 0.005)
+        console.print(f"ensemble weights (fitted on the training file): {w}")
 
 
 def register(app: typer.Typer) -> None:
