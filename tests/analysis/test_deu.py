@@ -208,7 +208,7 @@ def test_cli_backtest_deu(capsys) -> None:
         app, ["backtest", "deu", str(FIXTURE), "-m", "compromise", "-m", "median", "--no-store"]
     )
     assert result.exit_code == 0, result.output
-    for word in ("Leaderboard", "deu-101", "ensemble", "skipped rows: 2"):
+    for word in ("DEU benchmark", "Leaderboard", "ensemble", "skipped rows: 2", "baseline_mean"):
         assert word in result.output
 
 

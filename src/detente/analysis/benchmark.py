@@ -244,6 +244,8 @@ class BenchmarkResult(Result):
     seed: int = 0
     reps: int = BOOTSTRAP
     board: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    rules: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_proposals(self) -> int:
@@ -289,6 +291,8 @@ class BenchmarkResult(Result):
             "models": self.board,
             "fit": [f.to_dict() for f in self.fits],
             "bootstrap": {"reps": self.reps, "seed": self.seed, "cluster": "proposal"},
+            "capabilities": self.rules,
+            "skipped": [{"row": r, "reason": why} for r, why in self.skipped],
             "units": "points of the 0-100 scale",
         }
 
@@ -445,6 +449,8 @@ def benchmark(
         fits=fits,
         seed=seed,
         reps=reps,
+        skipped=list(data.skipped),
+        rules=dict(data.rules),
     )
     result.score()
     return result

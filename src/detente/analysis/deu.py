@@ -303,7 +303,7 @@ _DATE_FORMATS = ("%d-%m-%y", "%d-%m-%Y", "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d
 
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-PLAUSIBLE_YEARS = (1990, 2030)  # DEU III's acts: 1996-2020
+PLAUSIBLE_YEARS = (1995, 2021)  # DEU III's proposals and acts: 1996-2020
 
 
 def unmangle_date(text: str) -> dt.date | None:

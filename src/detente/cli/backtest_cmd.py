@@ -375,6 +375,8 @@ def print_benchmark(payload: dict[str, Any]) -> None:
         f"[bold]DEU benchmark[/bold] {payload['path']}: {payload['n_issues']} issues in "
         f"{payload['n_proposals']} proposals; {payload['mode']}"
     )
+    rules = ", ".join(f"{k} {v}" for k, v in sorted(payload["capabilities"].items()))
+    console.print(f"capabilities: {rules}; skipped rows: {len(payload['skipped'])}")
     table = Table(
         title="Leaderboard (points of a 0-100 scale; intervals: 95%, bootstrap by proposal)",
         title_justify="left",
