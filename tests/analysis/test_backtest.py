@@ -89,17 +89,22 @@ def test_median_error_matches_hand_computation(emissions: bt.BacktestResult) -> 
 
 
 def test_nash_error_matches_independent_root(emissions: bt.BacktestResult) -> None:
-    # No reference point: each actor's disagreement is its worst end of [4, 10], radius
-    # r_i = max(x_i - 4, 10 - x_i). The Nash product's first-order condition
-    # sum_i w_i (x - x_i) / (r_i^2 - (x - x_i)^2) = 0 has one root in the feasible interval,
-    # found here with Brent's method, independently of detente's bisection.
+    # No reference point: each actor's disagreement is its worst end of [4, 10], at distance
+    # r_i = max(x_i - 4, 10 - x_i), plus the cost of breakdown kappa (Achen 2006; utilities
+    # -((x - x_i)/W)^2, W = 6). Multiplying through by W^2, the Nash product's first-order
+    # condition is sum_i w_i (x - x_i) / (kappa W^2 + r_i^2 - (x - x_i)^2) = 0, with one root in
+    # the feasible interval, found here with Brent's method, independently of detente's bisection.
+    from detente.bargaining.nash import DEFAULT_COST, DEFAULT_RISK
+
+    assert DEFAULT_RISK == 2.0  # the closed form below is for quadratic utilities
     xs = np.array([v[1] for v in TABLE.values()], dtype=float)
     ws = np.array([v[0] * v[2] for v in TABLE.values()], dtype=float)
-    r = np.maximum(xs - LOW, HIGH - xs)
-    lo, hi = (xs - r).max(), (xs + r).min()
+    r2 = np.maximum(xs - LOW, HIGH - xs) ** 2 + DEFAULT_COST * (HIGH - LOW) ** 2
+    lo = max((xs - np.sqrt(r2)).max(), LOW)
+    hi = min((xs + np.sqrt(r2)).min(), HIGH)
 
     def slope(x: float) -> float:
-        return float(np.sum(ws * (x - xs) / (r**2 - (x - xs) ** 2)))
+        return float(np.sum(ws * (x - xs) / (r2 - (x - xs) ** 2)))
 
     root = brentq(slope, lo + 1e-9, hi - 1e-9, xtol=1e-13)
     # Tolerance 1e-6 years: two root finders, both converged far below it.
