@@ -125,7 +125,7 @@ COST_PARAM = Param(
     "cost of breakdown kappa, in utility units (0: the pure status-quo disagreement, which "
     "returns the reference point whenever actors lie on both sides of it)",
     low=0.0,
-    high=100.0,
+    high=1e9,
 )
 DISAGREEMENT_PARAM = Param(
     "disagreement",

@@ -20,9 +20,11 @@ Union Politics 1(1): 9-36. In one dimension with a status quo d, by backward ind
    amended into it, so the Commission's choice is confined to that range.
 
 The procedure: ``procedure="auto"`` reads consultation where the Parliament's capability is 0
-(the DEU loader's rule for CNS files) and codecision otherwise. Without a reference point the
-status quo is taken as the scale end farthest from the Commission (no act at all is its worst
-case). Without a Commission actor, the Council's weighted median plays the agenda setter.
+(the DEU loader's rule for CNS files) and codecision otherwise. Without a reference point (no
+status quo to fall back on) the outcome is the Commission's position kept within the range of
+the positions of those whose assent is needed (the Council, and the Parliament under
+codecision). Without a Commission actor, the Council's weighted median plays the agenda setter;
+where nobody has a vote, every member counts the same.
 Actors are found by id (``commission``/``parliament`` parameters; the DEU loader uses ``com`` and
 ``ep``); everyone else is a Council member voting with its capability. Salience plays no role:
 the model is about votes and vetoes, not intensity.
@@ -49,15 +51,28 @@ def procedural_outcome(
     votes: np.ndarray,
     commission: float | None,
     parliament: float | None,
-    status_quo: float,
+    status_quo: float | None,
     qmv: float,
     consultation: bool,
     low: float,
     high: float,
 ) -> float:
     """The equilibrium outcome of one issue (see the module doc)."""
-    if len(council) == 0 or votes.sum() <= 0:
-        return status_quo if commission is None else commission
+    if len(council) == 0:
+        return 0.5 * (low + high) if commission is None else commission
+    if votes.sum() <= 0:
+        votes = np.ones_like(votes)  # nobody has a vote: every member counts the same
+    if commission is None:
+        order = np.argsort(council, kind="stable")
+        cum = np.cumsum(votes[order])
+        commission = float(council[order][int(np.searchsorted(cum, 0.5 * cum[-1]))])
+    if status_quo is None:
+        # No reference point: no act is not on the table; the Commission's position, kept
+        # within the range of the positions of those whose assent is needed.
+        lo, hi = float(council.min()), float(council.max())
+        if parliament is not None and not consultation:
+            lo, hi = min(lo, parliament), max(hi, parliament)
+        return float(min(max(commission, lo), hi))
     p_r = _pivot(council, votes, qmv, from_right=True)
     p_l = _pivot(council, votes, qmv, from_right=False)
     lo = min(status_quo, 2 * p_l - status_quo) if p_l < status_quo else status_quo
@@ -70,10 +85,6 @@ def procedural_outcome(
         if lo > hi:  # the status quo lies outside the Council's range: unanimity decides
             lo = hi = min(max(status_quo, float(council.min())), float(council.max()))
     lo, hi = max(lo, low), min(hi, high)
-    if commission is None:
-        order = np.argsort(council, kind="stable")
-        cum = np.cumsum(votes[order])
-        commission = float(council[order][int(np.searchsorted(cum, 0.5 * cum[-1]))])
     return float(min(max(commission, lo), hi))
 
 
@@ -139,10 +150,7 @@ def procedural(
             x = inp.positions[bb, :, kk]
             com = None if ci is None else float(x[ci])
             low, high = float(inp.scale_low[kk]), float(inp.scale_high[kk])
-            d = float(ref[bb, kk])
-            if np.isnan(d):
-                anchor = com if com is not None else 0.5 * (low + high)
-                d = low if abs(anchor - low) > abs(anchor - high) else high
+            d = None if np.isnan(ref[bb, kk]) else float(ref[bb, kk])
             ep_cap = 0.0 if pi is None else float(inp.capabilities[bb, pi])
             cns = procedure == "consultation" or (procedure == "auto" and ep_cap <= 0)
             out[bb, kk] = procedural_outcome(
