@@ -206,9 +206,10 @@ def eum(
     ``final_positions``; ``forecast`` (B, K) is the median voter averaged over the final cycle
     (``forecast="settled"``), the final round's median voter (``"median"``) or its mean
     (``"mean"``); ``extras["cycle_period"]`` (B, K) is that cycle's length (0: none found) and
-    ``extras["converged"]`` whether there is one. ``extras["median_voter"]`` and ``extras["mean"]`` hold both
-    per round, (B, rounds+1, K): Scholz et al.'s Table 2 lists them for rounds 1..8, which are
-    rounds 1..8 here (after each round of offers; round 0 is the input state).
+    ``extras["converged"]`` whether there is one. ``extras["median_voter"]`` and
+    ``extras["mean"]`` hold both per round, (B, rounds+1, K): Scholz et al.'s Table 2 lists
+    them for rounds 1..8, which are rounds 1..8 here (after each round of offers; round 0 is
+    the input state).
 
     The median voter is the position held by an actor that minimises sum_k c_k s_k |x_k - x|
     (the Condorcet winner of capability x salience weighted votes); when two positions tie, their
