@@ -262,3 +262,14 @@ def test_full_training_file() -> None:
     # The published open replication: compromise 22.99 on 351 issues; here 254 of them.
     assert 20.0 < out["models"]["compromise"]["mae"] < 26.0
     assert time.perf_counter() - started < 120
+
+
+def test_crps_without_scoringrules_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    rng = np.random.default_rng(1)
+    samples, y = rng.uniform(0, 100, (6, 40)), rng.uniform(0, 100, 6)
+    with_lib = bm.crps_samples(y, samples)
+    monkeypatch.setitem(sys.modules, "scoringrules", None)  # import fails: the numpy formula
+    # Tolerance 1e-9: the same estimator, summed in another order.
+    np.testing.assert_allclose(bm.crps_samples(y, samples), with_lib, atol=1e-9)

@@ -39,7 +39,7 @@ def test_nash_leaves_the_reference_point_toward_the_weighted_mean(case, cost) ->
     inp = make_input(x, s, c, 0, 100, reference=ref)
     w = np.array(c) * np.array(s)
     mean = float((w * np.array(x)).sum() / w.sum())
-    got = get_model("nash")(inp, cost=cost).forecast[0, 0]
+    got = get_model("nash")(inp, cost=cost, risk=2.0).forecast[0, 0]
     if abs(mean - ref) > 1e-6:
         assert np.sign(got - ref) == np.sign(mean - ref)
         assert got != ref
@@ -100,7 +100,7 @@ def test_kalai_smorodinsky_equalises_the_binding_gains(case, cost) -> None:
 
     x, s, c, ref = case
     inp = make_input(x, s, c, 0, 100, reference=ref)
-    got = get_model("kalai_smorodinsky")(inp, cost=cost).forecast
+    got = get_model("kalai_smorodinsky")(inp, cost=cost, risk=2.0).forecast
     margin, _, width = breakdown_gaps(inp, 2.0, cost, "reference")
     f = lambda z: ks_objective(np.array([[z]]), inp.positions, _power(inp), margin, width, 2.0)  # noqa: E731
     best = f(got[0, 0])[0, 0]

@@ -367,9 +367,22 @@ def _cover(res: BenchmarkResult, name: str, level: float, ok: np.ndarray) -> flo
     return float(np.mean((lo <= y + 1e-9) & (y <= hi + 1e-9)))
 
 
-def _distribution(point: np.ndarray, residuals: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    import scoringrules as sr
+def crps_samples(y: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """CRPS of each row's sample (n, m) at y (n,): ``scoringrules.crps_ensemble`` when installed,
+    else the same estimator in numpy, E|X - y| - E|X - X'| / 2 over the sample (Gneiting &
+    Raftery 2007, eq. 21), by sorting: sum_ij |x_i - x_j| = 2 sum_k (2k - m + 1) x_(k)."""
+    try:
+        import scoringrules as sr
+    except ImportError:
+        m = samples.shape[1]
+        xs = np.sort(samples, axis=1)
+        k = np.arange(m)
+        spread = 2.0 * ((2 * k - m + 1) * xs).sum(axis=1) / (m * m)
+        return np.abs(samples - y[:, None]).mean(axis=1) - 0.5 * spread
+    return np.asarray(sr.crps_ensemble(y, samples))
 
+
+def _distribution(point: np.ndarray, residuals: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     ok = np.isfinite(point)
     n = len(point)
     crps = np.full(n, np.nan)
@@ -377,7 +390,7 @@ def _distribution(point: np.ndarray, residuals: np.ndarray, y: np.ndarray) -> di
     highs = {lv: np.full(n, np.nan) for lv in LEVELS}
     if ok.any() and len(residuals):
         s = predictive_samples(point[ok], residuals)
-        crps[ok] = np.asarray(sr.crps_ensemble(y[ok], s))
+        crps[ok] = crps_samples(y[ok], s)
         for lv in LEVELS:
             a = (1.0 - lv) / 2.0
             q = np.quantile(s, [a, 1.0 - a], axis=1)
@@ -395,10 +408,12 @@ def benchmark(
     models: Sequence[tuple[str, str, dict[str, Any]]] = MODELS,
     forecasts: dict[str, np.ndarray] | None = None,
     train_forecasts: dict[str, np.ndarray] | None = None,
+    fitted: Fit | None = None,
 ) -> BenchmarkResult:
     """Score every model and baseline on ``data`` (see the module doc).
 
-    ``train``: fit the ensemble and error models on this file only; else cross-validate by
+    ``train``: fit the ensemble and error models on this file only; ``fitted``: use this fit
+    (e.g. the shipped one, :func:`detente.analysis.fitted.shipped_fit`); else cross-validate by
     proposal over ``folds`` folds. ``forecasts`` / ``train_forecasts`` reuse point forecasts
     already computed (:func:`point_forecasts`).
     """
@@ -414,7 +429,16 @@ def benchmark(
         dist[m]["low"] = {lv: np.full(len(y), np.nan) for lv in LEVELS}
         dist[m]["high"] = {lv: np.full(len(y), np.nan) for lv in LEVELS}
     fits: list[Fit] = []
-    if train is not None:
+    if fitted is not None:
+        missing = sorted(set(rows) - set(fitted.residuals))
+        if missing or not set(fitted.ensemble_models) <= set(point):
+            raise DetenteError(
+                "the given fit does not cover the models scored "
+                f"({', '.join(missing or fitted.ensemble_models)}); score every model with it"
+            )
+        splits = [(np.ones(len(y), bool), fitted)]
+        mode = f"fit given ({fitted.n_train} training issues)"
+    elif train is not None:
         tf = train_forecasts if train_forecasts is not None else point_forecasts(train, models)
         ty = np.array([it.outcome for it in train.issues])
         splits = [(np.ones(len(y), bool), fit(tf, ty))]

@@ -30,13 +30,15 @@ def backtest(
     ensemble: bool = True,
     folds: int = 10,
     reps: int = 2000,
+    shipped: bool = False,
 ) -> Result:
     """Score models on past negotiations.
 
     With ``deu``: the DEU benchmark of that file (a ``BenchmarkResult``), trained on ``train``
     when given (else cross-validated by proposal over ``folds`` folds; ``seed`` seeds the folds
-    and the bootstrap, ``reps`` its resamples); ``models`` restricts the model rows (baselines
-    and the ensemble are always scored). Otherwise the named cases (default: the shipped
+    and the bootstrap, ``reps`` its resamples), or with the fit shipped with detente
+    (``shipped``: fitted on the DEU III training file); ``models`` restricts the model rows
+    (baselines and the ensemble are always scored). Otherwise the named cases (default: the shipped
     library) through :func:`detente.analysis.backtest.run_backtest` (a ``BacktestResult``).
     """
     if deu is not None:
@@ -52,6 +54,13 @@ def backtest(
             )
         chosen = bm.select_models(models, params)
         data = load_deu(deu, weights=weights)
+        if shipped and train is not None:
+            raise DetenteError("give --train or --shipped, not both")
+        fitted = None
+        if shipped:
+            from detente.analysis.fitted import shipped_fit
+
+            fitted = shipped_fit()
         train_data = None if train is None else load_deu(train, weights=weights)
         if train_data is not None and not train_data.issues:
             raise DetenteError(f"{train}: no training issue with an outcome")
@@ -62,6 +71,7 @@ def backtest(
             seed=0 if seed is None else seed,
             reps=reps,
             models=chosen,
+            fitted=fitted,
         )
     if train is not None:
         raise DetenteError(

@@ -29,7 +29,7 @@ position" tie-break makes the forecast change when a scale is mirrored (x -> 100
 defaults keep Scholz's offer rule (its permutation-invariant tie rules; the paper's "closest
 offer" rule breaks exact ties by actor order) and change the forecast: ``forecast="settled"``,
 the median voter averaged over the cycle the positions end in (a fixed point, or a cycle of up
-to 6 rounds), which does not change when rounds are added after the cycle is reached; 12 rounds;
+to 6 rounds), which does not change when rounds are added after the cycle is reached; 8 rounds;
 and ``symmetric=True``: the forecast is averaged with the run on the mirrored scale, mirrored
 back, so that mirroring the scale mirrors the forecast. (Longer runs are not the default: on
 cases with exact ties, e.g. integer positions, rounding differences between engines or batch
@@ -71,7 +71,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     Param(
         "rounds",
-        12,
+        8,
         "rounds of offers to run (Scholz et al.'s Table 2 shows 8; the model need not converge: "
         "forecast='settled' averages over the cycle it ends in)",
         kind="int",
@@ -190,7 +190,7 @@ def eum(
     *,
     q: float = 1.0,
     t: float = 1.0,
-    rounds: int = 12,
+    rounds: int = 8,
     offer_rule: str = "scholz",
     risk_superscripts: str = "actors",
     compromise_sign: str = "gain_exceeds_loss",

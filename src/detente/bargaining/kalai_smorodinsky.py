@@ -21,19 +21,23 @@ feasible gain but d's is negative for someone and the solution is d, as for Nash
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.nash import (
     COST_PARAM,
-    DEFAULT_COST,
-    DEFAULT_RISK,
     DISAGREEMENT_PARAM,
     RISK_PARAM,
     _power,
     breakdown_gaps,
 )
 from detente.bargaining.registry import register_model
+
+# Chosen on the DEU III training file (scripts/fit_deu_defaults.py; detente/analysis/data).
+DEFAULT_RISK = 3.0
+DEFAULT_COST = 0.5
 
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
@@ -60,7 +64,11 @@ def ks_objective(
         "Kalai & Smorodinsky (1975), Econometrica 43(3); Thomson (1994) Handbook of Game Theory "
         "2; utilities of Achen (2006) in The European Union Decides"
     ),
-    params=[RISK_PARAM, COST_PARAM, DISAGREEMENT_PARAM],
+    params=[
+        dataclasses.replace(RISK_PARAM, default=DEFAULT_RISK),
+        dataclasses.replace(COST_PARAM, default=DEFAULT_COST),
+        DISAGREEMENT_PARAM,
+    ],
 )
 def kalai_smorodinsky(
     inp: BargainingInput,

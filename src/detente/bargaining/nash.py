@@ -38,8 +38,9 @@ from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, register_model
 from detente.bargaining.weights import effective_weights
 
-DEFAULT_RISK = 2.0
-DEFAULT_COST = 0.05
+# Chosen on the DEU III training file (scripts/fit_deu_defaults.py; detente/analysis/data).
+DEFAULT_RISK = 1.75
+DEFAULT_COST = 1000.0
 
 
 def _loss(x: np.ndarray, pos: np.ndarray, width: np.ndarray, r: float) -> np.ndarray:

@@ -68,6 +68,12 @@ def backtest(
         help="DEU only: fit the ensemble and error models on this DEU file only (default: "
         "cross-validate the scored file by proposal).",
     ),
+    shipped: bool = typer.Option(
+        False,
+        "--shipped",
+        help="DEU only: use the ensemble weights and error models shipped with detente "
+        "(fitted on the DEU III training file) instead of fitting.",
+    ),
     folds: int = typer.Option(
         10, "--folds", min=2, help="DEU only, without --train: cross-validation folds."
     ),
@@ -111,6 +117,7 @@ def backtest(
         _deu_run(
             args[1],
             train,
+            shipped,
             weights,
             model,
             param,
@@ -307,6 +314,7 @@ def _print_cases(result: bt.BacktestResult) -> None:
 def _deu_run(
     path: str,
     train: str | None,
+    shipped: bool,
     weights: str | None,
     model: list[str] | None,
     param: list[str] | None,
@@ -335,6 +343,7 @@ def _deu_run(
             position_sd=position_sd,
             folds=folds,
             reps=reps,
+            shipped=shipped,
         )
     done = time.perf_counter()
     payload = result.to_dict()
