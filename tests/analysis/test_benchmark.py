@@ -249,11 +249,18 @@ def test_cli_train_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert stop.value.code == 2 and "no such file" in err and err.count("\n") == 1
 
 
-@pytest.mark.skipif(not TRAIN.exists(), reason="../shared/data (DEU III training file) absent")
-def test_full_training_file() -> None:
+@pytest.fixture(scope="module")
+def train_run() -> tuple[deu.DeuData, dict[str, np.ndarray], float]:
+    if not TRAIN.exists():
+        pytest.skip("../shared/data (the DEU III training file) is absent")
     started = time.perf_counter()
     data = deu.load_deu(TRAIN)
-    res = bm.benchmark(data, reps=500)
+    return data, bm.point_forecasts(data), time.perf_counter() - started
+
+
+def test_full_training_file(train_run) -> None:
+    data, forecasts, seconds = train_run
+    res = bm.benchmark(data, reps=500, forecasts=forecasts)
     out = res.to_dict()
     assert out["n_issues"] == 254 and out["n_proposals"] == 95
     for name, e in out["models"].items():
@@ -261,7 +268,55 @@ def test_full_training_file() -> None:
             assert e["n"] == 254, name
     # The published open replication: compromise 22.99 on 351 issues; here 254 of them.
     assert 20.0 < out["models"]["compromise"]["mae"] < 26.0
-    assert time.perf_counter() - started < 120
+    assert seconds < 120
+
+
+def test_shipped_fit_is_reproduced_from_the_training_file(train_run) -> None:
+    import hashlib
+
+    from detente.analysis import fitted
+    from detente.bargaining import eum, kalai_smorodinsky, nash
+    from detente.bargaining.registry import get_model
+
+    data, forecasts, _ = train_run
+    shipped = fitted.load()
+    prov = shipped["provenance"]
+    assert prov["sha256"] == hashlib.sha256(TRAIN.read_bytes()).hexdigest()
+    assert prov["n_issues"] == 254
+    # The defaults in the code are the ones the script chose on the training file.
+    assert (nash.DEFAULT_RISK, nash.DEFAULT_COST) == (
+        shipped["models"]["nash"]["risk"],
+        shipped["models"]["nash"]["cost"],
+    )
+    ks = shipped["models"]["kalai_smorodinsky"]
+    assert (kalai_smorodinsky.DEFAULT_RISK, kalai_smorodinsky.DEFAULT_COST) == (
+        ks["risk"],
+        ks["cost"],
+    )
+    choice = shipped["models"]["eum"]["choice"]
+    defaults = get_model("eum").defaults()
+    for key in ("offer_rule", "rounds", "forecast", "symmetric"):
+        assert defaults[key] == choice[key], key
+    assert eum.SCHOLZ["offer_rule"] == "scholz"
+    # Refitting on the training file's forecasts gives the shipped weights and error samples.
+    y = np.array([it.outcome for it in data.issues])
+    again = bm.fit(forecasts, y)
+    ship = fitted.shipped_fit()
+    assert again.ensemble_models == ship.ensemble_models
+    # Tolerances: the LP solver's optimum to 1e-6; residuals were stored to 6 decimals.
+    np.testing.assert_allclose(again.weights, ship.weights, atol=1e-6)
+    for m, r in again.residuals.items():
+        np.testing.assert_allclose(r, ship.residuals[m], atol=1e-6)
+
+
+def test_shipped_fit_scores_a_file(data: deu.DeuData, forecasts: dict) -> None:
+    from detente.analysis import fitted
+
+    res = bm.benchmark(data, reps=200, forecasts=forecasts, fitted=fitted.shipped_fit())
+    ship = fitted.shipped_fit()
+    expect = np.column_stack([forecasts[m] for m in ship.ensemble_models]) @ ship.weights
+    np.testing.assert_allclose(res.forecasts["ensemble"], expect, atol=1e-12)
+    assert res.mode.startswith("fit given")
 
 
 def test_crps_without_scoringrules_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
