@@ -243,6 +243,25 @@ def test_cli_train_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         app, ["backtest", "deu", str(TAB), "--no-store", "--reps", "200", "-m", "compromise"]
     )
     assert table.exit_code == 0 and "95% interval" in table.output
+    png = tmp_path / "errors.png"
+    shipped = runner.invoke(
+        app,
+        [
+            "backtest",
+            "deu",
+            str(TAB),
+            "--shipped",
+            "--no-store",
+            "--reps",
+            "200",
+            "--plot",
+            str(png),
+            "--json",
+        ],
+    )
+    assert shipped.exit_code == 0, shipped.output
+    assert json.loads(shipped.output)["mode"].startswith("fit given")
+    assert png.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(SystemExit) as stop:
         main(["backtest", "deu", str(TAB), "--train", str(tmp_path / "no.csv"), "--no-store"])
     err = capsys.readouterr().err

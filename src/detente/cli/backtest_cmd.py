@@ -74,6 +74,12 @@ def backtest(
         help="DEU only: use the ensemble weights and error models shipped with detente "
         "(fitted on the DEU III training file) instead of fitting.",
     ),
+    plot: str | None = typer.Option(
+        None,
+        "--plot",
+        help="DEU only: write each model's MAE difference from compromise with its 95% "
+        "interval to this image (PNG or SVG).",
+    ),
     folds: int = typer.Option(
         10, "--folds", min=2, help="DEU only, without --train: cross-validation folds."
     ),
@@ -118,6 +124,7 @@ def backtest(
             args[1],
             train,
             shipped,
+            plot,
             weights,
             model,
             param,
@@ -315,6 +322,7 @@ def _deu_run(
     path: str,
     train: str | None,
     shipped: bool,
+    plot: str | None,
     weights: str | None,
     model: list[str] | None,
     param: list[str] | None,
@@ -348,6 +356,12 @@ def _deu_run(
     done = time.perf_counter()
     payload = result.to_dict()
     timings = {"total_s": done - started}
+    if plot:
+        from pathlib import Path
+
+        if Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise DetenteError(f"--plot {plot}: the image must be a .png, .svg or .pdf file")
+        result.plot().savefig(plot, dpi=120)
     run_id = None
     if not no_store:
         try:
