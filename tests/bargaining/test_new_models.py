@@ -87,7 +87,7 @@ def test_kalai_smorodinsky_two_actors_closed_form() -> None:
     a = np.sqrt(0.69)
     x = (2 * a + 8 * 0.3) / (a + 0.3)
     got = get_model("kalai_smorodinsky")(inp, cost=0.05, risk=2.0).forecast[0, 0]
-    # Tolerance 1e-8: golden-section search to 1e-12 of the scale.
+    # Tolerance 1e-8: bisection on the level to 1e-15.
     assert got == pytest.approx(x, abs=1e-8)
 
 

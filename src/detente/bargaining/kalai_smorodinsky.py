@@ -14,8 +14,9 @@ Utilities and disagreement are those of :mod:`detente.bargaining.nash` (Achen 20
 g_i* = kappa + (|d - x_i|/W)^r (reached at x = x_i), its normalised gain
 g_i(x) = (kappa + (|d - x_i|/W)^r - (|x - x_i|/W)^r) / g_i*, and the solution maximises
 min_i g_i(x) / p_i over the scale, p_i = w_i / max_j w_j, w_i = c_i s_i, over actors with
-w_i > 0. Each g_i is concave in x (r >= 1), so is the minimum; it is maximised by golden-section
-search, vectorised over draws and issues. With kappa = 0 and actors on both sides of d every
+w_i > 0. Each g_i is concave in x (r >= 1), so is the minimum; its maximiser is found by
+bisection on the level t (where the intervals {g_i / p_i >= t} first shrink to a point),
+vectorised over draws and issues. With kappa = 0 and actors on both sides of d every
 feasible gain but d's is negative for someone and the solution is d, as for Nash.
 """
 
@@ -39,7 +40,6 @@ from detente.bargaining.registry import register_model
 DEFAULT_RISK = 3.0
 DEFAULT_COST = 0.5
 
-_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
 
 def ks_objective(
@@ -83,29 +83,33 @@ def kalai_smorodinsky(
     margin = np.maximum(margin, 1e-300)
     power = _power(inp)
     x = inp.positions
-    b, _, k = x.shape
-    a = np.broadcast_to(inp.scale_low, (b, k)).astype(float)
-    c = np.broadcast_to(inp.scale_high, (b, k)).astype(float)
+    active = power > 0
+    rel = np.where(active, power / np.where(active, power, 1.0).max(axis=1, keepdims=True), 1.0)
+    # The maximin point by bisection on the level t: {x : g_i(x) / p_i >= t} is the interval
+    # |x - x_i| <= W (m_i (1 - t p_i))^(1/r); the solution is where these intervals, over the
+    # active actors, first shrink to a point. (Exact to the bisection's tolerance even where
+    # the objective is flat at its top, as it is for large r.)
 
-    def f(z: np.ndarray) -> np.ndarray:
-        return ks_objective(z, x, power, margin, width, r)
+    def bounds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        reach = width * (margin * np.maximum(1.0 - t[:, None, :] * rel, 0.0)) ** (1.0 / r)
+        lo = np.where(active, x - reach, -np.inf).max(axis=1)
+        hi = np.where(active, x + reach, np.inf).min(axis=1)
+        return lo, hi
 
-    # Golden-section search for the maximum of a concave function on [low, high].
-    x1 = c - _GOLDEN * (c - a)
-    x2 = a + _GOLDEN * (c - a)
-    f1, f2 = f(x1), f(x2)
-    for _ in range(120):
-        left = f1 >= f2  # the maximum lies in [a, x2]
-        a = np.where(left, a, x1)
-        c = np.where(left, x2, c)
-        x2n = np.where(left, x1, a + _GOLDEN * (c - a))
-        x1n = np.where(left, c - _GOLDEN * (c - a), x2)
-        x1, x2 = x1n, x2n
-        f1, f2 = f(x1), f(x2)
-        if np.all(c - a <= 1e-12 * np.maximum(1.0, np.abs(a))):
+    start = (power * x).sum(axis=1) / power.sum(axis=1)  # a point every interval can reach
+    t_lo = ks_objective(start, x, power, margin, width, r)
+    t_hi = np.ones_like(t_lo) / rel.min(axis=1)
+    for _ in range(200):
+        mid = 0.5 * (t_lo + t_hi)
+        lo, hi = bounds(mid)
+        ok = lo <= hi
+        t_lo = np.where(ok, mid, t_lo)
+        t_hi = np.where(ok, t_hi, mid)
+        if np.all(t_hi - t_lo <= 1e-15 * np.maximum(1.0, np.abs(t_lo))):
             break
-    sol = 0.5 * (a + c)
-    best = f(sol)
+    lo, hi = bounds(t_lo)
+    sol = np.clip(0.5 * (lo + hi), inp.scale_low, inp.scale_high)
+    best = ks_objective(sol, x, power, margin, width, r)
     # Nobody gains anywhere (cost 0, actors on both sides of d): the status quo stands.
     stands = ~np.isnan(ref) & (best <= 1e-12) if float(cost) == 0 else np.zeros_like(best, bool)
     forecast = np.where(stands, np.nan_to_num(ref), sol)
