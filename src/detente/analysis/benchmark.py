@@ -424,7 +424,9 @@ def benchmark(
     rows = list(point) + [ENSEMBLE]
     held: dict[str, np.ndarray] = {m: np.array(v, dtype=float) for m, v in point.items()}
     held[ENSEMBLE] = np.full(len(y), np.nan)
-    dist = {m: {"crps": np.full(len(y), np.nan), "low": {}, "high": {}} for m in rows}
+    dist: dict[str, dict[str, Any]] = {
+        m: {"crps": np.full(len(y), np.nan), "low": {}, "high": {}} for m in rows
+    }
     for m in rows:
         dist[m]["low"] = {lv: np.full(len(y), np.nan) for lv in LEVELS}
         dist[m]["high"] = {lv: np.full(len(y), np.nan) for lv in LEVELS}

@@ -119,8 +119,13 @@ def decide_data(text: str, file: str = "<decide>") -> dict[str, Any]:
     for issue in issues:
         marks = sorted(meanings.get(issue, []))
         if len(marks) >= 2 and marks[-1][0] > marks[0][0]:
-            lo, hi = marks[0], marks[-1]
-            scales[issue] = (lo[0], hi[0], f"{lo[0]:g}: {lo[1]}", f"{hi[0]:g}: {hi[1]}")
+            first, last = marks[0], marks[-1]
+            scales[issue] = (
+                first[0],
+                last[0],
+                f"{first[0]:g}: {first[1]}",
+                f"{last[0]:g}: {last[1]}",
+            )
         else:
             scales[issue] = (0.0, 100.0, "0", "100")
     data: dict[tuple[str, str], tuple[float, float, float]] = {}
