@@ -22,7 +22,11 @@ eum = get_model("eum")
 def cases(draw: st.DrawFn, n_max: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = draw(st.integers(3, n_max))
     k = draw(st.integers(1, 2))
-    grid = st.integers(0, 20).map(lambda v: 5.0 * v) | st.floats(0, 100, allow_nan=False)
+    # Positions on a half-point grid (DEU's are whole points): x -> 100 - x and the mirror about
+    # the positions' range are then exact in floating point. With arbitrary floats, two
+    # positions 1e-8 apart can swap order under a rounding error of 1e-14 and the (discontinuous)
+    # offer dynamics part: a property of floating point, not of the model.
+    grid = st.integers(0, 200).map(lambda v: 0.5 * v)
     pos = np.array(draw(st.lists(grid, min_size=n * k, max_size=n * k))).reshape(n, k)
     sal = np.array(draw(st.lists(st.floats(0.05, 1), min_size=n * k, max_size=n * k)))
     cap = np.array(draw(st.lists(st.floats(0.5, 10), min_size=n, max_size=n)))

@@ -58,7 +58,8 @@ def test_nash_two_actors_with_reference() -> None:
     inp = make_input([4.0, 6.0], [1.0, 1.0], [1.0, 1.0], 0, 10, reference=0)
     y = np.roots([1, -3, -24, 16])
     y = float(np.real(y[(np.abs(np.imag(y)) < 1e-12) & (np.real(y) > 0) & (np.real(y) < 2)][0]))
-    assert get_model("nash")(inp, cost=0.0).forecast[0, 0] == pytest.approx(4 + y, abs=1e-9)
+    nash = get_model("nash")(inp, cost=0.0, risk=2.0)
+    assert nash.forecast[0, 0] == pytest.approx(4 + y, abs=1e-9)
 
 
 def test_nash_symmetric_actors_split_the_difference() -> None:

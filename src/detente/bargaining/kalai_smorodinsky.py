@@ -41,7 +41,6 @@ DEFAULT_RISK = 3.0
 DEFAULT_COST = 0.5
 
 
-
 def ks_objective(
     x: np.ndarray,
     positions: np.ndarray,
