@@ -2,27 +2,40 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+CORE := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench stress fuzz clean
+.PHONY: setup run test lint typecheck bench stress fuzz docs clean
 
-$(STAMP): pyproject.toml
+# `make run` needs only the core (every model forecasts with numpy): installed in about a minute.
+$(CORE): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(PIP) install -q --disable-pip-version-check --prefer-binary -e .
+	touch $(CORE)
+
+# Everything else (all extras and the dev tools), for tests and benchmarks.
+$(STAMP): $(CORE)
+	$(PIP) install -q --disable-pip-version-check --prefer-binary -e '.[all,dev]'
 	touch $(STAMP)
+	@# Compile the numba kernels into numba's cache in the background: nobody waits for it.
+	( nohup $(BIN)/python -m detente.bargaining.warmup > $(VENV)/warmup.log 2>&1 & )
 
 setup: $(STAMP)
 
-run: $(STAMP)
+run: $(CORE)
 	$(BIN)/detente forecast
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
 
 bench: $(STAMP)
 	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m benchmarks
@@ -31,8 +44,15 @@ stress: $(STAMP)
 	$(BIN)/python -m detente.stress
 
 fuzz: $(STAMP)
-	$(BIN)/pip install -q -e '.[fuzz]'
+	$(PIP) install -q -e '.[fuzz]'
 	$(BIN)/python fuzz/atheris_loaders.py -max_total_time=$${FUZZ_SECONDS:-300} -max_len=8192
 
+# The documentation site, built offline into site/ (the reference pages and the gallery are
+# generated from the code first).
+docs: $(STAMP)
+	$(BIN)/python -c "import mkdocs, material, jsonschema" 2>/dev/null || $(PIP) install -q -e '.[docs]'
+	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info site .import_linter_cache .mypy_cache

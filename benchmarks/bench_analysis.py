@@ -29,8 +29,8 @@ def run() -> list[dict]:
     from detente.analysis.distributed import runner
     from detente.analysis.montecarlo import monte_carlo
     from detente.analysis.uncertainty import inputs_from_values, param_table, unit_draws
+    from detente.bargaining.arrays import to_arrays
     from detente.bargaining.registry import get_model, list_models
-    from detente.scenario.arrays import to_arrays
 
     sc = api.load("ukraine-2025")
     table = param_table(sc)

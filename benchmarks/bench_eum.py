@@ -41,7 +41,8 @@ def _seconds(fn) -> float:
 
 def run() -> list[dict]:
     """Rows {name, value, unit, baseline, ratio} for the batched engines against per-draw loops."""
-    from detente.bargaining.eum import _numba_available, eum, reference_trajectory
+    from detente.bargaining.engines import numba_available as _numba_available
+    from detente.bargaining.eum import eum, reference_trajectory
 
     inp = _workload(N_DRAWS)
     eum(inp.take(slice(0, 4)), rounds=2)  # warm-up: numba compilation or cache load, imports

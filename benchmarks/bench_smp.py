@@ -2,7 +2,7 @@
 
 For dummyData-a040/a080/a160 (40/80/160 actors, one issue) it times one full deterministic run of
 ``smp`` (best of a few repeats for the small files). The baseline is the straightforward per-pair
-loop of :mod:`detente.bargaining.smp_reference`: one turn is timed on the input state and
+loop of :mod:`tests.bargaining.smp_reference`: one turn is timed on the input state and
 multiplied by the number of turns the run took (every turn costs the same O(N^3) work), so the
 baseline is an extrapolation from one turn. ``ratio`` = baseline / value (the speed-up).
 smpc's own times on a 2-core machine (oracles.md section 2: 6.9 s on a040, 61 s on a080, a160
@@ -26,7 +26,7 @@ def _input(n: int):
 
     path = KTAB / f"dummyData-a{n:03d}.csv"
     if path.exists():
-        from detente.scenario import to_arrays
+        from detente.bargaining.arrays import to_arrays
         from detente.scenario.ktab import load_ktab_csv
 
         return to_arrays(load_ktab_csv(path)), path.name
@@ -49,8 +49,9 @@ def _time(fn, repeats: int) -> float:
 
 def run() -> list[dict]:
     """Rows {name, value, unit, baseline, ratio} for 40, 80 and 160 actors."""
+    from tests.bargaining.smp_reference import smp_turn_loop
+
     from detente.bargaining.registry import get_model
-    from detente.bargaining.smp_reference import smp_turn_loop
 
     smp = get_model("smp")
     rows: list[dict] = []
@@ -87,7 +88,65 @@ def run() -> list[dict]:
             }
         )
     rows.append(_batch_row(smp))
+    rows.extend(_kernel_rows())
     return rows
+
+
+def _kernel_rows() -> list[dict]:
+    """The challenge kernel: branchless and parallel vs the former branchy one (bit-identical
+    results, checked here too); and the numpy engine vs the compiled one on a Monte Carlo batch."""
+    from detente.bargaining import engines
+
+    if not engines.numba_available():
+        return []
+    from detente.bargaining import smp_kernels, smp_numba
+
+    rng = np.random.default_rng(3)
+    b, n = 256, 40
+    d = rng.uniform(0, 1, (b, n, n))
+    r_est = rng.uniform(-0.5, 1, (b, n, n))
+    sigma = rng.uniform(0.1, 2, (b, n))
+    s_tot = rng.uniform(0.2, 1, (b, n))
+    args = (d, r_est, sigma, s_tot, 0, 1.0, True)
+    old = smp_numba.challenges_branchy(*args)
+    same = all(
+        np.array_equal(x, y)
+        for fn in (smp_numba.challenges, smp_numba.challenges_parallel)
+        for x, y in zip(fn(*args), old, strict=True)
+    )
+    t_new = _time(lambda: smp_numba.challenges(*args), 5)
+    t_par = _time(lambda: smp_numba.challenges_parallel(*args), 5)
+    t_old = _time(lambda: smp_numba.challenges_branchy(*args), 5)
+    t_np = _time(lambda: smp_kernels.challenges(*args), 1)
+    import numba
+
+    threads = numba.get_num_threads()
+    return [
+        {
+            "name": f"smp challenge kernel ({b} draws x {n}^3): branchless vs branchy, one "
+            f"thread each (bit-identical: {same})",
+            "value": t_new,
+            "unit": "s",
+            "baseline": t_old,
+            "ratio": t_old / t_new,
+        },
+        {
+            "name": f"smp challenge kernel ({b} draws x {n}^3): branchless, prange over "
+            f"{threads} threads vs branchy, one thread (bit-identical: {same})",
+            "value": t_par,
+            "unit": "s",
+            "baseline": t_old,
+            "ratio": t_old / t_par,
+        },
+        {
+            "name": f"smp challenge kernel ({b} draws x {n}^3): compiled vs the numpy engine "
+            "(same numbers)",
+            "value": t_new,
+            "unit": "s",
+            "baseline": t_np,
+            "ratio": t_np / t_new,
+        },
+    ]
 
 
 def _batch_row(smp) -> dict:

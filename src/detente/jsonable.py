@@ -32,7 +32,7 @@ def to_jsonable(value: Any) -> Any:
         return str(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    for method in ("to_json", "to_dict"):
+    for method in ("to_dict", "to_json"):
         if callable(getattr(value, method, None)):
             return to_jsonable(getattr(value, method)())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -10,10 +10,21 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 
+def _terminal() -> bool:
+    """Whether stderr is a terminal: off one, rich's transient display still leaves a blank line
+    behind (in a pipe, `2>&1 | head`, a log), so nothing is drawn at all."""
+    import sys
+
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 @contextlib.contextmanager
 def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], None]]:
     """A bar of ``total`` steps with elapsed and remaining time; yields ``advance()``."""
-    if not show or total < 1:
+    if not show or total < 1 or not _terminal():
         yield lambda: None
         return
     from rich.console import Console
@@ -42,7 +53,7 @@ def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], No
 @contextlib.contextmanager
 def spinner(show: bool, label: str) -> Iterator[None]:
     """A spinner with ``label`` for a step whose length is not known in advance."""
-    if not show:
+    if not show or not _terminal():
         yield
         return
     from rich.console import Console

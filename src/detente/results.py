@@ -43,4 +43,6 @@ class Result:
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()
-        return f"<b>{type(self).__name__}</b>" + frame.to_html(max_rows=60, float_format="%.3f")
+        return f"<b>{type(self).__name__}</b>" + frame.to_html(
+            max_rows=60, float_format=lambda v: f"{v:.3f}"
+        )

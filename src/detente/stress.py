@@ -609,7 +609,7 @@ class FuzzReport:
 
 def check_loaded(scenario: Any, round_trip: bool = True) -> str | None:
     """Why a loaded scenario is unusable (non-finite numbers, no YAML round trip), or None."""
-    from detente.scenario.arrays import to_arrays
+    from detente.bargaining.arrays import to_arrays
     from detente.scenario.io import loads, to_yaml
 
     cases = getattr(scenario, "cases", None)

@@ -322,10 +322,13 @@ def test_shipped_fit_is_reproduced_from_the_training_file(train_run) -> None:
     again = bm.fit(forecasts, y)
     ship = fitted.shipped_fit()
     assert again.ensemble_models == ship.ensemble_models
-    # Tolerances: the LP solver's optimum to 1e-6; residuals were stored to 6 decimals.
+    # Tolerances: the LP solver's optimum to 1e-6; residuals were stored to 6 decimals. EUM
+    # (and the ensemble through its EUM weight) to 1e-3: its numba and numpy engines round
+    # differently, which moves one near-tie issue of the training file by 4e-4 points.
     np.testing.assert_allclose(again.weights, ship.weights, atol=1e-6)
     for m, r in again.residuals.items():
-        np.testing.assert_allclose(r, ship.residuals[m], atol=1e-6)
+        tol = 1e-3 if m in ("eum", "ensemble") else 1e-6
+        np.testing.assert_allclose(r, ship.residuals[m], atol=tol, err_msg=m)
 
 
 def test_shipped_fit_scores_a_file(data: deu.DeuData, forecasts: dict) -> None:

@@ -55,7 +55,7 @@ def test_sweep_and_lever_same_on_cluster(cluster: DaskRunner) -> None:
     a = smallest_lever(sc, "USA", "territory<=60", draws=50, seed=1, refinements=1)
     b = smallest_lever(sc, "USA", "territory<=60", draws=50, seed=1, refinements=1, runner=cluster)
     assert a.best is not None
-    assert a.to_json() == b.to_json()
+    assert a.to_dict() == b.to_dict()
 
 
 def test_serial_runner_keeps_order_and_unreachable_scheduler_is_user_error() -> None:

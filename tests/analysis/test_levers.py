@@ -20,9 +20,9 @@ from detente.analysis.levers import (
     whatif,
 )
 from detente.bargaining import get_model
+from detente.bargaining.arrays import to_arrays
 from detente.cli.main import _register_commands, app, main
 from detente.scenario import io as scenario_io
-from detente.scenario.arrays import to_arrays
 from detente.scenario.errors import DetenteError
 from detente.scenario.interventions_schema import (
     InterventionError,

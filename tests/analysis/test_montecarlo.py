@@ -153,7 +153,7 @@ def test_compromise_distribution_known_answer() -> None:
     ):
         assert abs(got - want) < 0.1
     assert abs(mc.probability("x<=45") - 0.25) < 0.01
-    assert mc.to_json()["thresholds"][0]["probability"] == mc.probability("x<=45")
+    assert mc.to_dict()["thresholds"][0]["probability"] == mc.probability("x<=45")
 
 
 def test_every_model_runs_on_a_batch_of_draws() -> None:
@@ -181,10 +181,10 @@ def test_bad_draws_is_a_user_error() -> None:
 
 
 def test_api_forecast_adds_uncertainty_and_keeps_keys() -> None:
-    plain = api.forecast("ukraine-2025", model="compromise").to_json()
+    plain = api.forecast("ukraine-2025", model="compromise").to_dict()
     mc = api.forecast(
         "ukraine-2025", model="compromise", draws=400, seed=2, thresholds=["territory<=60"]
-    ).to_json()
+    ).to_dict()
     assert set(plain) <= set(mc) and "uncertainty" in mc and "uncertainty" not in plain
     assert mc["forecasts"] == plain["forecasts"]
     u = mc["uncertainty"]["compromise"]

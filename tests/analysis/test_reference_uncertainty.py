@@ -54,7 +54,7 @@ def test_monte_carlo_spreads_the_status_quo_outcome() -> None:
     fc = api.forecast(
         "ukraine-2025", model="nash", params={"nash": {"cost": 0.0}}, draws=4000, seed=3
     )
-    territory = fc.to_json()["uncertainty"]["nash"]["issues"]["territory"]
+    territory = fc.to_dict()["uncertainty"]["nash"]["issues"]["territory"]
     low, high = territory["interval_90"]
     assert 82.0 <= low < high <= 88.0
     assert high - low > 4.0

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente import api
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.eum import SCHOLZ
 from detente.bargaining.inputs import make_input
 from detente.bargaining.registry import get_model
-from detente.scenario.arrays import to_arrays
 
 eum = get_model("eum")
 

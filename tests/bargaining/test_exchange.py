@@ -318,6 +318,7 @@ def test_compiled_search_matches_array_reference(seed: int) -> None:
 def test_whole_run_same_with_either_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(11)
     inp = _random_input(rng, 8, 6, 3)
+    monkeypatch.setattr(exchange_module, "_KERNEL", "numba")
     fast = exchange(inp, fixed_weight=0.3, salience_weight=0.5)
     monkeypatch.setattr(exchange_module, "_KERNEL", "numpy")
     ref = exchange(inp, fixed_weight=0.3, salience_weight=0.5)

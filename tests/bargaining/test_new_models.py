@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente import api
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.inputs import make_input
 from detente.bargaining.registry import ParameterError, get_model
-from detente.scenario.arrays import to_arrays
 
 positions = st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=8)
 

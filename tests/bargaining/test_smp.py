@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from detente.bargaining import smp as smp_mod
 from detente.bargaining.inputs import make_input
 from detente.bargaining.registry import ParameterError, get_model
-from detente.bargaining.smp_reference import smp_turn_loop
+from tests.bargaining.smp_reference import smp_turn_loop
 
 
 def _random_case(rng: np.random.Generator, n: int, k: int):

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.registry import get_model
 from detente.bargaining.smp import win_probabilities
-from detente.scenario import to_arrays
 from detente.scenario.ktab import load_ktab_csv, load_ktab_xml
 
 KTAB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bargaining" / "ktab"

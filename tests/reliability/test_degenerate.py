@@ -69,7 +69,7 @@ def _run(doc: dict[str, Any], model: str, **params: Any) -> np.ndarray:
     for arr in (res.final_positions, res.trajectory):
         if arr is not None:
             assert np.all(np.isfinite(arr))
-    json.dumps(fc.to_json(), allow_nan=False)  # the JSON view holds no NaN either
+    json.dumps(fc.to_dict(), allow_nan=False)  # the JSON view holds no NaN either
     return res.forecast[0]
 
 

@@ -64,7 +64,7 @@ def test_forecasts_and_intervals_match_the_service_functions(data: dict, page: s
     row = table[table.index("<td>compromise</td>") :]
     row = row[: row.index("</tr>")]
     assert f"{fc.results['compromise'].forecast[0, 0]:.2f}" in row
-    mc = monte_carlo(sc, "compromise", DRAWS, seed=3).to_json()["issues"]["territory"]
+    mc = monte_carlo(sc, "compromise", DRAWS, seed=3).to_dict()["issues"]["territory"]
     # Same seed, same draws: the report's interval is the Monte Carlo engine's, to the digit shown.
     assert f"{mc['interval_90'][0]:.1f} &ndash; {mc['interval_90'][1]:.1f}" in row
     assert data["montecarlo"]["available"] and data["montecarlo"]["draws"] == DRAWS
@@ -152,7 +152,7 @@ def test_scenario_text_is_escaped() -> None:
 
 def test_report_of_a_stored_run_uses_its_results(tmp_path: Path) -> None:
     sc = scenario_io.load("ukraine-2025")
-    result = api.forecast(sc, model=["median"]).to_json()
+    result = api.forecast(sc, model=["median"]).to_dict()
     result["forecasts"][0]["forecast"] = 12.345  # a stored value the live model would not give
     rs = RunStore(tmp_path / "runs.sqlite")
     rid = rs.record("forecast", sc, {}, None, result, models=["median"])

@@ -17,7 +17,7 @@ def forecast() -> api.Forecast:
 
 
 def test_positions_figure_marks_each_forecast_and_actor(forecast: api.Forecast) -> None:
-    fc = forecast.to_json()
+    fc = forecast.to_dict()
     sc = forecast.scenario
     fig = plots.positions_figure(fc, sc)
     assert len(fig.axes) == len(sc.issues)
@@ -48,13 +48,13 @@ def test_positions_figure_draws_monte_carlo_intervals(forecast: api.Forecast) ->
             }
         }
     }
-    fig = plots.positions_figure(forecast.to_json(), forecast.scenario, montecarlo=mc)
+    fig = plots.positions_figure(forecast.to_dict(), forecast.scenario, montecarlo=mc)
     xdata = [tuple(line.get_xdata()) for line in fig.axes[0].get_lines()]
     assert (60.0, 95.0) in xdata and (70.0, 90.0) in xdata
 
 
 def test_trajectory_figure_plots_each_actor_round_by_round(forecast: api.Forecast) -> None:
-    fc = forecast.to_json()
+    fc = forecast.to_dict()
     fig = plots.trajectory_figure(fc, "eum", forecast.scenario)
     traj = fc["models"]["eum"]["trajectory"]
     for ax, (issue, per_actor) in zip(fig.axes, traj.items(), strict=True):
@@ -149,7 +149,7 @@ def test_plots_of_the_analysis_layers_json() -> None:
     sens_mod = pytest.importorskip("detente.analysis.sensitivity")
     levers_mod = pytest.importorskip("detente.analysis.levers")
     sc = scenario_io.load("ukraine-2025")
-    sens = sens_mod.sensitivity(sc, "compromise", method="morris", n=4, seed=1).to_json()
+    sens = sens_mod.sensitivity(sc, "compromise", method="morris", n=4, seed=1).to_dict()
     groups = plots.sensitivity_bars(sens)
     assert [g["output"] for g in groups] == list(sens["outputs"])
     first = sens["outputs"]["territory"]["indices"]
@@ -158,7 +158,7 @@ def test_plots_of_the_analysis_layers_json() -> None:
     assert widths == sorted(r["mu_star"] for r in first)
     wi = levers_mod.whatif(
         sc, ["shift RUS.positions.territory -20"], models=["compromise"]
-    ).to_json()
+    ).to_dict()
     rows = plots.whatif_rows(wi)
     assert [(r["baseline"], r["variant"]) for r in rows] == [
         (r["base"], r["whatif"]) for r in wi["rows"]

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.registry import get_model
 from detente.cli.main import _register_commands, app, main
 from detente.scenario import io as scenario_io
-from detente.scenario.arrays import to_arrays
 from detente.scenario.decide import load_decide, loads_decide, looks_like_decide
 from detente.scenario.errors import ScenarioError
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from detente.scenario import load, loads, save, to_arrays, to_yaml
+from detente.bargaining.arrays import to_arrays
+from detente.scenario import load, loads, save, to_yaml
 from tests.conftest import shared_path
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detente.bargaining.arrays import to_arrays
 from detente.cli.main import main
 from detente.scenario import io as scenario_io
-from detente.scenario import to_arrays
 from detente.scenario.errors import ScenarioError
 from detente.scenario.ktab import ktab_xml_params, load_ktab_csv, load_ktab_xml
 

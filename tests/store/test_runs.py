@@ -21,7 +21,7 @@ def forecast() -> api.Forecast:
 
 def test_record_and_get_round_trip(tmp_path: Path, forecast: api.Forecast) -> None:
     rs = RunStore(tmp_path / "runs.sqlite")
-    result = forecast.to_json()
+    result = forecast.to_dict()
     rid = rs.record(
         "forecast",
         forecast.scenario,
@@ -89,7 +89,7 @@ def test_record_writes_under_env(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forecast: api.Forecast
 ) -> None:
     monkeypatch.setenv("DETENTE_STORE", str(tmp_path / "a" / "b" / "runs.sqlite"))
-    rid = record("forecast", forecast.scenario, {}, 1, forecast.to_json())
+    rid = record("forecast", forecast.scenario, {}, 1, forecast.to_dict())
     assert rid is not None
     assert RunStore(tmp_path / "a" / "b" / "runs.sqlite").get(rid).seed == 1
 

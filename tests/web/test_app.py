@@ -65,7 +65,7 @@ def test_monte_carlo_intervals_in_the_page(client: TestClient, store: Path) -> N
     from detente.analysis.montecarlo import monte_carlo
 
     sc = scenario_io.load("ukraine-2025")
-    mc = monte_carlo(sc, "compromise", 50, seed=4).to_json()["issues"]["security"]
+    mc = monte_carlo(sc, "compromise", 50, seed=4).to_dict()["issues"]["security"]
     assert f"{mc['interval_90'][0]:.1f}&ndash;{mc['interval_90'][1]:.1f}" in res.text
     run = RunStore(store).get("last")
     assert run.seed == 4 and run.result["uncertainty"]["compromise"]["draws"] == 50

@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.registry import ParameterError, get_model, list_models
 from detente.results import Result
 from detente.scenario import io as scenario_io
-from detente.scenario.arrays import to_arrays
 from detente.scenario.errors import NO_VALUE, DetenteError, ScenarioError
 from detente.scenario.schema import Scenario
 

@@ -85,7 +85,9 @@ def runner(
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - dask is a declared dependency
-        raise DetenteError("--cluster needs dask[distributed]; install it") from exc
+        raise DetenteError(
+            "a Dask cluster needs the distributed package: pip install 'detente[cluster]'"
+        ) from exc
     if cluster == "local":
         import dask
 

@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,9 +45,10 @@ from detente.analysis.uncertainty import (
     resolve_seed,
     unit_draws,
 )
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.inputs import BargainingInput
 from detente.bargaining.registry import get_model
-from detente.scenario.arrays import to_arrays
+from detente.results import Result
 from detente.scenario.errors import DetenteError, ScenarioError
 from detente.scenario.interventions_schema import (
     InterventionError,
@@ -56,6 +57,10 @@ from detente.scenario.interventions_schema import (
     split_target,
 )
 from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
 
 InterventionLike = InterventionSpec | str | dict[str, Any]
 
@@ -97,7 +102,9 @@ def apply_interventions(scenario: Scenario, interventions: Sequence[Intervention
             continue
         _APPLY[spec.op](data, spec)
     from detente.scenario import io as scenario_io
+    from detente.scenario.correlations_schema import prune_correlations
 
+    prune_correlations(data)  # inputs the what-if removed leave their correlation blocks
     try:
         new = scenario_io.from_data(data, f"{scenario.meta.id or 'scenario'} (what-if)")
     except ScenarioError as exc:
@@ -124,7 +131,9 @@ def _issue(data: dict[str, Any], issue_id: str, spec: InterventionSpec) -> dict[
     raise InterventionError(f"{spec.describe()!r}: no issue {issue_id!r}; the issues are: {known}")
 
 
-def _range(data: dict[str, Any], fld: str, issue: str | None, spec: InterventionSpec):
+def _range(
+    data: dict[str, Any], fld: str, issue: str | None, spec: InterventionSpec
+) -> tuple[float, float]:
     if fld == "position":
         scale = _issue(data, issue or "", spec).get("scale", {})
         return float(scale.get("low", 0.0)), float(scale.get("high", 100.0))
@@ -270,7 +279,7 @@ def evaluate_variants(task: VariantTask) -> np.ndarray:
         table = param_table(sc)
         if table.names not in cache:
             cache[table.names] = unit_draws(task.entropy, table.names, 0, task.draws)
-        values = table.from_unit(cache[table.names])
+        values = table.from_unit(table.correlate(cache[table.names]))
         parts.append(inputs_from_values(to_arrays(sc), table, values))
     inp = _concat(parts)
     out = get_model(task.model)(inp, **task.params).forecast
@@ -328,7 +337,7 @@ def forecast_variants(
 
 
 @dataclass
-class WhatIf:
+class WhatIf(Result):
     """Base and intervened forecasts of one or more models, side by side."""
 
     base: Scenario
@@ -371,7 +380,8 @@ class WhatIf:
                 rows.append(row)
         return pd.DataFrame(rows)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys: interventions, policies, draws, seed, rows (as ``to_frame``)."""
         return {
             "interventions": [i.describe() for i in self.applied.interventions],
             "policies": [p.describe() for p in self.applied.policies],
@@ -398,7 +408,7 @@ def whatif(
     items = list(interventions) if interventions else list(scenario.interventions)
     if not items:
         raise DetenteError(
-            'no interventions: give --do "..." (e.g. --do "shift USA.position.sanctions -20") '
+            'no interventions: give at least one (e.g. "shift USA.position.sanctions -20") '
             "or list them under 'interventions:' in the scenario"
         )
     if not isinstance(draws, int) or draws < 1:
@@ -454,7 +464,7 @@ def _war_whatif(
     if base.war is None:
         raise DetenteError("the war model needs the scenario's war: section")
     chosen = applied.policies[-1] if applied.policies else None
-    policy = chosen.policy if chosen is not None else "status-quo"
+    policy = (chosen.policy if chosen is not None else None) or "status-quo"
     from detente.scenario.war_schema import EVENT_KINDS
 
     settings = dict(chosen.params if chosen else {})
@@ -463,7 +473,9 @@ def _war_whatif(
     levers = {k: float(v) for k, v in settings.items() if k in EVENT_KINDS}
     overrides = {k: v for k, v in settings.items() if k not in EVENT_KINDS}
     drawn, _ = draw_at_war(base.war, paths, np.random.SeedSequence([seed, 1]))
-    base_res = simulate(base, "status-quo", months=months, paths=paths, seed=seed, params=drawn)
+    base_res = simulate(
+        base, "status-quo", months=months, paths=paths, seed=seed, params=dict(drawn)
+    )
     new_sc = applied.scenario if applied.scenario.war is not None else base
     new_res = simulate(
         new_sc,
@@ -512,9 +524,9 @@ class LeverAxis:
 
     def intervention(self, value: float) -> InterventionSpec:
         return InterventionSpec(
-            op=self.op,
+            op=self.op,  # type: ignore[arg-type]  # parse_lever_axis checks it is set/shift/scale
             target=self.target,
-            value=value,  # type: ignore[arg-type]
+            value=value,
             text=f"{self.op} {self.target} {value:g}",
         )
 
@@ -547,7 +559,7 @@ def parse_lever_axis(text: str) -> LeverAxis:
 
 
 @dataclass
-class Sweep:
+class Sweep(Result):
     """Forecasts over a grid of one or two levers."""
 
     axes: tuple[LeverAxis, ...]
@@ -577,6 +589,48 @@ class Sweep:
                         row[f"P({t})"] = float(np.mean(t.test(f[:, k])))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys: model, draws, seed, levers [{op, target, values}], rows."""
+        return {
+            "model": self.model,
+            "draws": self.draws,
+            "seed": self.seed,
+            "levers": [
+                {"op": a.op, "target": a.target, "values": list(a.values)} for a in self.axes
+            ],
+            "rows": self.to_frame().to_dict(orient="records"),
+        }
+
+    def to_xarray(self) -> xr.Dataset:
+        """forecast over (one dimension per lever, draw, issue), coordinates the lever values."""
+        import xarray as xr
+
+        dims = [a.target for a in self.axes]
+        return xr.DataArray(
+            self.forecasts,
+            dims=[*dims, "draw", "issue"],
+            coords={
+                **{a.target: list(a.values) for a in self.axes},
+                "issue": list(self.issue_ids),
+            },
+            name="forecast",
+        ).to_dataset()
+
+    def plot(self, ax: Any = None) -> Figure:
+        """The median forecast of each issue against the first lever."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 4))
+        ax = fig.subplots()
+        a1 = self.axes[0]
+        f = self.forecasts if len(self.axes) == 1 else self.forecasts[:, 0]
+        for k, issue in enumerate(self.issue_ids):
+            ax.plot(a1.values, np.median(f[:, :, k], axis=1), marker="o", label=issue)
+        ax.set_xlabel(f"{a1.op} {a1.target}")
+        ax.set_ylabel(f"{self.model} forecast (median)")
+        ax.legend()
+        return fig
 
 
 def sweep(
@@ -647,7 +701,7 @@ class LeverCandidate:
 
 
 @dataclass
-class LeverResult:
+class LeverResult(Result):
     """The smallest lever found (None when no candidate reaches the target), and every
     candidate's best change."""
 
@@ -662,7 +716,13 @@ class LeverResult:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     variants: int = 0  # scenario variants evaluated (each on ``draws`` draws)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per candidate lever (the best first)."""
+        return pd.DataFrame(self.candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable keys: actor, target, probability, model, draws, seed, base_probability, best,
+        candidates, variants."""
         return {
             "actor": self.actor,
             "target": str(self.target),
@@ -735,7 +795,7 @@ def smallest_lever(
     """
     th = parse_threshold(target, scenario.issue_ids)
     if not 0.0 < probability <= 1.0:
-        raise DetenteError(f"--prob must be in (0, 1]; got {probability:g}")
+        raise DetenteError(f"the target probability must be in (0, 1]; got {probability:g}")
     if grid < 3:
         raise DetenteError(f"the search grid needs at least 3 points; got {grid}")
     base = scenario.model_copy(update={"interventions": []})
@@ -797,10 +857,10 @@ def smallest_lever(
                 continue
             lo[c], hi[c] = deltas[j, g - 1], deltas[j, g]
     rows = []
-    for c, cand in enumerate(cands):
-        if np.isnan(found[c]):
+    for ci, cand in enumerate(cands):
+        if np.isnan(found[ci]):
             continue
-        delta = cand.direction * float(found[c])
+        delta = cand.direction * float(found[ci])
         rows.append(
             {
                 "intervention": f"shift {cand.target} {delta:+.6g}",
@@ -808,10 +868,10 @@ def smallest_lever(
                 "kind": cand.kind,
                 "change": delta,
                 "cost": abs(delta) * cand.unit_cost,
-                "probability": float(found_p[c]),
+                "probability": float(found_p[ci]),
             }
         )
-    rows.sort(key=lambda r: r["cost"])
+    rows.sort(key=lambda r: float(r["cost"]))  # type: ignore[arg-type]
     if base_p >= probability:
         rows = [
             {

@@ -12,9 +12,10 @@ P(outcome past each threshold the user names), e.g. ``territory<=40``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,8 +31,13 @@ from detente.analysis.uncertainty import (
 )
 from detente.bargaining.inputs import BargainingInput
 from detente.bargaining.registry import get_model
+from detente.results import Result
 from detente.scenario.errors import DetenteError
 from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
 
 # Draws per chunk task. Cheap one-shot models take big chunks; dynamic models (EUM, SMP) smaller
 # ones, so that memory stays bounded and the progress bar moves.
@@ -109,9 +115,12 @@ def evaluate(task: EvalTask) -> np.ndarray:
     units = (
         task.units
         if task.units is not None
-        else unit_draws(task.entropy, task.table.names, task.start, task.stop)
+        else task.table.correlate(unit_draws(task.entropy, task.table.names, task.start, task.stop))
     )
     inp = inputs_from_values(task.base, task.table, task.table.from_unit(units))
+    # Each row's index in the whole run: a model's own random streams (SMP's stochastic
+    # transitions) are seeded per draw, so the chunking never changes them.
+    inp = dataclasses.replace(inp, draw_ids=np.arange(task.start, task.start + inp.batch))
     return get_model(task.model)(inp, **task.params).forecast
 
 
@@ -128,7 +137,7 @@ def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
 
 
 @dataclass
-class MonteCarloResult:
+class MonteCarloResult(Result):
     """The forecast distribution of one model over input uncertainty."""
 
     model: str
@@ -163,19 +172,59 @@ class MonteCarloResult:
             }
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per draw and issue: draw, issue, forecast."""
+        d, k = self.forecasts.shape
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "draw": np.repeat(np.arange(d), k),
+                "issue": np.tile(np.array(self.issue_ids), d),
+                "forecast": self.forecasts.ravel(),
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<b>MonteCarloResult</b> ({self.draws:,} draws, seed {self.seed})" + (
+            self.summary().to_html(float_format=lambda v: f"{v:.3f}")
+        )
+
+    def to_xarray(self) -> xr.Dataset:
+        """forecast (draw, issue)."""
+        import xarray as xr
+
+        return xr.Dataset(
+            {"forecast": (("draw", "issue"), self.forecasts)},
+            coords={"draw": np.arange(self.draws), "issue": list(self.issue_ids)},
+            attrs={"model": self.model, "seed": str(self.seed)},
+        )
+
+    def plot(self, ax: Any = None) -> Figure:
+        """A histogram of each issue's forecast over the draws."""
+        from matplotlib.figure import Figure
+
+        k = len(self.issue_ids)
+        fig = Figure(figsize=(6, 1.5 + 1.5 * k))
+        axes = fig.subplots(k, 1, squeeze=False)[:, 0]
+        for j, (axk, issue) in enumerate(zip(axes, self.issue_ids, strict=True)):
+            axk.hist(self.forecasts[:, j], bins=40)
+            axk.set_title(f"{self.model}: {issue}", fontsize=9, loc="left")
+        fig.tight_layout()
+        return fig
+
+    def to_dict(self) -> dict[str, Any]:
         """Stable keys: model, draws, seed, uncertain_inputs, issues{id: {median, interval_50,
         interval_90, mean, sd}}, thresholds[{threshold, issue, op, value, probability}]."""
         s = self.summary()
         issues = {
-            row.issue: {
-                "median": float(row.median),
-                "interval_50": [float(row.p25), float(row.p75)],
-                "interval_90": [float(row.p05), float(row.p95)],
-                "mean": float(row.mean),
-                "sd": float(row.sd),
+            str(row["issue"]): {
+                "median": float(row["median"]),
+                "interval_50": [float(row["p25"]), float(row["p75"])],
+                "interval_90": [float(row["p05"]), float(row["p95"])],
+                "mean": float(row["mean"]),
+                "sd": float(row["sd"]),
             }
-            for row in s.itertuples()
+            for row in s.to_dict(orient="records")
         }
         return {
             "model": self.model,

@@ -22,7 +22,7 @@ P(talks within T months); see :func:`war_sensitivity`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,12 @@ from detente.analysis.distributed import Runner, SerialRunner
 from detente.analysis.montecarlo import EvalTask, evaluate
 from detente.analysis.uncertainty import base_input, param_table, resolve_seed
 from detente.bargaining.registry import get_model
+from detente.results import Result
 from detente.scenario.errors import DetenteError
 from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METHODS = ("sobol", "morris")
 MORRIS_LEVELS = 4
@@ -41,7 +45,7 @@ _ROWS_PER_TASK = 16_384
 
 
 @dataclass
-class SensitivityResult:
+class SensitivityResult(Result):
     """Indices per output (an issue's forecast, or P(talks within T months)).
 
     ``outputs`` maps an output's name to a frame with one row per input: ``name`` and, for
@@ -58,7 +62,26 @@ class SensitivityResult:
     outputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     variance: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per output and input: output, name and the indices."""
+        frames = [f.assign(output=name) for name, f in self.outputs.items()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Each output's indices (ST or mu*) as horizontal bars, largest first."""
+        from matplotlib.figure import Figure
+
+        col = "ST" if self.method == "sobol" else "mu_star"
+        fig = Figure(figsize=(6, 1 + 2.5 * max(1, len(self.outputs))))
+        axes = fig.subplots(max(1, len(self.outputs)), 1, squeeze=False)[:, 0]
+        for axk, (name, frame) in zip(axes, self.outputs.items(), strict=False):
+            top = frame.head(12)
+            axk.barh(list(top["name"])[::-1], list(top[col])[::-1])
+            axk.set_title(f"{name}: {col}", fontsize=9, loc="left")
+        fig.tight_layout()
+        return fig
+
+    def to_dict(self) -> dict[str, Any]:
         """Stable keys: method, model, n, seed, evaluations, inputs, outputs{name: {variance,
         indices: [{name, S1, S1_conf, ST, ST_conf} or {name, mu_star, mu_star_conf, mu,
         sigma}]}}."""
@@ -157,7 +180,7 @@ def saltelli_units(d: int, n: int, seed: int, groups: list[str] | None = None) -
     g = d if names is None else len(names)
     out = np.repeat(a[:, None, :], g + 2, axis=1)
     cols = np.arange(d)
-    rows = cols if groups is None else np.array([names.index(x) for x in groups])
+    rows = cols if groups is None or names is None else np.array([names.index(x) for x in groups])
     out[:, 1 + rows, cols] = b
     out[:, g + 1, :] = b
     return out.reshape(n * (g + 2), d)
@@ -217,7 +240,7 @@ def _check(method: str, n: int | None, model: str) -> int:
         raise DetenteError(f"unknown method {method!r}; the methods are: {', '.join(METHODS)}")
     n = default_n(model, method) if n is None else n
     if not isinstance(n, int) or n < 2:
-        raise DetenteError(f"--n must be an integer >= 2; got {n!r}")
+        raise DetenteError(f"the base sample size n must be an integer >= 2; got {n!r}")
     return n
 
 
@@ -281,7 +304,7 @@ def sensitivity(
     u = _units_for_model(method, x)
     base = base_input(scenario)
     tasks = [
-        EvalTask(base, table, model, dict(params or {}), units=u[a : a + _ROWS_PER_TASK])
+        EvalTask(base, table, model, dict(params or {}), start=a, units=u[a : a + _ROWS_PER_TASK])
         for a in range(0, u.shape[0], _ROWS_PER_TASK)
     ]
     parts = (runner or SerialRunner()).map(

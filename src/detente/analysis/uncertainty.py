@@ -23,6 +23,16 @@ stream of its own.
 An issue's uncertain reference point (status quo) is an input too, named
 ``status-quo.reference.ISSUE``, drawn within the issue's scale; the batch then carries one
 reference point per draw (``BargainingInput.reference`` of shape (B, K)).
+
+Correlated inputs (a scenario's ``correlations:`` blocks, rank correlations) are drawn with a
+Gaussian copula (e.g. Nelsen 2006, *An Introduction to Copulas*, ch. 5): within a block, each
+input's uniform is mapped to a standard normal ``z = Phi^-1(u)``, the block's normals are mixed by
+a factor ``A`` of the copula's correlation matrix (``A A' = R``), and ``Phi`` maps them back to
+uniforms, which each input's inverse CDF then turns into values: every marginal stays as stated,
+and the ranks correlate as stated (:mod:`detente.scenario.correlations_schema`). Draw ``i`` of a
+block depends only on draw ``i`` of its inputs' streams, so chunking still never changes a number;
+a block whose correlations are all zero is skipped, so its draws equal the independent ones
+exactly. Sensitivity designs (Sobol', Morris) stay independent: their indices assume it.
 """
 
 from __future__ import annotations
@@ -33,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from detente.bargaining.arrays import to_arrays
 from detente.bargaining.inputs import BargainingInput
-from detente.scenario.arrays import to_arrays
 from detente.scenario.schema import Estimate, Scenario
 
 # Rows per seeded block. Fixed, so results do not depend on the chunk size.
@@ -68,13 +78,15 @@ class ParamTable:
     sd: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+    # Correlated blocks: (input names, the copula's correlation matrix R) each.
+    blocks: tuple[tuple[tuple[str, ...], np.ndarray], ...] = ()
 
     @property
     def size(self) -> int:
         return len(self.names)
 
     def select(self, names: list[str] | tuple[str, ...]) -> ParamTable:
-        """The sub-table of the given names, in that order."""
+        """The sub-table of the given names, in that order (correlations kept among them)."""
         index = {n: j for j, n in enumerate(self.names)}
         idx = np.array([index[n] for n in names], dtype=int)
         return ParamTable(
@@ -87,7 +99,23 @@ class ParamTable:
             self.sd[idx],
             self.lo[idx],
             self.hi[idx],
+            _restrict_blocks(self.blocks, set(names)),
         )
+
+    def correlate(self, u: np.ndarray) -> np.ndarray:
+        """Independent uniforms ``u`` (B, P) -> uniforms with the blocks' rank correlations
+        (Gaussian copula); columns outside a block, and blocks of zero correlation, unchanged."""
+        if not self.blocks:
+            return u
+        out = np.array(u, dtype=float, copy=True)
+        index = {n: j for j, n in enumerate(self.names)}
+        for names, r in self.blocks:
+            if not np.any(r - np.eye(len(names))):
+                continue
+            cols = np.array([index[n] for n in names], dtype=int)
+            z = ndtri(np.clip(out[:, cols], 1e-16, 1.0 - 1e-16))
+            out[:, cols] = ndtr(z @ _factor(r).T)
+        return out
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map draws ``u`` in (0, 1), shape (B, P), to values through each inverse CDF."""
@@ -113,9 +141,38 @@ class ParamTable:
         return np.clip(out, lo, hi)
 
 
+def _factor(r: np.ndarray) -> np.ndarray:
+    """``A`` with ``A A' = r`` for a positive semi-definite ``r`` (Cholesky when definite, else
+    from the eigen-decomposition, so perfect correlations work too)."""
+    try:
+        return np.linalg.cholesky(r)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(r)
+        return v * np.sqrt(np.clip(w, 0.0, None))
+
+
+def _restrict_blocks(
+    blocks: tuple[tuple[tuple[str, ...], np.ndarray], ...], keep: set[str]
+) -> tuple[tuple[tuple[str, ...], np.ndarray], ...]:
+    # A block limited to the inputs present (a sub-matrix of a PSD matrix is PSD); blocks left
+    # with fewer than two inputs vanish.
+    out = []
+    for names, r in blocks:
+        idx = [j for j, n in enumerate(names) if n in keep]
+        if len(idx) >= 2:
+            out.append((tuple(names[j] for j in idx), r[np.ix_(idx, idx)]))
+    return tuple(out)
+
+
+def draw_values(table: ParamTable, entropy: int, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of the Monte Carlo draws of ``table``'s inputs (values, not uniforms),
+    with the scenario's correlations: what :func:`detente.analysis.montecarlo.monte_carlo` runs."""
+    return table.from_unit(table.correlate(unit_draws(entropy, table.names, start, stop)))
+
+
 def param_table(scenario: Scenario) -> ParamTable:
     """Every uncertain position, salience and capability of ``scenario``, and every uncertain
-    reference point of its issues."""
+    reference point of its issues, with the scenario's correlation blocks among them."""
     rows: list[tuple[str, int, int, int, int, float, float, float, float]] = []
     for n, actor in enumerate(scenario.actors):
         for k, issue in enumerate(scenario.issues):
@@ -149,6 +206,7 @@ def param_table(scenario: Scenario) -> ParamTable:
                 )
             )
     cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+    blocks = tuple((tuple(c.inputs), c.gaussian()) for c in scenario.correlations)
     return ParamTable(
         names=tuple(cols[0]),
         kind=np.array(cols[1], dtype=int),
@@ -159,6 +217,8 @@ def param_table(scenario: Scenario) -> ParamTable:
         sd=np.array(cols[6], dtype=float),
         lo=np.array(cols[7], dtype=float),
         hi=np.array(cols[8], dtype=float),
+        # Inputs a what-if made certain (or removed) drop out of their blocks.
+        blocks=_restrict_blocks(blocks, set(cols[0])),
     )
 
 

@@ -48,6 +48,7 @@ import functools
 
 import numpy as np
 
+from detente.bargaining.engines import numba_available, use_numba
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, register_model
 from detente.scenario.errors import DetenteError
@@ -133,7 +134,8 @@ PARAMS: tuple[Param, ...] = (
         "auto",
         "how rounds are computed, same results up to rounding: 'numpy' (pairwise arrays over "
         "the whole batch), 'numba' (compiled loops, one draw per thread, several times faster) "
-        "or 'auto' (numba when installed; risk_superscripts='positions' always uses numpy)",
+        "or 'auto' (numba for large batches when installed, the fast extra; "
+        "risk_superscripts='positions' always uses numpy)",
         kind="choice",
         choices=("auto", "numpy", "numba"),
     ),
@@ -165,6 +167,9 @@ PARAMS = (
 SCHOLZ = {"offer_rule": "scholz", "rounds": 8, "forecast": "median", "symmetric": False}
 MAX_PERIOD = 6
 _CYCLE_TOL = 1e-9  # share of the positions' range: states equal up to rounding
+
+# Rows x rounds x N^2 from which the compiled engine pays for numba's import and cache load.
+COMPILED_WORK = 2_000_000
 
 # Rows x N x N float64 elements per chunk: about 3 MB per pairwise array, so the dozen pairwise
 # temporaries stay in cache while numpy's per-call overhead is still amortised (4e5 ran faster
@@ -257,7 +262,7 @@ def eum(
         res.extras["forecast_kind"] += ", averaged with the mirrored scale's"
         return res
     b, n, k = inp.positions.shape
-    rounds = int(values["rounds"])
+    rounds = int(values["rounds"])  # type: ignore[call-overload]
 
     # Fold issues into rows: issues never interact in this model.
     x = np.ascontiguousarray(inp.positions.transpose(0, 2, 1).reshape(b * k, n), dtype=float)
@@ -275,13 +280,15 @@ def eum(
     u0 = (x - lo[:, None]) / width[:, None]
 
     settings = _Settings(
-        q=float(values["q"]),
-        t=float(values["t"]),
+        q=float(values["q"]),  # type: ignore[arg-type]
+        t=float(values["t"]),  # type: ignore[arg-type]
         offer_rule=offer_rule,
         risk=risk_superscripts,
         gain=compromise_sign == "gain_exceeds_loss",
         all_denominator=prob_denominator == "all",
-        compiled=engine == "numba" or (engine == "auto" and _numba_available()),
+        compiled=risk_superscripts == "actors"
+        and rounds > 0
+        and use_numba(engine, b * k * rounds * n * n, COMPILED_WORK, "eum"),
     )
     traj_u = _simulate(u0, w, sal, rounds, settings)  # (rows, T+1, N)
     traj = lo[:, None, None] + traj_u * width[:, None, None]
@@ -436,9 +443,9 @@ def _simulate(
     out = np.empty((rows, rounds + 1, n))
     out[:, 0] = u0
     if cfg.compiled and cfg.risk == "actors" and rounds > 0:
-        if not _numba_available():
-            raise DetenteError("eum: engine='numba' needs the numba package; use engine='numpy'")
-        _nb_simulate(
+        from detente.bargaining.eum_numba import nb_simulate
+
+        nb_simulate(
             np.ascontiguousarray(u0),
             np.ascontiguousarray(w),
             np.ascontiguousarray(s),
@@ -553,6 +560,7 @@ def _win_probabilities(
     np.maximum(num, 0.0, out=num)  # rounding at the midpoint must not make a vote negative
     if cfg.all_denominator:
         # sum_a sum_b |y_a - y_b| = 2 sum_m (2m - n + 1) y_(m) over y sorted ascending.
+        assert sort_idx is not None
         ranked = np.take_along_axis(util, sort_idx, axis=1)  # sorted over a for each voter k
         coef = 2.0 * (2.0 * np.arange(n) - n + 1.0)
         den = np.einsum("bak,a,bk->b", ranked, coef, ws)[:, None, None]
@@ -696,235 +704,8 @@ def _danger_over_positions(
     return actual, out.max(axis=2), out.min(axis=2)
 
 
-# ----------------------------------------------------------------------------------------------
-# The same round as compiled loops (numba), one row per thread. It follows the numpy code step by
-# step, so both give the same trajectories up to rounding (tests check this); it is several times
-# faster because the dozen (rows x N x N) temporaries never leave the cache.
-
-try:  # numba is a declared dependency, but the numpy path must keep working without it
-    import numba as _nb
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    _nb = None
-
-
 def _numba_available() -> bool:
-    return _nb is not None
-
-
-if _nb is not None:
-
-    @_nb.njit(cache=True)
-    def _nb_wmedian(xs: np.ndarray, ws: np.ndarray) -> float:  # pragma: no cover - compiled
-        n = xs.shape[0]
-        total = 0.0
-        for k in range(n):
-            total += ws[k]
-        cum = np.empty(n)
-        acc = 0.0
-        for k in range(n):
-            acc += ws[k] if total > 0 else 1.0
-            cum[k] = acc
-        half = 0.5 * cum[n - 1]
-        tol = 1e-12 * cum[n - 1]
-        first = n - 1
-        for k in range(n):
-            if cum[k] >= half - tol:
-                first = k
-                break
-        if abs(cum[first] - half) <= tol:
-            return 0.5 * (xs[first] + xs[min(first + 1, n - 1)])
-        return xs[first]
-
-    @_nb.njit(cache=True)
-    def _nb_probs(u, us, ws, order, rs, use_r, below, all_den):  # pragma: no cover - compiled
-        n = u.shape[0]
-        cum = np.empty((n, n + 1))
-        util = np.empty((n, n))  # util[a, k]: actor a's distance to sorted voter k, ** r_k
-        for a in range(n):
-            acc = 0.0
-            cum[a, 0] = 0.0
-            for k in range(n):
-                dd = abs(u[a] - us[k])
-                if use_r:
-                    dd = dd ** rs[k]
-                util[a, k] = dd
-                acc += dd * ws[k]
-                cum[a, k + 1] = acc
-        num = np.zeros((n, n))
-        for i in range(n):
-            for j in range(n):
-                m = below[i, j]
-                if u[i] < u[j]:
-                    v = cum[j, m] - cum[i, m]
-                elif u[i] > u[j]:
-                    v = (cum[j, n] - cum[j, m]) - (cum[i, n] - cum[i, m])
-                else:
-                    v = 0.0
-                num[i, j] = v if v > 0.0 else 0.0
-        p = np.zeros((n, n))
-        if all_den:
-            # Voter k's distances to all actors in ascending order: merge the two sides.
-            total = 0.0
-            for k in range(n):
-                acc = 0.0
-                lft = k - 1
-                rgt = k + 1
-                for mm in range(1, n):  # rank 0 is k itself, distance 0
-                    if rgt >= n or (lft >= 0 and us[k] - us[lft] <= us[rgt] - us[k]):
-                        dd = util[order[lft], k]
-                        lft -= 1
-                    else:
-                        dd = util[order[rgt], k]
-                        rgt += 1
-                    acc += (2.0 * mm - n + 1.0) * dd
-                total += 2.0 * acc * ws[k]
-            if total > 0:
-                for i in range(n):
-                    for j in range(n):
-                        p[i, j] = num[i, j] / total
-        else:
-            for i in range(n):
-                for j in range(n):
-                    den = num[i, j] + num[j, i]
-                    if den > 0:
-                        p[i, j] = num[i, j] / den
-        return p
-
-    @_nb.njit(cache=True)
-    def _nb_round(u, w, s, q, t, gain, all_den, scholz):  # pragma: no cover - compiled
-        n = u.shape[0]
-        new = u.copy()
-        if n < 2:
-            return new
-        order = np.argsort(u, kind="mergesort")
-        us = u[order]
-        ws = w[order]
-        mu = _nb_wmedian(us, ws)
-        # below[i, j]: voters strictly under the midpoint of x_i and x_j. For fixed i the
-        # midpoint grows with x_j, so one sweep over the sorted voters serves every j.
-        below = np.empty((n, n), dtype=np.int64)
-        for i in range(n):
-            m = 0
-            for jj in range(n):
-                mid = 0.5 * (u[i] + us[jj])
-                while m < n and us[m] < mid:
-                    m += 1
-                below[i, order[jj]] = m
-        ones = np.ones(n)
-        p1 = _nb_probs(u, us, ws, order, ones, False, below, all_den)
-        danger = np.zeros(n)
-        for tt in range(n):
-            acc = 0.0
-            for c in range(n):
-                if c == tt:
-                    continue
-                d = abs(u[c] - u[tt])
-                pp = p1[c, tt]
-                e = s[tt] * (pp * 2.0 * d - (1.0 - pp) * 2.0 * d) + (1.0 - s[tt]) * 2.0 * d
-                if q < 1.0:
-                    e -= (1.0 - q) * (2.0 * t - 1.0) * (abs(u[c] - mu) + d)
-                acc += e
-            danger[tt] = acc
-        hi = danger.max()
-        lo = danger.min()
-        r = np.ones(n)
-        if hi - lo > 0:
-            for i in range(n):
-                rk = (2.0 * danger[i] - hi - lo) / (hi - lo)
-                r[i] = (1.0 - rk / 3.0) / (1.0 + rk / 3.0)
-        p2 = _nb_probs(u, us, ws, order, r[order], True, below, all_den)
-        cls = np.empty(n, dtype=np.int64)
-        tgt = np.empty(n)
-        key = np.empty(n)
-        thr = np.empty(n)
-        for i in range(n):
-            ri = r[i]
-            usq = 2.0 - 4.0 * 0.5**ri
-            best = 4
-            for j in range(n):
-                cls[j] = 4
-                if u[i] == u[j]:
-                    continue
-                d = abs(u[i] - u[j])
-                base_s = 0.5 - 0.5 * d
-                u_s = 2.0 - 4.0 * (base_s if base_s > 0.0 else 0.0) ** ri
-                u_f = 2.0 - 4.0 * (0.5 + 0.5 * d) ** ri
-                pij = p2[i, j]
-                pji = p2[j, i]
-                e_ij = s[j] * (pij * u_s + (1.0 - pij) * u_f) + (1.0 - s[j]) * u_s - q * usq
-                e_ji = s[i] * (pji * u_s + (1.0 - pji) * u_f) + (1.0 - s[i]) * u_s - q * usq
-                if q < 1.0:
-                    a = 0.25 * (abs(u[i] - mu) + d)
-                    ba = 0.5 - a
-                    e_ij -= (1.0 - q) * (
-                        t * (2.0 - 4.0 * (ba if ba > 0.0 else 0.0) ** ri)
-                        + (1.0 - t) * (2.0 - 4.0 * (0.5 + a) ** ri)
-                    )
-                    a = 0.25 * (abs(u[j] - mu) + d)
-                    ba = 0.5 - a
-                    e_ji -= (1.0 - q) * (
-                        t * (2.0 - 4.0 * (ba if ba > 0.0 else 0.0) ** ri)
-                        + (1.0 - t) * (2.0 - 4.0 * (0.5 + a) ** ri)
-                    )
-                mag = abs(e_ij)
-                tg = u[j]
-                c = 4
-                if e_ji > e_ij and e_ij > 0:
-                    c = 1
-                elif e_ji > 0 and e_ij < 0:
-                    if gain:
-                        if e_ji > mag:
-                            c = 2
-                            tg = u[i] + (u[j] - u[i]) * (mag / e_ji)
-                        else:
-                            c = 3
-                    else:
-                        if mag > e_ji:
-                            c = 2
-                            tg = u[i] + (u[j] - u[i]) * (e_ji / mag)
-                        else:
-                            c = 3
-                cls[j] = c
-                tgt[j] = tg
-                thr[j] = e_ji
-                if scholz and c == 2:
-                    key[j] = (mag * u[i] + abs(e_ji) * u[j]) / (mag + abs(e_ji))
-                else:
-                    key[j] = abs(tg - u[i])
-                if c < best:
-                    best = c
-            if best == 4:
-                continue
-            kmin = np.inf
-            for j in range(n):
-                if cls[j] != 4 and (not scholz or cls[j] == best) and key[j] < kmin:
-                    kmin = key[j]
-            tmax = -np.inf
-            for j in range(n):
-                if cls[j] != 4 and (not scholz or cls[j] == best) and key[j] == kmin:
-                    if thr[j] > tmax:
-                        tmax = thr[j]
-            pick = np.inf
-            for j in range(n):
-                if (
-                    cls[j] != 4
-                    and (not scholz or cls[j] == best)
-                    and key[j] == kmin
-                    and thr[j] == tmax
-                    and tgt[j] < pick
-                ):
-                    pick = tgt[j]
-            new[i] = pick
-        return new
-
-    @_nb.njit(parallel=True, cache=True)
-    def _nb_simulate(u0, w, s, rounds, q, t, gain, all_den, scholz, out):  # pragma: no cover
-        rows = u0.shape[0]
-        for b in _nb.prange(rows):
-            u = u0[b].copy()
-            for rr in range(rounds):
-                u = _nb_round(u, w[b], s[b], q, t, gain, all_den, scholz)
-                out[b, rr + 1, :] = u
+    return numba_available()
 
 
 # ----------------------------------------------------------------------------------------------

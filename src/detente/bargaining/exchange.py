@@ -58,6 +58,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from detente.bargaining.engines import use_numba
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, ParameterError, register_model
 
@@ -70,8 +71,11 @@ DECIDE_SALIENCE_WEIGHT = 0.4
 _REL_TOL = 1e-12
 # Cells (batch x actor pairs x issue pairs) held at once by the numpy kernel: a few MB per array.
 _CHUNK_CELLS = 1 << 20
-# "numba": the compiled search for the best exchange (default); "numpy": the array reference.
-_KERNEL = "numba"
+# "auto": the compiled search for the best exchange when numba is installed and the batch is
+# large (see detente.bargaining.engines), else the numpy one; "numba" or "numpy" force one.
+_KERNEL = "auto"
+# Draws x actor pairs x issue pairs from which the compiled kernel pays for numba's import.
+COMPILED_WORK = 200_000
 
 _LOG_FIELDS = (
     "batch",
@@ -503,7 +507,8 @@ def exchange(
     else:
         # The compiled kernel holds no (i, j, pair) arrays; the numpy one is run in chunks.
         cells = n * n * (k * (k - 1) // 2)
-        step = bsz if _KERNEL == "numba" else max(1, _CHUNK_CELLS // cells)
+        kernel = "numba" if use_numba(_KERNEL, bsz * cells, COMPILED_WORK, "exchange") else "numpy"
+        step = bsz if kernel == "numba" else max(1, _CHUNK_CELLS // cells)
         parts = []
         for lo in range(0, bsz, step):  # chunks of draws, each one vectorised
             sl = slice(lo, min(bsz, lo + step))
@@ -516,7 +521,7 @@ def exchange(
                 min_gain=min_gain,
                 fixed_weight=fixed_weight,
                 salience_weight=salience_weight,
-                kernel=_KERNEL,
+                kernel=kernel,
             )
             lg["batch"] = [b + lo for b in lg["batch"]]
             parts.append((traj, rnd, conv, lg))

@@ -22,6 +22,9 @@ class BargainingInput:
     scale_low, scale_high (K,) the ends of each issue's scale
     reference    (K,) the status quo / reference point of each issue, NaN where none is given;
                  or (B, K) when it varies by draw (Monte Carlo over an uncertain status quo)
+    draw_ids     (B,) int, each element's index in its whole run (a Monte Carlo chunk of draws
+                 a:b holds a..b-1); None means 0..B-1. A model's random draws for element e come
+                 from a stream seeded by (seed, draw_ids[e]), so chunking never changes them.
     """
 
     positions: np.ndarray
@@ -32,6 +35,7 @@ class BargainingInput:
     reference: np.ndarray
     actor_ids: tuple[str, ...] = ()
     issue_ids: tuple[str, ...] = ()
+    draw_ids: np.ndarray | None = None
 
     @property
     def batch(self) -> int:
@@ -49,6 +53,12 @@ class BargainingInput:
         """The reference point as (B, K), whether it is stored per draw or once for all."""
         ref = np.asarray(self.reference, dtype=float)
         return ref if ref.ndim == 2 else np.broadcast_to(ref, (self.batch, ref.shape[-1]))
+
+    def draw_index(self) -> np.ndarray:
+        """Each batch element's index in its whole run (``draw_ids``, default 0..B-1)."""
+        if self.draw_ids is None:
+            return np.arange(self.batch, dtype=np.int64)
+        return np.asarray(self.draw_ids, dtype=np.int64)
 
     def normalised_positions(self) -> np.ndarray:
         """Positions mapped to [0, 1] per issue (scale_low -> 0, scale_high -> 1)."""
@@ -70,6 +80,7 @@ class BargainingInput:
             reference=self.reference[index] if self.reference.ndim == 2 else self.reference,
             actor_ids=self.actor_ids,
             issue_ids=self.issue_ids,
+            draw_ids=self.draw_index()[index],
         )
 
 

@@ -13,8 +13,9 @@ reference runs exactly (tests/oracles/test_smp_ktab.py).
 
 Cost per turn is O(B N^3 + B N^2 K). The three O(N^3) reductions - the challenge evaluation
 (N initiators x N targets x N third parties), the PCE coalition strengths and the valuation of
-every bargain by every actor - are compiled numba loop nests over the whole batch
-(:mod:`detente.bargaining.smp_kernels`, no N^3 temporaries); the rest is numpy broadcasting over
+every bargain by every actor - run in :mod:`detente.bargaining.smp_kernels`: numpy loops over
+the summed axis for small cases, compiled numba loop nests (the ``fast`` extra, no N^3
+temporaries) for large batches, with bit-identical numbers; the rest is numpy broadcasting over
 the batch. The only Python loop is over turns (batch elements that have stopped drop out).
 """
 
@@ -109,6 +110,14 @@ PARAMS = (
         choices=("semi", "full"),
     ),
     Param(
+        "engine",
+        "auto",
+        "how the O(N^3) sums run, the same numbers either way: 'numpy', 'numba' (compiled, "
+        "the fast extra) or 'auto' (numba for large batches when installed)",
+        kind="choice",
+        choices=("auto", "numpy", "numba"),
+    ),
+    Param(
         "ideal_adjust",
         1.0,
         "rate at which ideals follow positions each turn (1: ideal = position, KTAB default)",
@@ -144,6 +153,7 @@ def smp(
     big_r_adjust: str = "one_third",
     third_party_commit: str = "semi",
     ideal_adjust: float = 1.0,
+    engine: str = "auto",
 ) -> ModelResult:
     """Run KTAB's Spatial Model of Politics until positions settle.
 
@@ -162,7 +172,9 @@ def smp(
 
     Non-default options (all Params): ``transitions="stochastic"`` with ``seed`` (numpy
     Generator, default KTAB's seed 15455440707583219804; same seed, same run - unlike smpc, whose
-    threaded draws are not reproducible; the numbers drawn differ from smpc's mt19937_64);
+    threaded draws are not reproducible; the numbers drawn differ from smpc's mt19937_64; each
+    draw of a batch has its own stream, SeedSequence(seed, spawn_key=(draw,)) with the draw's
+    index ``inp.draw_ids``, so a Monte Carlo gives the same numbers whatever its chunking);
     ``voting_rule`` binary or cubic (applied to every vote: both PCEs and the challenge
     coalitions); ``victory_model`` square/quartic/octic; ``big_r_range`` wide/averse/neutral;
     ``big_r_adjust`` full/two_thirds/half/none; ``third_party_commit="full"``; ``ideal_adjust``
@@ -186,13 +198,18 @@ def smp(
     semi = third_party_commit == "semi"
     stochastic = transitions == "stochastic"
     # Without a seed, stochastic runs use KTAB's default seed: reproducible unless asked otherwise.
-    rng = np.random.default_rng(_KTAB_SEED if seed is None else seed) if stochastic else None
+    # One stream per draw, SeedSequence(seed, spawn_key=(draw,)), so that a draw's transitions
+    # do not depend on which other draws share its batch or chunk.
+    streams = (
+        _DrawStreams(_KTAB_SEED if seed is None else seed, inp.draw_index()) if stochastic else None
+    )
 
     x0 = np.asarray(inp.normalised_positions(), dtype=float)
     sal = _ktab_saliences(inp.saliences)
     cap = np.asarray(inp.capabilities, dtype=float)
     b, n, k = x0.shape
 
+    compiled = kernels.use_compiled(engine, b, n)
     chunk = max(1, _CHUNK_FLOATS // (n * n * (k + 4)))
     states = [x0.copy()]
     x = x0.copy()
@@ -208,7 +225,18 @@ def smp(
         for lo in range(0, idx.size, chunk):
             sel = idx[lo : lo + chunk]
             new[sel] = _turn(
-                x[sel], ideal[sel], sal[sel], cap[sel], vote, q, r_lo, r_hi, f_adj, semi, rng
+                x[sel],
+                ideal[sel],
+                sal[sel],
+                cap[sel],
+                vote,
+                q,
+                r_lo,
+                r_hi,
+                f_adj,
+                semi,
+                None if streams is None else streams.take(sel),
+                compiled,
             )
         step = np.linalg.norm(new - x, axis=-1).sum(-1)
         if t == 1:
@@ -230,7 +258,7 @@ def smp(
         states.append(x.copy())
 
     traj = np.stack(states, axis=1)
-    win, distinct = _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL)
+    win, distinct = _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, _SAME_TOL, compiled)
     forecast_unit = np.einsum("bn,bnk->bk", distinct, x)
     best = np.argmax(distinct, axis=1)
     most_probable = x[np.arange(b), best]
@@ -283,6 +311,27 @@ def win_probabilities(
 # Building blocks (all take a leading batch axis)
 
 
+class _DrawStreams:
+    """One numpy Generator per draw, seeded by ``SeedSequence(seed, spawn_key=(draw,))``."""
+
+    def __init__(self, seed: int, draws: np.ndarray) -> None:
+        self._gens = [
+            np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(d),))) for d in draws
+        ]
+        self._rows = np.arange(len(self._gens))
+
+    def take(self, rows: np.ndarray) -> _DrawStreams:
+        """The streams of these batch rows (shared, not copied)."""
+        out = _DrawStreams.__new__(_DrawStreams)
+        out._gens = [self._gens[int(r)] for r in rows]
+        out._rows = np.asarray(rows)
+        return out
+
+    def uniforms(self, n: int) -> np.ndarray:
+        """(rows, n) uniforms on [0, 1): n from each row's own stream."""
+        return np.stack([g.random(n) for g in self._gens]) if self._gens else np.empty((0, n))
+
+
 def _ktab_saliences(sal: np.ndarray) -> np.ndarray:
     # KTAB needs an actor's saliences to sum to at most 1; larger sums are scaled down to 1.
     sal = np.asarray(sal, dtype=float)
@@ -319,13 +368,15 @@ def _util(d: np.ndarray, r: np.ndarray) -> np.ndarray:
     return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
-def _pce_log(util: np.ndarray, w: np.ndarray, vote: int, q: float) -> np.ndarray:
+def _pce_log(
+    util: np.ndarray, w: np.ndarray, vote: int, q: float, compiled: bool = False
+) -> np.ndarray:
     """Conditional PCE among options: L (B, M, M) with L[b, a, c] = log P(a beats c).
 
     util (B, V, M) voters' utilities of the options, w (B, V) voter weights; log p_a is
     sum_c L[b, a, c] plus a constant (P(a beats a) = 1/2 is in every row and cancels).
     """
-    c_ab = kernels.pce_strengths(np.ascontiguousarray(util), np.ascontiguousarray(w), vote)
+    c_ab = kernels.pce_strengths(util, w, vote, compiled)
     c_ba = np.swapaxes(c_ab, 1, 2)
     if q != 1.0:
         c_ab, c_ba = c_ab**q, c_ba**q
@@ -339,12 +390,18 @@ def _normalise_log(logp: np.ndarray) -> np.ndarray:
 
 
 def _risk(
-    d: np.ndarray, cap: np.ndarray, vote: int, q: float, r_lo: float, r_hi: float
+    d: np.ndarray,
+    cap: np.ndarray,
+    vote: int,
+    q: float,
+    r_lo: float,
+    r_hi: float,
+    compiled: bool = False,
 ) -> np.ndarray:
     """R (B, N): risk attitudes from a PCE over all positions with risk-neutral utilities."""
     if r_lo == r_hi:
         return np.full(cap.shape, r_lo)
-    p = _normalise_log(_pce_log(1.0 - d, cap, vote, q).sum(-1))
+    p = _normalise_log(_pce_log(1.0 - d, cap, vote, q, compiled).sum(-1))
     pmax = p.max(-1, keepdims=True)
     pmin = p.min(-1, keepdims=True)
     span = pmax - pmin
@@ -353,7 +410,18 @@ def _risk(
     return r_lo + (r_hi - r_lo) * frac
 
 
-def _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray, np.ndarray]:
+def _win_prob(
+    x: np.ndarray,
+    ideal: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    vote: int,
+    q: float,
+    r_lo: float,
+    r_hi: float,
+    tol: float,
+    compiled: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """KTAB's "winning probability" of each actor's position (B, N), and of each distinct one.
 
     A PCE among the distinct positions (positions closer than ``tol`` count as one, the first
@@ -363,18 +431,31 @@ def _win_prob(x, ideal, sal, cap, vote, q, r_lo, r_hi, tol) -> tuple[np.ndarray,
     """
     n = x.shape[1]
     d = _distances(ideal, x, sal)
-    r = _risk(d, cap, vote, q, r_lo, r_hi)
+    r = _risk(d, cap, vote, q, r_lo, r_hi, compiled)
     u_true = _util(d, r[:, :, None])
     gap = np.linalg.norm(x[:, :, None, :] - x[:, None, :, :], axis=-1)
     same = gap < tol
     rep = np.argmax(same, axis=-1)  # first equivalent actor (itself at the latest)
     distinct = rep == np.arange(n)[None, :]
-    logp = (_pce_log(u_true, cap, vote, q) * distinct[:, None, :]).sum(-1)
+    logp = (_pce_log(u_true, cap, vote, q, compiled) * distinct[:, None, :]).sum(-1)
     p = _normalise_log(np.where(distinct, logp, -np.inf))
     return np.take_along_axis(p, rep, axis=-1), p
 
 
-def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarray:
+def _turn(
+    x: np.ndarray,
+    ideal: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    vote: int,
+    q: float,
+    r_lo: float,
+    r_hi: float,
+    f_adj: float,
+    semi: bool,
+    rng: _DrawStreams | None,
+    compiled: bool = False,
+) -> np.ndarray:
     """One SMP turn for a chunk of the batch: new positions (B, N, K) on [0, 1].
 
     Actors judge positions from their ideals (``ideal``; equal to ``x`` with KTAB's default
@@ -383,14 +464,14 @@ def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarr
     b, n, k = x.shape
     ar = np.arange(n)
     d = _distances(ideal, x, sal)
-    r = _risk(d, cap, vote, q, r_lo, r_hi)
+    r = _risk(d, cap, vote, q, r_lo, r_hi, compiled)
     s_tot = sal.sum(-1)
     sigma = s_tot * cap
 
     # h's estimate of i's risk attitude: r_est[b, h, i] (BigRAdjust).
     r_est = f_adj * r[:, None, :] + (1.0 - f_adj) * r[:, :, None]
     # Challenge evaluation from each initiator's own view (the O(N^3) part, compiled).
-    p_win, gain = kernels.challenges(d, r_est, sigma, s_tot, vote, q, semi)
+    p_win, gain = kernels.challenges(d, r_est, sigma, s_tot, vote, q, semi, compiled)
     target = np.argmax(gain, axis=-1)  # first maximum = lowest j on ties
     bi = np.arange(b)[:, None]
     valid = gain[bi, ar[None, :], target] > _MIN_GAIN  # (b, i)
@@ -410,9 +491,9 @@ def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarr
     u_true = _util(d, r[:, :, None])  # U^a_an (b, a, n)
     u_bi = _util(_distances(ideal, pos_i, sal), r[:, :, None])  # a's utility of m's b_I
     u_bj = _util(_distances(ideal, pos_j, sal), r[:, :, None])
-    val = kernels.bargain_values(u_true, u_bi, u_bj, target)  # (b, a, 1 + m)
+    val = kernels.bargain_values(u_true, u_bi, u_bj, target, compiled)  # (b, a, 1 + m)
 
-    logp = _pce_log(val, cap, vote, q)  # (b, 1+m, 1+m)
+    logp = _pce_log(val, cap, vote, q, compiled)  # (b, 1+m, 1+m)
     member = np.zeros((b, n, n + 1), dtype=bool)
     member[:, :, 0] = True
     own = valid[:, :, None] & (ar[None, :, None] == ar[None, None, :])  # k initiated m
@@ -424,7 +505,7 @@ def _turn(x, ideal, sal, cap, vote, q, r_lo, r_hi, f_adj, semi, rng) -> np.ndarr
         choice = np.argmax(score, axis=-1)
     else:
         prob = _normalise_log(score)
-        u = rng.random((b, n, 1))
+        u = rng.uniforms(n)[:, :, None]
         choice = np.minimum((np.cumsum(prob, axis=-1) < u).sum(-1), n)
         # Guard against rounding: never pick an option outside the queue.
         choice = np.where(np.take_along_axis(member, choice[..., None], -1)[..., 0], choice, 0)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from detente import api
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
-from detente.scenario.errors import DetenteError
-from detente.store.cli import record_cli_run, stored
+from detente.cli.store import record_cli_run, stored
 
 ClusterOpt = typer.Option(
     None,
@@ -54,7 +52,7 @@ def print_uncertainty(result: api.Forecast) -> None:
             ]
             for t in ths:
                 cells.append(f"{mc.probability(t):.3f}" if t.issue == row.issue else "")
-            table.add_row(*cells)
+            table.add_row(*(str(c) for c in cells))
     table.caption = (
         f"{sc.meta.title}: inputs drawn from their stated sd (truncated normal) or low/high "
         "(uniform/triangular)"
@@ -92,30 +90,27 @@ def sensitivity(
 ) -> None:
     """Which actor's position, salience or capability drives each issue's forecast (Sobol' or
     Morris, with SALib), or which war parameters drive P(talks within T months)."""
-    from detente.analysis.distributed import runner
-    from detente.analysis.sensitivity import sensitivity as run_sensitivity
-
     sc = api.load(scenario)
     params = parse_params(param).get(model, {})
-    with runner(cluster, progress=not as_json) as run:
-        res = run_sensitivity(
-            sc,
-            model,
-            method=method,
-            issue=issue,
-            n=n,
-            seed=seed,
-            params=params,
-            runner=run,
-            months=months,
-            paths=paths,
-            policy=policy,
-            by=by,
-        )
+    res = api.sensitivity(
+        sc,
+        model=model,
+        method=method,
+        issue=issue,
+        by=by,
+        n=n,
+        seed=seed,
+        params=params,
+        months=months,
+        paths=paths,
+        policy=policy,
+        cluster=cluster,
+        progress=not as_json,
+    )
     record_cli_run(
         "sensitivity",
         sc,
-        res.to_json(),
+        res,
         seed=seed,
         models=[model],
         params={
@@ -131,7 +126,7 @@ def sensitivity(
         announce=not as_json,
     )
     if as_json:
-        print_json(res.to_json())
+        print_json(res.to_dict())
         return
     for name, frame in res.outputs.items():
         table = Table(
@@ -144,11 +139,15 @@ def sensitivity(
             if res.method == "sobol"
             else ["mu_star", "mu_star_conf", "mu", "sigma"]
         )
+        # Morris by group: mu and sigma are not defined (a group's inputs move in different
+        # directions; Campolongo, Cariboni & Saltelli 2007), so SALib gives NaN: leave them out.
+        undefined = [c for c in cols if c in frame and frame[c].isna().all()]
+        cols = [c for c in cols if c not in undefined]
         table.add_column("input" if by == "input" or res.model == "war" else by)
         for c in cols:
             table.add_column(c.replace("_conf", " +-"), justify="right")
         for row in frame.head(top).itertuples():
-            table.add_row(row.name, *[f"{getattr(row, c):.3f}" for c in cols])
+            table.add_row(str(row.name), *[f"{getattr(row, c):.3f}" for c in cols])
         var = res.variance.get(name)
         what = "input" if by == "input" or res.model == "war" else f"{by}'s inputs together"
         if res.method == "sobol":
@@ -158,6 +157,11 @@ def sensitivity(
             )
         else:
             table.caption = "mu*: mean |elementary effect| on the input's quantile scale"
+            if undefined:
+                table.caption += (
+                    f"; {' and '.join(undefined)}: not defined when a group's inputs move "
+                    "together (Campolongo et al. 2007), so not shown"
+                )
         console.print(table)
 
 
@@ -182,31 +186,25 @@ def whatif(
     as_json: bool = JsonOpt,
 ) -> None:
     """Compare the forecasts before and after interventions, side by side."""
-    from detente.analysis.distributed import runner
-    from detente.analysis.levers import whatif as run_whatif
-
     sc = api.load(scenario)
-    models = model or api.default_models(sc)
     items = do or [i.describe() for i in sc.interventions]
-    if not model and sc.war is not None and any(i.strip().startswith("policy") for i in items):
-        models = [*models, "war"]  # a policy intervention is for the war model
-    with runner(cluster, progress=not as_json) as run:
-        res = run_whatif(
-            sc,
-            items,
-            models=models,
-            draws=draws,
-            seed=seed,
-            params=parse_params(param),
-            thresholds=threshold or (),
-            runner=run,
-        )
+    res = api.whatif(
+        sc,
+        interventions=items,
+        model=model or None,
+        draws=draws,
+        seed=seed,
+        params=parse_params(param),
+        thresholds=threshold or (),
+        cluster=cluster,
+        progress=not as_json,
+    )
     record_cli_run(
         "whatif",
         sc,
-        res.to_json(),
+        res,
         seed=seed,
-        models=list(models),
+        models=list(res.models),
         params={
             "do": items,
             "draws": draws,
@@ -216,7 +214,7 @@ def whatif(
         announce=not as_json,
     )
     if as_json:
-        print_json(res.to_json())
+        print_json(res.to_dict())
         return
     frame = res.to_frame()
     what = "median of " + f"{draws:,} draws" if draws > 1 else "central values"
@@ -275,27 +273,24 @@ def lever(
 ) -> None:
     """The smallest change an actor can make to its own position, salience or capability that
     reaches a target outcome with a stated probability."""
-    from detente.analysis.distributed import runner
-    from detente.analysis.levers import smallest_lever
-
     sc = api.load(scenario)
-    with runner(cluster, progress=not as_json) as run:
-        res = smallest_lever(
-            sc,
-            actor,
-            target,
-            model=model,
-            probability=prob,
-            draws=draws,
-            seed=seed,
-            params=parse_params(param).get(model, {}),
-            grid=grid,
-            runner=run,
-        )
+    res = api.lever(
+        sc,
+        actor=actor,
+        target=target,
+        model=model,
+        probability=prob,
+        draws=draws,
+        seed=seed,
+        params=parse_params(param).get(model, {}),
+        grid=grid,
+        cluster=cluster,
+        progress=not as_json,
+    )
     record_cli_run(
         "lever",
         sc,
-        res.to_json(),
+        res,
         seed=seed,
         models=[model],
         params={
@@ -308,7 +303,7 @@ def lever(
         announce=not as_json,
     )
     if as_json:
-        print_json(res.to_json())
+        print_json(res.to_dict())
         return
     head = (
         f"{actor}: smallest lever for P({res.target}) >= {prob:g} under {model} "
@@ -359,36 +354,28 @@ def sweep(
     as_json: bool = JsonOpt,
 ) -> None:
     """Forecast over a grid of one or two levers."""
-    from detente.analysis.distributed import runner
-    from detente.analysis.levers import sweep as run_sweep
+    import numpy as np
 
     sc = api.load(scenario)
-    with runner(cluster, progress=not as_json) as run:
-        res = run_sweep(
-            sc,
-            lever_,
-            model=model,
-            draws=draws,
-            seed=seed,
-            params=parse_params(param).get(model, {}),
-            thresholds=threshold or (),
-            runner=run,
-        )
-    frame = res.to_frame()
-    out = {
-        "model": model,
-        "draws": res.draws,
-        "seed": res.seed,
-        "levers": [{"op": a.op, "target": a.target, "values": list(a.values)} for a in res.axes],
-        "rows": frame.to_dict(orient="records"),
-    }
+    res = api.sweep(
+        sc,
+        levers=lever_,
+        model=model,
+        draws=draws,
+        seed=seed,
+        params=parse_params(param).get(model, {}),
+        thresholds=threshold or (),
+        cluster=cluster,
+        progress=not as_json,
+    )
+    out = res.to_dict()
     record_cli_run(
         "sweep",
         sc,
         out,
         seed=seed,
         models=[model],
-        params={"levers": lever_, "draws": draws},
+        params={"levers": lever_, "draws": draws, "thresholds": list(threshold or [])},
         announce=not as_json,
     )
     if as_json:
@@ -396,7 +383,7 @@ def sweep(
         return
     iid = issue or sc.issue_ids[0]
     if iid not in sc.issue_ids:
-        raise DetenteError(f"no issue {iid!r}; the issues are: {', '.join(sc.issue_ids)}")
+        raise api.DetenteError(f"no issue {iid!r}; the issues are: {', '.join(sc.issue_ids)}")
     k = sc.issue_ids.index(iid)
     stat = "median forecast" if res.draws > 1 else "forecast"
     a1 = res.axes[0]
@@ -433,6 +420,27 @@ def sweep(
     if res.seed is not None:
         table.caption = f"{res.draws:,} draws per point, the same at every point (seed {res.seed})"
     console.print(table)
+    if len(res.axes) == 2:
+        # Two levers: one grid of P(threshold) per threshold (a one-lever table has columns).
+        a2 = res.axes[1]
+        for t in res.thresholds:
+            j = sc.issue_ids.index(t.issue)
+            grid = Table(
+                title=f"P({t}) ({model}); rows {a1.op} {a1.target}, columns {a2.op} {a2.target}",
+                title_justify="left",
+            )
+            grid.add_column(f"{a1.target} \\ {a2.target}", justify="right")
+            for v2 in a2.values:
+                grid.add_column(f"{v2:g}", justify="right")
+            for i, v1 in enumerate(a1.values):
+                grid.add_row(
+                    f"{v1:g}",
+                    *[
+                        f"{np.mean(t.test(res.forecasts[i, m, :, j])):.3f}"
+                        for m in range(len(a2.values))
+                    ],
+                )
+            console.print(grid)
 
 
 def _signed(x: float, digits: int = 2) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from detente.bargaining.registry import list_models
+from detente import api
 from detente.cli.common import JsonOpt, console, print_json
-from detente.scenario import io as scenario_io
 
 
 def models(as_json: bool = JsonOpt) -> None:
     """List the bargaining models: name, citation, parameters."""
-    specs = list_models()
+    specs = api.models()
     if as_json:
         print_json(
             [
@@ -44,8 +43,8 @@ def models(as_json: bool = JsonOpt) -> None:
 def scenarios(as_json: bool = JsonOpt) -> None:
     """List the scenarios shipped with detente."""
     rows = []
-    for name in scenario_io.embedded_names():
-        sc = scenario_io.load(name)
+    for name in api.scenarios():
+        sc = api.load(name)
         rows.append(
             {
                 "name": name,
@@ -71,7 +70,7 @@ def validate(
     as_json: bool = JsonOpt,
 ) -> None:
     """Check a scenario file; print what it holds, or one line naming what is wrong (exit 2)."""
-    sc = scenario_io.load(file)
+    sc = api.load(file)
     info = {
         "file": file,
         "valid": True,

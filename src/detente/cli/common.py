@@ -28,7 +28,7 @@ def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
     """``--param eum.q=0.5`` -> {"eum": {"q": 0.5}}; values are parsed as YAML scalars."""
     import yaml
 
-    from detente.scenario.errors import DetenteError
+    from detente.api import DetenteError
 
     out: dict[str, dict[str, Any]] = {}
     for item in items or []:

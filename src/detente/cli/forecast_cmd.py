@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any
+
 import typer
 from rich.table import Table
 
 from detente import api
-from detente.bargaining.inputs import ModelResult
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
-from detente.store.cli import record_cli_run, stored
+from detente.cli.store import record_cli_run, stored
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @stored
@@ -46,9 +49,7 @@ def forecast(
     sc = api.load(scenario)
     params = parse_params(param)
     if draws is None and (threshold or cluster or seed is not None):
-        from detente.scenario.errors import DetenteError
-
-        raise DetenteError("--seed, --threshold and --cluster need --draws N (Monte Carlo)")
+        raise api.DetenteError("--seed, --threshold and --cluster need --draws N (Monte Carlo)")
     result = api.forecast(
         sc,
         model=model or None,
@@ -59,10 +60,16 @@ def forecast(
         cluster=cluster,
         progress=not as_json,
     )
+    payload = result.to_dict()
     if as_json:
-        print_json(result.to_json())
+        if sc.voting is not None:  # power indices beside capability
+            payload["voting_power"] = api.power.voting_power(sc).to_dict()
+        print_json(payload)
     else:
         print_forecast(result)
+        from detente.cli.power_cmd import print_power
+
+        print_power(sc)
         if result.uncertainty:
             from detente.cli.analysis_cmd import print_uncertainty
 
@@ -71,7 +78,7 @@ def forecast(
     record_cli_run(
         "forecast",
         sc,
-        result.to_json(),
+        payload,
         params=params,
         models=list(result.results),
         seed=mc_seed,
@@ -115,8 +122,11 @@ def print_trajectory(result: api.Forecast, name: str) -> None:
     """Per round, the model's own per-round summary series where it reports them (EUM: the
     median voter and mean positions of Scholz et al.'s Table 2), else the capability x salience
     weighted mean position; one column per issue and series."""
+    import numpy as np
+
     res = result.results[name]
     sc = result.scenario
+    assert res.trajectory is not None  # only dynamic models are printed here
     traj = res.trajectory[0]  # (T+1, N, K)
     last = traj.shape[0] if res.rounds is None else int(res.rounds[0]) + 1
     shown = list(range(last)) if last <= 12 else [*range(6), *range(last - 5, last)]
@@ -183,8 +193,11 @@ def print_exchanges(result: api.Forecast, name: str, limit: int = 12) -> None:
     console.print(table)
 
 
-def round_series(res: ModelResult, n_rounds: int) -> dict[str, np.ndarray]:
-    """Per-round (T+1, K) summary series a model reports in its extras (batch element 0)."""
+def round_series(res: Any, n_rounds: int) -> dict[str, np.ndarray]:
+    """Per-round (T+1, K) summary series a model (a ModelResult) reports in its extras (batch
+    element 0)."""
+    import numpy as np
+
     out = {}
     for key, value in res.extras.items():
         if isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[1] == n_rounds:
@@ -194,9 +207,7 @@ def round_series(res: ModelResult, n_rounds: int) -> dict[str, np.ndarray]:
 
 def sc_weights(result: api.Forecast) -> np.ndarray:
     """(N, K) capability x salience of the scenario's central values."""
-    from detente.scenario.arrays import to_arrays
-
-    inp = to_arrays(result.scenario)
+    inp = api.to_input(result.scenario)
     return inp.capabilities[0][:, None] * inp.saliences[0]
 
 

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
+from detente import api
 from detente.cli.common import JsonOpt, console, err_console, print_json
 
 import_app = typer.Typer(
@@ -25,18 +24,9 @@ def import_ktab(
     as_json: bool = JsonOpt,
 ) -> None:
     """Read a KTAB SMP scenario (CSV or XML) and write it as a detente scenario (YAML)."""
-    from detente.scenario import ktab
-    from detente.scenario.errors import NO_VALUE, ScenarioError
-    from detente.scenario.io import save, to_yaml
-
-    suffix = Path(file).suffix.lower()
-    if suffix not in (".csv", ".xml"):
-        raise ScenarioError(file, "", NO_VALUE, "must be a KTAB .csv or .xml file")
-    xml = suffix == ".xml"
-    sc = ktab.load_ktab_xml(file) if xml else ktab.load_ktab_csv(file)
-    params, unsupported = ktab.ktab_xml_params(file) if xml else ({}, [])
+    sc, params, unsupported = api.import_ktab(file)
     if output:
-        save(sc, output)
+        api.save(sc, output)
     info = {
         "file": file,
         "output": output,
@@ -50,7 +40,7 @@ def import_ktab(
         print_json(info)
         return
     if not output:
-        typer.echo(to_yaml(sc), nl=False)
+        typer.echo(api.to_yaml(sc), nl=False)
         out = err_console
     else:
         out = console
@@ -78,12 +68,9 @@ def import_decide(
     as_json: bool = JsonOpt,
 ) -> None:
     """Read a Decide exchange-model input file and write it as a detente scenario (YAML)."""
-    from detente.scenario.decide import load_decide
-    from detente.scenario.io import save, to_yaml
-
-    sc = load_decide(file)
+    sc = api.import_decide(file)
     if output:
-        save(sc, output)
+        api.save(sc, output)
     if as_json:
         print_json(
             {
@@ -96,7 +83,7 @@ def import_decide(
         )
         return
     if not output:
-        typer.echo(to_yaml(sc), nl=False)
+        typer.echo(api.to_yaml(sc), nl=False)
     (console if output else err_console).print(
         f"[green]imported[/green] {file}: {sc.meta.title} ({len(sc.actors)} actors, "
         f"{len(sc.issues)} issues)" + (f" -> {output}" if output else "")
@@ -104,9 +91,8 @@ def import_decide(
 
 
 def _is_non_default(name: str, value: object) -> bool:
-    from detente.bargaining.smp import PARAMS
-
-    return any(p.name == name and p.default != value for p in PARAMS)
+    defaults = api.model_defaults("smp")
+    return name in defaults and defaults[name] != value
 
 
 def register(app: typer.Typer) -> None:

@@ -1,5 +1,9 @@
 """The ``detente`` command: one typer app; each command module registers itself.
 
+Commands load lazily: ``detente --help`` lists them from :data:`COMMANDS` (name, module, one-line
+help) without importing any command module, and ``detente NAME`` imports only NAME's module. A
+test checks that :data:`COMMANDS` matches what the modules register.
+
 A user's mistake (a DetenteError) prints one line on stderr and exits with code 2; no traceback.
 """
 
@@ -7,18 +11,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-app = typer.Typer(
-    name="detente",
-    help="Make a negotiation or a war computable: who comes to the table, when, and on what terms.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-# Each module defines ``register(app)``; add a new command module's name here.
+# Each module defines ``register(app)``; add a new command module's name here, and its commands
+# to COMMANDS below (tests/cli/test_startup.py checks the two agree).
 COMMAND_MODULES = [
     "detente.cli.forecast_cmd",
     "detente.cli.catalog_cmd",
@@ -29,28 +28,160 @@ COMMAND_MODULES = [
     "detente.cli.backtest_cmd",
     "detente.cli.analysis_cmd",
     "detente.cli.war_cmd",
+    "detente.cli.ledger_cmd",
+    "detente.cli.discover_cmd",
+    "detente.cli.power_cmd",
+    "detente.cli.docs_cmd",
 ]
+
+# name -> (module, one-line help as the command's docstring starts): what --help lists.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "forecast": (
+        "detente.cli.forecast_cmd",
+        "Forecast the negotiated outcome of each issue with the field's bargaining models.",
+    ),
+    "models": (
+        "detente.cli.catalog_cmd",
+        "List the bargaining models: name, citation, parameters.",
+    ),
+    "scenarios": ("detente.cli.catalog_cmd", "List the scenarios shipped with detente."),
+    "validate": (
+        "detente.cli.catalog_cmd",
+        "Check a scenario file; print what it holds, or one line naming what is wrong (exit 2).",
+    ),
+    "import": ("detente.cli.ktab_cmd", "Convert other tools' scenario files into detente YAML."),
+    "runs": ("detente.cli.runs_cmd", "Stored runs: list, show, compare two, export."),
+    "report": (
+        "detente.cli.report_cmd",
+        "Write one self-contained HTML report (it opens offline).",
+    ),
+    "serve": ("detente.cli.serve_cmd", "Serve the local web app."),
+    "backtest": (
+        "detente.cli.backtest_cmd",
+        "Score every bargaining model on past negotiations with known outcomes.",
+    ),
+    "sensitivity": (
+        "detente.cli.analysis_cmd",
+        "Which actor's position, salience or capability drives each issue's forecast.",
+    ),
+    "whatif": (
+        "detente.cli.analysis_cmd",
+        "Compare the forecasts before and after interventions, side by side.",
+    ),
+    "lever": (
+        "detente.cli.analysis_cmd",
+        "The smallest change an actor can make to its own position, salience or capability.",
+    ),
+    "sweep": ("detente.cli.analysis_cmd", "Forecast over a grid of one or two levers."),
+    "war": (
+        "detente.cli.war_cmd",
+        "Simulate the war under policy mixes: P(talks by month), terms and costs side by side.",
+    ),
+    "claims": ("detente.cli.war_cmd", "Check the scenario's claims."),
+    "ledger": (
+        "detente.cli.ledger_cmd",
+        "A sealed forecast ledger: add, list, verify, resolve, score.",
+    ),
+    "discover": (
+        "detente.cli.discover_cmd",
+        "Scenario discovery: under which assumptions does the target hold? (PRIM and CART)",
+    ),
+    "power": (
+        "detente.cli.power_cmd",
+        "Shapley-Shubik and Banzhaf power of the voters of the scenario's voting rule (exact).",
+    ),
+    "schema": ("detente.cli.docs_cmd", "Print the JSON Schema of a scenario file."),
+    "show": (
+        "detente.cli.docs_cmd",
+        "Print an embedded scenario's YAML (copy it to start your own).",
+    ),
+    "init": ("detente.cli.docs_cmd", "Write a commented scenario template to start from."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A typer group that imports a command's module only when the command runs."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.load(COMMANDS[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def load(self, module: str) -> None:
+        """Import ``module`` and add the commands it registers."""
+        sub = typer.Typer()
+        importlib.import_module(module).register(sub)
+        for name, cmd in typer.main.get_group(sub).commands.items():
+            self.commands.setdefault(name, cmd)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        rows += [
+            (name, cmd.get_short_help_str(limit=80))
+            for name, cmd in self.commands.items()
+            if name not in COMMANDS
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+app = typer.Typer(
+    name="detente",
+    cls=LazyGroup,
+    help="Make a negotiation or a war computable: who comes to the table, when, and on what terms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,  # plain click help: --help starts without loading rich's formatter
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Make a negotiation or a war computable: who comes to the table, when, and on what terms.
+
+    Run `detente COMMAND --help` for a command's options.
+    """
 
 
 def _register_commands() -> None:
+    """Import every command module now (tests call this; the CLI loads commands lazily)."""
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``detente`` script."""
-    from detente.bargaining.registry import ParameterError
-    from detente.scenario.errors import DetenteError
-
-    _register_commands()
     try:
         app(args=argv, prog_name="detente")
-    except (DetenteError, ParameterError) as exc:
-        print(f"detente: error: {exc}", file=sys.stderr)
-        sys.exit(2)
     except KeyboardInterrupt:
         print("detente: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:
+        message = _user_error(exc)
+        if message is None:
+            raise
+        print(f"detente: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _user_error(exc: Exception) -> str | None:
+    """The one line to print for a user's mistake or a missing optional package; None for a
+    bug (which keeps its traceback). Imported only when something went wrong."""
+    from detente.api import DetenteError, MissingExtra, ParameterError
+
+    if isinstance(exc, DetenteError | ParameterError):
+        return str(exc)
+    if isinstance(exc, ImportError) and exc.name:
+        from detente.extras import EXTRA_OF
+
+        top = exc.name.split(".")[0]
+        if top in EXTRA_OF:
+            return str(MissingExtra(top, "this command"))
+    return None
 
 
 if __name__ == "__main__":

@@ -8,14 +8,10 @@ from pathlib import Path
 import typer
 
 from detente.cli.common import console, parse_params
+from detente.cli.store import record_cli_run, stored
 from detente.progress import spinner
 from detente.scenario import io as scenario_io
 from detente.scenario.errors import DetenteError
-from detente.store.cli import record_cli_run, stored
-
-
-def _is_run_id(text: str | None) -> bool:
-    return text is not None and (text.isdigit() or text.lower() in ("last", "latest"))
 
 
 @stored
@@ -34,55 +30,54 @@ def report(
         None, "--param", "-p", help="Model parameter, MODEL.NAME=VALUE (repeatable)."
     ),
     draws: int = typer.Option(
-        1000, "--draws", "-n", min=0, help="Monte Carlo draws for the intervals (0: none)."
+        1000, "--draws", "-n", help="Monte Carlo draws for the intervals (0: none)."
     ),
-    seed: int = typer.Option(1, "--seed", min=0, help="Seed of every random draw."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed of every random draw (default: a run's own seed, else 1)."
+    ),
     claims_draws: int = typer.Option(
-        200, "--claims-draws", min=1, help="Claims check: draws from the war parameters."
+        200, "--claims-draws", help="Claims check: draws from the war parameters."
     ),
     claims_paths: int = typer.Option(
-        200, "--claims-paths", min=1, help="Claims check: simulated paths per draw."
+        200, "--claims-paths", help="Claims check: simulated paths per draw."
+    ),
+    data: str | None = typer.Option(
+        None,
+        "--data",
+        metavar="DIR",
+        help="Folder of the COW/UCDP/GSDB files for the base rates (default: ../shared/data/war "
+        "beside a checkout, when there).",
     ),
 ) -> None:
-    """Write one self-contained HTML report (it opens offline): the scenario and its sources,
-    each model's forecast with Monte Carlo intervals, the plots, the war model's policy
-    comparison, the claims and the base rates. A RUN reuses that run's stored results."""
-    from detente.report.html import render_report, report_data, run_report_data
-    from detente.store.cli import current_store_path
-    from detente.store.runs import RunStore
+    """Write one self-contained HTML report (it opens offline) of a scenario or of a stored run of
+    any kind: the scenario and its sources, forecasts with Monte Carlo intervals, plots, the war
+    model's policy comparison, claims, base rates, the defaults used. A section without its
+    inputs is left out, with one line saying why."""
+    from detente.api import make_report
+    from detente.cli.store import current_store_path
 
     t0 = time.perf_counter()
-    with spinner(True, "computing the report: forecasts, Monte Carlo, war model, claims"):
-        if _is_run_id(target) and not Path(str(target)).exists():
-            path = current_store_path()
-            if path is None:
-                raise DetenteError("the run store is off: pass --store PATH to report a run")
-            run = RunStore(path).get(str(target))
-            data = run_report_data(
-                run, draws=draws, seed=seed, claims_draws=claims_draws, claims_paths=claims_paths
-            )
-            sc = run.scenario()
-        else:
-            sc = scenario_io.load(target)
-            data = report_data(
-                sc,
-                models=model or None,
-                params=parse_params(param),
-                draws=draws,
-                seed=seed,
-                source=target or scenario_io.DEFAULT_SCENARIO,
-                claims_draws=claims_draws,
-                claims_paths=claims_paths,
-            )
+    with spinner(True, "computing the report"):
+        rep = make_report(
+            target,
+            store_path=current_store_path(),
+            models=model or None,
+            params=parse_params(param),
+            draws=draws,
+            seed=seed,
+            claims_draws=claims_draws,
+            claims_paths=claims_paths,
+            data_dir=data,
+        )
     t1 = time.perf_counter()
-    html = render_report(data)
+    data_, html, sc = rep.data, rep.html, rep.scenario
     out = Path(output)
     try:
         scenario_io.atomic_write_text(out, html)
     except OSError as exc:
         raise DetenteError(f"cannot write {out}: {exc.strerror or exc}") from None
     t2 = time.perf_counter()
-    stored_data = {k: v for k, v in data.items() if k != "scenario"}
+    stored_data = {k: v for k, v in data_.items() if k != "scenario"}
     stored_data["output"] = str(out)
     record_cli_run(
         "report",
@@ -94,9 +89,9 @@ def report(
             "claims_paths": claims_paths,
             **parse_params(param),
         },
-        seed=seed,
-        models=list(data["forecast"].get("models", {})),
-        timings={"compute_s": t1 - t0, "render_s": t2 - t1},
+        seed=data_.get("seed"),
+        models=rep.models,
+        timings={"compute_s": t1 - t0, "write_s": t2 - t1},
         announce=True,
     )
     console.print(f"wrote {out} ({len(html.encode('utf-8')):,} bytes)")

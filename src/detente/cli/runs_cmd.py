@@ -9,10 +9,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from detente import api
 from detente.cli.common import JsonOpt, console, print_json
-from detente.scenario.errors import DetenteError
-from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
-from detente.store.views import EXPORT_FORMATS, compare_runs, export_run, forecast_table
+
+ENV_VAR = "DETENTE_STORE"  # detente.api.ENV_VAR, written out so that --help imports nothing more
+EXPORT_FORMATS = ("csv", "json", "parquet")  # as detente.api.EXPORT_FORMATS
 
 StoreOpt = typer.Option(
     None,
@@ -23,11 +24,8 @@ StoreOpt = typer.Option(
 RunArg = typer.Argument(..., help="Run id (see `detente runs list`), or 'last'.")
 
 
-def _store(path: str | None) -> RunStore:
-    resolved = resolve_path(path)
-    if resolved is None:
-        raise StoreError(f"the run store is off (${ENV_VAR}=off); pass --store PATH to read one")
-    return RunStore(resolved)
+def _store(path: str | None) -> api.RunStore:
+    return api.run_store(path)
 
 
 def _fmt_time(iso: str) -> str:
@@ -71,7 +69,7 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     """Show a run: what ran, on which scenario, with which settings, and its results."""
     run = _store(store).get(run_id)
     if as_json:
-        print_json(run.to_json())
+        print_json(run.to_dict())
         return
     console.print(
         f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  detente {run.version}"
@@ -85,19 +83,90 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
     console.print(f"params:   {json.dumps(run.params) if run.params else '-'}")
     console.print(f"seed:     {'-' if run.seed is None else run.seed}")
     console.print("timings:  " + (", ".join(f"{k} {v:.3f}" for k, v in run.timings.items()) or "-"))
-    frame = forecast_table(run)
-    if frame is not None:
-        pivot = frame.pivot_table(index="model", columns="issue", values="forecast", sort=False)
-        table = Table(title="forecasts", title_justify="left")
-        table.add_column("model")
-        for issue in pivot.columns:
-            table.add_column(str(issue), justify="right")
-        for model, row in pivot.iterrows():
-            table.add_row(str(model), *(f"{v:.2f}" for v in row))
-        console.print(table)
+    if api.forecast_table(run) is not None:
+        _print_forecasts(api.forecast_frame(run.result))
+        rest = {k: v for k, v in run.result.items() if k in ("uncertainty",)}
+        for name, entry in (rest.get("uncertainty") or {}).items():
+            ths = entry.get("thresholds") or []
+            if ths:
+                tt = Table(title=f"{name}: P(threshold), {entry.get('draws')} draws")
+                tt.add_column("threshold")
+                tt.add_column("probability", justify="right")
+                for t in ths:
+                    tt.add_row(str(t["threshold"]), _num(t.get("probability"), digits=3))
+                console.print(tt)
     else:
-        keys = ", ".join(run.result) if isinstance(run.result, dict) else type(run.result).__name__
-        console.print(f"result:   {keys}  (full result: detente runs show {run.id} --json)")
+        tables = api.result_tables(run.result, max_rows=MAX_ROWS)
+        for t in tables[:MAX_TABLES]:
+            _print_table(t)
+        if len(tables) > MAX_TABLES:
+            console.print(f"... and {len(tables) - MAX_TABLES} more tables")
+    console.print(f"[dim]the whole result: detente runs show {run.id} --json[/dim]")
+
+
+MAX_ROWS = 40  # rows shown per table by `runs show` (the --json output has them all)
+MAX_TABLES = 12
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _print_table(t: dict) -> None:
+    if len(t["columns"]) > 8 and 1 < len(t["rows"]) <= 10:
+        # Wide and short (e.g. policy -> 30 summary values): one column per row instead.
+        cols, rows = t["columns"], t["rows"]
+        t = {
+            **t,
+            "columns": ["", *(str(r[0]) for r in rows)],
+            "rows": [[c, *(r[i] for r in rows)] for i, c in enumerate(cols) if i > 0],
+        }
+    table = Table(title=t["title"] or None, title_justify="left")
+    for n, col in enumerate(t["columns"]):
+        table.add_column(str(col) if col else "", justify="left" if n == 0 else "right")
+    for row in t["rows"]:
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+    if t["truncated"]:
+        console.print(f"[dim]... and {t['truncated']} more rows[/dim]")
+
+
+def _print_forecasts(frame: object) -> None:
+    """Forecast per model x issue; with Monte Carlo: median and 90% interval beside it."""
+    import math
+
+    table = Table(title="forecasts", title_justify="left")
+    has_mc = "median" in frame.columns  # type: ignore[attr-defined]
+    for col in ("model", "issue", "forecast", "nearer to"):
+        table.add_column(col, justify="right" if col == "forecast" else "left")
+    if has_mc:
+        for col in ("median", "50% interval", "90% interval", "draws"):
+            table.add_column(col, justify="right")
+
+    def f(v: object, d: int = 2) -> str:
+        return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{d}f}"
+
+    for r in frame.to_dict(orient="records"):  # type: ignore[attr-defined]
+        cells = [str(r["model"]), str(r["issue"]), f(r["forecast"]), str(r.get("nearest_label"))]
+        if has_mc:
+            cells += [
+                f(r.get("median")),
+                f"{f(r.get('p25'), 1)} - {f(r.get('p75'), 1)}",
+                f"{f(r.get('p05'), 1)} - {f(r.get('p95'), 1)}",
+                "-"
+                if r.get("draws") is None or r.get("draws") != r.get("draws")
+                else str(r["draws"]),
+            ]
+        table.add_row(*cells)
+    console.print(table)
 
 
 def compare(
@@ -108,7 +177,7 @@ def compare(
 ) -> None:
     """Compare two runs: settings, scenario changes, and how the results differ."""
     rs = _store(store)
-    diff = compare_runs(rs.get(run_a), rs.get(run_b))
+    diff = api.compare_runs(rs.get(run_a), rs.get(run_b))
     if as_json:
         print_json(diff)
         return
@@ -152,23 +221,28 @@ def export(
     output: str | None = typer.Option(
         None, "--output", "-o", help="File to write (default run-ID.FORMAT; '-' = stdout)."
     ),
+    flat: bool = typer.Option(
+        False, "--flat", help="csv/parquet: every value of the result by its path (any run)."
+    ),
     store: str | None = StoreOpt,
 ) -> None:
-    """Export a run: csv or parquet (a tidy table of its results) or json (everything)."""
+    """Export a run: json (everything), or csv / parquet: a forecast run's forecasts per model
+    and issue with its Monte Carlo summaries (median, p25/p75, p05/p95, mean, sd, P(threshold)),
+    any other run's every value by its path, with its type (ints stay ints)."""
     if fmt.lower() not in EXPORT_FORMATS:
-        raise DetenteError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+        raise api.DetenteError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     run = _store(store).get(run_id)
-    data = export_run(run, fmt)
+    data = api.export_run(run, fmt, flat=flat)
     if output == "-":
         if fmt.lower() == "parquet":
-            raise DetenteError("parquet is binary: write it to a file with -o PATH")
+            raise api.DetenteError("parquet is binary: write it to a file with -o PATH")
         sys.stdout.write(data.decode("utf-8"))
         return
     path = Path(output or f"run-{run.id}.{fmt.lower()}")
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise api.DetenteError(f"cannot write {path}: {exc.strerror or exc}") from None
     console.print(f"wrote {path} ({len(data)} bytes)")
 
 
@@ -177,10 +251,10 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _num(value: float | None, signed: bool = False) -> str:
+def _num(value: float | None, signed: bool = False, digits: int = 2) -> str:
     if value is None:
         return "-"
-    return f"{value:+.2f}" if signed else f"{value:.2f}"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from detente import api
 from detente.cli.common import console
-from detente.scenario.errors import DetenteError
-from detente.store.runs import ENV_VAR
+
+ENV_VAR = "DETENTE_STORE"  # detente.api.ENV_VAR, written out so that --help imports nothing more
 
 
 def serve(
@@ -27,9 +28,15 @@ def serve(
 ) -> None:
     """Serve the local web app: choose or upload a scenario, edit it, run the models, move the
     policy levers, open and compare past runs, download reports."""
+    import importlib
+
+    for module in ("fastapi", "uvicorn", "jinja2"):
+        api.require_extra(module, "detente serve", "web")
     import uvicorn
 
-    from detente.web.app import LOOPBACK_HOSTS, create_app
+    # The web app is the CLI's sibling (neither imports the other's modules): loaded by name.
+    web = importlib.import_module("detente.web.app")
+    LOOPBACK_HOSTS, create_app = web.LOOPBACK_HOSTS, web.create_app
 
     loopback = host in ("127.0.0.1", "localhost", "::1")
     # Bound to loopback: answer only to loopback names (no DNS rebinding); else to any name.
@@ -44,7 +51,7 @@ def serve(
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level)
     except OSError as exc:
-        raise DetenteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        raise api.DetenteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
+from detente.cli.store import record_cli_run, stored
 from detente.progress import progress_bar, spinner
 from detente.scenario.errors import DetenteError
-from detente.store.cli import record_cli_run, stored
 
 DEFAULT_PLOT = "detente-war.png"
 

@@ -24,8 +24,79 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_DRAWS = 1000
 
 
+# The kinds of stored run the report knows, and what each one's result is.
+RUN_KINDS = (
+    "forecast",
+    "war",
+    "claims",
+    "sensitivity",
+    "whatif",
+    "sweep",
+    "lever",
+    "backtest",
+    "report",
+)
+# Sections a report can have, in order, with the title used in the "left out" lines.
+SECTION_TITLES = {
+    "scenario": "Scenario",
+    "sources": "Sources",
+    "forecasts": "Forecasts",
+    "plots": "Plots",
+    "war": "War model: policy comparison",
+    "claims": "Claims",
+    "baserates": "Base rates",
+    "extra": "The run's result",
+    "defaults": "Defaults used",
+}
+
+
+def _left(reason: str) -> dict[str, Any]:
+    return {"available": False, "reason": reason}
+
+
+def defaults_used(scenario: Scenario | None, forecast_json: dict[str, Any] | None) -> list[dict]:
+    """The defaults that stood in for parameters the user did not give: each bargaining model's
+    parameters left at their registry default, and (for a scenario with ``war:``) the war model's
+    parameters the scenario does not set. Rows: what, name, value, unit, meaning."""
+    rows: list[dict[str, Any]] = []
+    from detente.bargaining.registry import get_model
+
+    for name, entry in ((forecast_json or {}).get("models") or {}).items():
+        try:
+            spec = get_model(name)
+        except Exception:  # a model this build no longer has: nothing to compare with
+            continue
+        used = entry.get("params") or {}
+        for p in spec.params:
+            if used.get(p.name, p.default) == p.default:
+                rows.append(
+                    {
+                        "what": f"model {name}",
+                        "name": p.name,
+                        "value": p.default,
+                        "unit": "",
+                        "meaning": p.doc,
+                    }
+                )
+    if scenario is not None and scenario.war is not None:
+        from detente.scenario.war_schema import PARAMETERS
+
+        for pname, info in PARAMETERS.items():
+            if pname not in scenario.war.parameters:
+                rows.append(
+                    {
+                        "what": "war parameter",
+                        "name": pname,
+                        "value": info.default,
+                        "unit": info.unit,
+                        "meaning": info.doc,
+                    }
+                )
+    return rows
+
+
 def report_data(
-    scenario: Scenario,
+    scenario: Scenario | None,
     *,
     models: list[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
@@ -34,23 +105,32 @@ def report_data(
     forecast_json: dict[str, Any] | None = None,
     montecarlo: dict[str, Any] | None = None,
     war: dict[str, Any] | None = None,
+    claims: dict[str, Any] | None = None,
+    baserates: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     source: str | None = None,
     claims_draws: int = 200,
     claims_paths: int = 200,
+    data_dir: str | None = None,
+    compute: bool = True,
+    not_computed: str = "",
 ) -> dict[str, Any]:
     """Everything the report shows, as JSON. Parts given (e.g. from a stored run) are used as
-    they are; the rest is computed with ``seed``. ``claims_draws`` x ``claims_paths``: the
-    claims check's effort (draws from the war parameters' uncertainty x paths per draw)."""
-    notes: list[str] = []
-    if forecast_json is None:
+    they are; with ``compute`` the rest is computed with ``seed`` (else each is left out with
+    ``not_computed`` as the reason). ``claims_draws`` x ``claims_paths``: the claims check's
+    effort (draws from the war parameters' uncertainty x paths per draw). ``data_dir``: the
+    folder of the COW/UCDP/GSDB files for the base rates.
+
+    A section whose inputs are absent is not computed: it is ``{"available": False, "reason"}``
+    (a scenario without ``war:`` has no war section; a run without a scenario has no forecast).
+    """
+    no_sc = "the run has no scenario"
+    if forecast_json is None and scenario is not None and compute:
         fc = api.forecast(scenario, model=models, params=params)
-        forecast_json = fc.to_json()
-    model_names = list(forecast_json.get("models", {}))
-    if montecarlo is None:
-        mc = sections.montecarlo_section(scenario, model_names, draws, seed)
-    else:
-        first = next(iter(montecarlo.values()), {})
+        forecast_json = fc.to_dict()
+    model_names = list((forecast_json or {}).get("models", {}))
+    if montecarlo is not None:
+        first: dict[str, Any] = next(iter(montecarlo.values()), {})
         mc = {
             "available": True,
             "models": montecarlo,
@@ -58,38 +138,104 @@ def report_data(
             "draws": first.get("draws"),
             "seed": first.get("seed"),
         }
+    elif forecast_json is None:
+        mc = _left(no_sc if scenario is None else not_computed)
+    elif not compute:
+        mc = _left(not_computed or "the run has no Monte Carlo draws")
+    else:
+        mc = sections.montecarlo_section(scenario, model_names, draws, seed)  # type: ignore[arg-type]
     if war is None:
-        war = sections.war_section(scenario, seed)
+        if scenario is None:
+            war = _left(no_sc)
+        elif scenario.war is None:
+            war = _left("the scenario has no `war:` section")
+        elif not compute:
+            war = _left(not_computed)
+        else:
+            war = sections.war_section(scenario, seed)
+    if claims is None:
+        if scenario is None:
+            claims = _left(no_sc)
+        elif not scenario.claims:
+            claims = _left("the scenario states no claims")
+        elif not compute:
+            claims = _left(not_computed)
+        else:
+            claims = sections.claims_section(scenario, seed, claims_draws, claims_paths)
+    if baserates is None:
+        if data_dir is None and (scenario is None or scenario.war is None):
+            baserates = _left(
+                "base rates of war are shown for a scenario with a `war:` section "
+                "(or with --data DIR)"
+            )
+        else:
+            baserates = sections.baserates_section(scenario, data_dir)  # type: ignore[arg-type]
+    fc_section = (
+        {"available": True}
+        if forecast_json is not None
+        else _left(no_sc if scenario is None else not_computed)
+    )
     return {
         "generated_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "version": __version__,
         "source": source,
-        "scenario": scenario.model_dump(mode="json"),
-        "scenario_sha256": api.scenario_hash(scenario),
+        "scenario": None if scenario is None else scenario.model_dump(mode="json"),
+        "scenario_sha256": None if scenario is None else api.scenario_hash(scenario),
         "seed": seed,
-        "forecast": forecast_json,
+        "forecast": forecast_json or {},
+        "forecast_section": fc_section,
         "montecarlo": mc,
         "war": war,
-        "claims": sections.claims_section(scenario, seed, claims_draws, claims_paths),
-        "baserates": sections.baserates_section(scenario),
+        "claims": claims,
+        "baserates": baserates,
         "extra": extra or {},
-        "notes": notes,
+        "defaults": defaults_used(scenario, forecast_json),
+        "notes": [],
     }
+
+
+def left_out(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One line per reason sections were left out of the report: [{reason, sections: [{id,
+    title}]}], in the report's order."""
+    lines: dict[str, list[dict[str, str]]] = {}
+    for item in _left_out_sections(data):
+        lines.setdefault(item["reason"], []).append({"id": item["id"], "title": item["title"]})
+    return [{"reason": r, "sections": secs} for r, secs in lines.items()]
+
+
+def _left_out_sections(data: dict[str, Any]) -> list[dict[str, str]]:
+    out = []
+    if data.get("scenario") is None:
+        for key in ("scenario", "sources"):
+            out.append(
+                {"id": key, "title": SECTION_TITLES[key], "reason": "the run has no scenario"}
+            )
+    fs = data.get("forecast_section") or {"available": bool(data.get("forecast"))}
+    if not fs.get("available"):
+        for key in ("forecasts", "plots"):
+            out.append({"id": key, "title": SECTION_TITLES[key], "reason": fs.get("reason", "")})
+    for key in ("war", "claims", "baserates"):
+        sec = data.get(key) or {}
+        if not sec.get("available"):
+            out.append({"id": key, "title": SECTION_TITLES[key], "reason": sec.get("reason", "")})
+    return out
 
 
 def render_report(data: dict[str, Any]) -> str:
     """The HTML of a report from :func:`report_data`'s JSON."""
     sc = data["scenario"]
-    fc = data["forecast"]
+    fc = data["forecast"] or {}
     mc = data["montecarlo"]
     mc_models = mc.get("models", {}) if mc.get("available") else {}
-    charts: list[dict[str, str]] = [
-        {
-            "id": "positions",
-            "title": "Positions and forecasts per issue",
-            "svg": plots.to_inline_svg(plots.positions_figure(fc, sc, montecarlo=mc_models)),
-        }
-    ]
+    charts: list[dict[str, str]] = []
+    if fc.get("forecasts") and sc is not None:
+        charts.append(
+            {
+                "id": "positions",
+                "title": "Positions and forecasts per issue",
+                "svg": plots.to_inline_svg(plots.positions_figure(fc, sc, montecarlo=mc_models)),
+            }
+        )
     for name, entry in fc.get("models", {}).items():
         if entry.get("trajectory"):
             charts.append(
@@ -137,6 +283,8 @@ def render_report(data: dict[str, Any]) -> str:
             view["chart"] = plots.to_inline_svg(plots.whatif_figure(result))
         elif plots.talks_curves(result):
             view["chart"] = plots.to_inline_svg(plots.talks_figure(result))
+        if kind == "sweep" and plots.sweep_rows(result):
+            view["chart"] = plots.to_inline_svg(plots.sweep_figure(result))
         extra_views.append(view)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -156,10 +304,13 @@ def render_report(data: dict[str, Any]) -> str:
         charts=charts,
         war=war,
         war_view=war_view,
+        left_out=left_out(data),
+        defaults=data.get("defaults") or [],
+        forecast_available=bool(fc.get("forecasts")),
         claims=_section_view(data["claims"]),
         baserates=_section_view(data["baserates"]),
         extra=extra_views,
-        sources=list(_estimate_sources(sc)),
+        sources=list(_estimate_sources(sc)) if sc is not None else [],
     )
 
 
@@ -173,45 +324,81 @@ def report_for_run(run: Any, draws: int = 0, seed: int | None = None, **kwargs: 
     return render_report(run_report_data(run, draws=draws, seed=seed, **kwargs))
 
 
+def run_kind(run: Any) -> str:
+    """The kind of a stored run: its command's last word (``forecast``, ``war``, ...)."""
+    return str(run.command or "").split(":")[-1].split()[0] if run.command else ""
+
+
 def run_report_data(
     run: Any, draws: int = 0, seed: int | None = None, **kwargs: Any
 ) -> dict[str, Any]:
-    """:func:`report_data` for a stored run (its forecast, Monte Carlo and war results reused)."""
-    from detente.scenario.errors import DetenteError
+    """:func:`report_data` for a stored run of any kind (see :data:`RUN_KINDS`).
+
+    The run's own result is the report's content: a forecast run's forecasts and Monte Carlo, a
+    war run's policy comparison, a claims run's claims, any other run's result as tables and a
+    chart. The scenario (when the run has one) is shown beside it. Sections the run did not
+    compute are left out, each with one line saying so, except for a forecast or report run,
+    whose missing sections are computed now (with ``draws`` and ``seed``).
+    """
+    from detente.bargaining.registry import list_models
 
     sc = run.scenario()
-    if sc is None:
-        raise DetenteError(f"run {run.id} has no scenario to report on")
-    result = run.result if isinstance(run.result, dict) else {}
+    result = run.result if isinstance(run.result, dict) else {"result": run.result}
+    kind = run_kind(run)
     is_forecast = isinstance(result.get("forecasts"), list) and "models" in result
-    war = None
-    if plots.talks_curves(result):
+    known = {m.name for m in list_models()}
+    models = [m for m in (run.models or []) if m in known] or None
+    war = claims = baserates = None
+    extra: dict[str, Any] = {}
+    forecast_json = None
+    mc = None
+    if kind == "report":
+        # A stored report keeps everything it showed (but its scenario, stored with the run).
+        forecast_json = result.get("forecast") or None
+        mc_sec = result.get("montecarlo") or {}
+        mc = mc_sec.get("models") if mc_sec.get("available") else None
+        war = result.get("war")
+        claims = result.get("claims")
+        baserates = result.get("baserates")
+        extra = dict(result.get("extra") or {})
+    elif is_forecast:
+        forecast_json = result
+        # `detente forecast --draws N` stores its Monte Carlo under "uncertainty".
+        mc = result.get("uncertainty") or result.get("montecarlo") or None
+    elif kind == "war" or plots.talks_curves(result):
         war = {"available": True, "result": result, "stored": True}
-    extra = {}
-    if run.command and run.command.split(":")[-1] in (
-        "sensitivity",
-        "whatif",
-        "lever",
-        "sweep",
-        "claims",
-        "backtest",
-    ):
-        extra[run.command.split(":")[-1]] = result
-    # `detente forecast --draws N` stores its Monte Carlo under "uncertainty".
-    mc = (result.get("uncertainty") or result.get("montecarlo")) if is_forecast else None
-    data = report_data(
+        if isinstance(result.get("base_rates"), dict):
+            baserates = {"available": True, "result": result["base_rates"], "stored": True}
+    elif kind == "claims" and isinstance(result.get("claims"), list):
+        claims = {
+            "available": True,
+            "draws": result.get("draws"),
+            "paths": result.get("paths"),
+            "seed": result.get("seed"),
+            "result": result["claims"],
+            "stored": True,
+        }
+    else:
+        extra[kind or "result"] = result
+    compute = kind in ("forecast", "report", "") and sc is not None
+    when = (run.created_at or "")[:19].replace("T", " ")
+    return report_data(
         sc,
-        models=run.models or None,
+        models=models,
         draws=draws,
         seed=run.seed if seed is None and run.seed is not None else (seed or 1),
-        forecast_json=result if is_forecast else None,
-        montecarlo=mc or None,
+        forecast_json=forecast_json,
+        montecarlo=mc,
         war=war,
+        claims=claims,
+        baserates=baserates,
         extra=extra,
-        source=f"run {run.id} ({run.command}, {run.created_at[:19].replace('T', ' ')} UTC)",
+        source=f"run {run.id} ({run.command}, {when} UTC)",
+        compute=compute,
+        not_computed=f"not part of run {run.id} (a {kind} run); "
+        "`detente report SCENARIO` computes it",
         **kwargs,
     )
-    return data
 
 
 # -- helpers for the template -----------------------------------------------------------------
@@ -303,64 +490,10 @@ def _section_view(section: dict[str, Any]) -> dict[str, Any]:
     return {**section, "tables": tables_of(section.get("result"))}
 
 
-def _scalar(v: Any) -> bool:
-    return v is None or isinstance(v, str | int | float | bool)
-
-
 def tables_of(
     obj: Any, title: str = "", skip: tuple[str, ...] = (), depth: int = 0
 ) -> list[dict[str, Any]]:
-    """Tables for any JSON result: its scalars as one key/value table, each list of records as a
-    table, each mapping of records as a table with the key as first column (two levels deep)."""
-    out: list[dict[str, Any]] = []
-    if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj):
-        cols: list[str] = []
-        for r in obj:
-            cols.extend(k for k, v in r.items() if k not in cols and _scalar(v))
-        out.append(
-            {
-                "title": title,
-                "columns": cols,
-                "rows": [[r.get(c) for c in cols] for r in obj[:200]],
-                "truncated": max(0, len(obj) - 200),
-            }
-        )
-        return out
-    if not isinstance(obj, dict):
-        return out
-    scalars = [(k, v) for k, v in obj.items() if _scalar(v) and k not in skip]
-    if scalars:
-        out.append(
-            {
-                "title": title,
-                "columns": ["", "value"],
-                "rows": [[k, v] for k, v in scalars],
-                "truncated": 0,
-            }
-        )
-    if depth >= 2:
-        return out
-    for key, value in obj.items():
-        if key in skip or _scalar(value):
-            continue
-        sub = f"{title} \u203a {key}" if title else str(key)
-        if (
-            isinstance(value, dict)
-            and value
-            and all(isinstance(v, dict) for v in value.values())
-            and all(all(_scalar(x) for x in v.values()) for v in value.values())
-        ):
-            cols: list[str] = []
-            for v in value.values():
-                cols.extend(k for k in v if k not in cols)
-            out.append(
-                {
-                    "title": sub,
-                    "columns": ["", *cols],
-                    "rows": [[k, *(v.get(c) for c in cols)] for k, v in value.items()],
-                    "truncated": 0,
-                }
-            )
-        else:
-            out.extend(tables_of(value, sub, depth=depth + 1))
-    return out
+    """Tables for any JSON result (see :func:`detente.store.views.result_tables`)."""
+    from detente.store.views import result_tables
+
+    return result_tables(obj, title, skip, depth)

@@ -25,6 +25,7 @@ matplotlib.use("Agg")  # headless: the CLI, the web server and CI have no displa
 
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from detente.scenario.errors import DetenteError  # noqa: E402
 
@@ -49,7 +50,7 @@ _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "detente"}  # text stays text
 def to_svg(fig: Figure) -> str:
     """The figure as an SVG document (text kept as <text>, no date: same figure, same bytes)."""
     buf = io.StringIO()
-    with rc_context(_SVG_RC):
+    with rc_context(_SVG_RC):  # type: ignore[arg-type]
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return buf.getvalue()
 
@@ -84,11 +85,25 @@ def save(fig: Figure, path: str | Path) -> Path:
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
-    """A result object's JSON view (``to_json()``), or the dict itself."""
+    """A result object's JSON view (``to_dict()``, or ``to_json()`` as a dict or as text), or
+    the dict itself."""
     if isinstance(obj, Mapping):
         return dict(obj)
+    if callable(getattr(obj, "to_dict", None)):
+        try:
+            out = obj.to_dict()
+        except NotImplementedError:
+            out = None
+        if isinstance(out, Mapping):
+            return dict(out)
     if callable(getattr(obj, "to_json", None)):
-        return obj.to_json()
+        out = obj.to_json()
+        if isinstance(out, str):
+            import json
+
+            out = json.loads(out)
+        if isinstance(out, Mapping):
+            return dict(out)
     raise DetenteError(f"cannot plot a {type(obj).__name__}: give a result or its JSON dict")
 
 
@@ -175,6 +190,7 @@ def positions_figure(
             color = PALETTE[m % len(PALETTE)]
             value = forecasts.get((name, issue["id"]))
             summary = mc.get(name, {}).get("issues", {}).get(issue["id"])
+            label_x = value
             if summary:
                 for key, width in (("interval_90", 1.5), ("interval_50", 5)):
                     a, b = summary[key]
@@ -187,6 +203,9 @@ def positions_figure(
                         solid_capstyle="butt",
                         zorder=2,
                     )
+                # The value label goes past the widest interval's right end, never over a bar.
+                if value is not None:
+                    label_x = label_position(float(value), summary, lo, hi)
             if value is not None:
                 ax.scatter(
                     [value],
@@ -198,12 +217,14 @@ def positions_figure(
                     edgecolor="white",
                     linewidth=0.8,
                 )
+                left = label_x is not None and label_x < value
                 ax.annotate(
                     f"{value:.1f}",
-                    (value, y),
-                    xytext=(6, 0),
+                    (label_x if label_x is not None else value, y),
+                    xytext=(-6 if left else 6, 0),
                     textcoords="offset points",
                     va="center",
+                    ha="right" if left else "left",
                     fontsize=7,
                     color=color,
                 )
@@ -238,6 +259,24 @@ def positions_figure(
             ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def label_position(
+    value: float, summary: Mapping[str, Any] | None, lo: float, hi: float
+) -> float | None:
+    """Where a forecast's value label is anchored: at the right end of its widest Monte Carlo
+    interval (the label is drawn to the right of it), or at the left end (drawn to the left)
+    when the right end is within 12% of the scale's top. None: at the value itself."""
+    if not summary:
+        return None
+    ends = [e for key in ("interval_90", "interval_50") for e in (summary.get(key) or [])]
+    ends = [float(e) for e in ends if e is not None]
+    if not ends:
+        return None
+    right, left = max(max(ends), value), min(min(ends), value)
+    if right > hi - 0.12 * (hi - lo):
+        return left
+    return right
 
 
 def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure:
@@ -280,6 +319,8 @@ def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure
             fontweight="bold",
         )
         ax.set_xlabel("round", fontsize=8)
+        # Rounds are whole numbers: integer ticks only (never 0.25, 0.5, ...).
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(color="#eee")
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.tight_layout()
@@ -529,6 +570,55 @@ def whatif_figure(whatif: Any, title: str = "What if: baseline vs variant") -> F
     ax.set_title(_t(title), loc="left", fontsize=10, fontweight="bold")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.grid(axis="x", color="#eee")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_rows(sweep: Any) -> list[dict[str, Any]]:
+    """A one-lever sweep's rows as [{x, issue, y}] (the lever's value, the issue, the median);
+    empty for a two-lever sweep or a result without rows."""
+    data = _as_dict(sweep)
+    levers = data.get("levers") or []
+    rows = data.get("rows") or []
+    if len(levers) != 1 or not rows:
+        return []
+    key = levers[0].get("target") if isinstance(levers[0], Mapping) else None
+    out = []
+    for r in rows:
+        xk = key if key in r else next((k for k in r if k not in ("issue", "median")), None)
+        if xk is None or r.get("median") is None:
+            continue
+        out.append({"x": _num(r[xk]), "issue": str(r.get("issue", "")), "y": _num(r["median"])})
+    return out
+
+
+def sweep_figure(sweep: Any) -> Figure:
+    """A one-lever sweep: each issue's forecast (median over draws) against the lever."""
+    rows = sweep_rows(sweep)
+    if not rows:
+        return _empty("no one-lever sweep in this result")
+    data = _as_dict(sweep)
+    lever = data["levers"][0]
+    fig = Figure(figsize=(8.5, 3.2))
+    ax = fig.add_subplot()
+    issues = list(dict.fromkeys(r["issue"] for r in rows))
+    for n, issue in enumerate(issues):
+        pts = sorted((r["x"], r["y"]) for r in rows if r["issue"] == issue)
+        ax.plot(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            marker="o",
+            ms=3,
+            color=PALETTE[n % len(PALETTE)],
+            label=_short_label(issue, 20),
+        )
+    ax.set_xlabel(_t(str(lever.get("target", "lever"))), fontsize=8)
+    ax.set_ylabel("forecast (median)", fontsize=8)
+    ax.set_title("Sweep: the forecast against the lever", loc="left", fontsize=10)
+    ax.grid(color="#eee")
+    ax.legend(fontsize=7, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()

@@ -37,6 +37,8 @@ def _accepted(fn: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json(obj: Any) -> Any:
+    if callable(getattr(obj, "to_dict", None)):
+        return obj.to_dict()
     if callable(getattr(obj, "to_json", None)):
         return obj.to_json()
     return obj
@@ -94,7 +96,7 @@ def talks_comparison(
         drawn, accepted = war_params.draw_at_war(spec, draws, seed)
     else:
         drawn = war_params.draw_params(spec, draws, seed)
-    params = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
+    params: dict[str, Any] = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
     out = []
     for name in names:
         res = simulate(
@@ -142,6 +144,8 @@ def war_section(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """The war model's policy comparison: P(talks by month) per policy, with bands."""
+    if sc.war is None:
+        return {"available": False, "reason": "the scenario has no `war:` section"}
     war = _module("detente.war")
     if war is None or not callable(getattr(war, "simulate", None)):
         return _absent("the war-termination model (detente.war.simulate)")
@@ -169,17 +173,21 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) 
     }
 
 
-def baserates_section(sc: Scenario, data_dir: str | None = None) -> dict[str, Any]:
+def baserates_section(sc: Scenario | None, data_dir: str | None = None) -> dict[str, Any]:
     """Base rates of war duration, termination and sanctions success, re-derived from the public
-    data sets (COW, UCDP, GSDB) in ``data_dir`` or ``../shared/data/war``."""
+    data sets (COW, UCDP, GSDB) in ``data_dir``, ``$DETENTE_DATA`` or ``../shared/data/war``."""
     mod = _module("detente.war.baserates")
     if mod is None or not callable(getattr(mod, "base_rates", None)):
         return _absent("the base rates (detente.war.baserates)")
-    path = mod.find_data_dir(data_dir)
+    import os
+
+    # --data DIR, else $DETENTE_DATA (a user's clone has no ../shared), else ../shared/data/war.
+    path = mod.find_data_dir(data_dir or os.environ.get("DETENTE_DATA") or None)
     if path is None:
         return {
             "available": False,
             "reason": "the base-rate data (COW, UCDP, GSDB CSV files) were not found; "
-            "they live in ../shared/data/war beside a checkout",
+            "they live in ../shared/data/war beside a checkout; pass --data DIR or set "
+            "DETENTE_DATA",
         }
     return {"available": True, "result": _json(mod.base_rates(path))}

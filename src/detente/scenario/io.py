@@ -313,7 +313,7 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
     for r, row in enumerate(rows[1:], start=1):
         if len(row) < len(header):
             row = row + [""] * (len(header) - len(row))
-        cells = {
+        cells: dict[str, Any] = {
             "name": row[actor_col],
             "capability": _number(row[cap_col], name, f"rows[{r}].{header[cap_col]}"),
             "description": row[desc_col] if desc_col is not None else None,

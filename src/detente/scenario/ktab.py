@@ -227,7 +227,15 @@ def load_ktab_xml(path: str | os.PathLike[str]) -> Scenario:
         notes.append(f"prngSeed={seed}")
     if root.find("IdealAdjustment") is not None:
         notes.append("IdealAdjustment given (detente's smp uses KTAB's default identity)")
-    return _build(name, scen_name, desc, dim_names, checked, "KTAB XML", note="; ".join(notes))
+    return _build(
+        name,
+        scen_name or "",
+        desc,
+        dim_names,
+        checked,  # type: ignore[arg-type]
+        "KTAB XML",
+        note="; ".join(notes),
+    )
 
 
 def ktab_xml_params(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[str]]:

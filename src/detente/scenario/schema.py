@@ -13,8 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from detente.scenario.correlations_schema import CorrelationSpec
 from detente.scenario.estimate import Estimate, FiniteFloat
 from detente.scenario.interventions_schema import InterventionSpec
+from detente.scenario.voting_schema import VotingRule
 from detente.scenario.war_schema import ClaimSpec, WarSpec
 
 Identifier = Annotated[
@@ -121,6 +123,14 @@ class Scenario(_Strict):
         default=None,
         description="for a past negotiation: the known outcome per issue, on the issue's scale "
         "(used by backtests; cite it in the Estimate's source)",
+    )
+    correlations: list[CorrelationSpec] = Field(
+        default_factory=list,
+        max_length=1_000,
+        description="rank correlations between uncertain inputs, drawn by a Gaussian copula",
+    )
+    voting: VotingRule | None = Field(
+        default=None, description="a weighted voting rule (power indices beside capability)"
     )
 
     @property

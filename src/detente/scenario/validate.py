@@ -63,6 +63,9 @@ def check_scenario(scenario: Scenario, file: str = "") -> Scenario:
                     f"must lie on the issue's scale [{lo:g}, {hi:g}] (issues[{k}].scale)",
                 )
     _check_outcomes(scenario, file)
+    from detente.scenario.correlations_schema import check_correlations
+
+    check_correlations(scenario, file)
     return scenario
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.jsonable import to_jsonable
+from detente.scenario.canonical import canonical_json
 from detente.scenario.errors import DetenteError
 
 ENV_VAR = "DETENTE_STORE"
@@ -94,11 +95,14 @@ def _dumps(value: Any) -> str:
 
 
 def scenario_content(scenario: Any) -> tuple[str, str, str | None, str]:
-    """(sha256, canonical JSON, id, title) of a Scenario; the hash is detente.api.scenario_hash."""
-    from detente.api import scenario_hash
-
-    content = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return scenario_hash(scenario), content, scenario.meta.id, scenario.meta.title
+    """(sha256, canonical JSON, id, title) of a Scenario (see detente.scenario.canonical)."""
+    content = canonical_json(scenario)
+    return (
+        hashlib.sha256(content.encode("utf-8")).hexdigest(),
+        content,
+        scenario.meta.id,
+        scenario.meta.title,
+    )
 
 
 @dataclass
@@ -145,7 +149,7 @@ class Run:
             "timings": self.timings,
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The whole run: summary, scenario content and result."""
         out = self.summary()
         out["scenario"] = None if self.scenario_json is None else json.loads(self.scenario_json)
@@ -222,13 +226,19 @@ class RunStore:
         if version is None:
             from detente import __version__ as version
         result_text = _dumps(result_json)
-        row = (
+        params = dict(params or {})
+        if seed is not None and not -(2**63) <= int(seed) < 2**63:
+            # A 128-bit entropy seed (numpy's SeedSequence() without a seed) does not fit
+            # SQLite's INTEGER: keep it whole, as text, among the parameters.
+            params["seed_entropy"] = str(int(seed))
+            seed = None
+        row: tuple[Any, ...] = (
             _now(),
             command,
             _dumps(list(argv or [])),
             None,  # scenario hash, filled below
             _dumps(list(models or [])),
-            _dumps(dict(params or {})),
+            _dumps(params),
             None if seed is None else int(seed),
             version,
             _dumps(dict(timings or {})),
@@ -292,7 +302,8 @@ class RunStore:
             f"SELECT {self._COLUMNS} FROM runs r LEFT JOIN scenarios s "
             "ON s.sha256 = r.scenario_sha256"
         )
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if command:
             where.append("r.command = ?")
             args.append(command)
@@ -339,7 +350,7 @@ class RunStore:
     def verify(self) -> list[str]:
         """Problems found (empty = sound): SQLite's integrity check, each run's result hash, and
         each run's scenario present and matching its hash."""
-        from detente.api import scenario_hash
+        from detente.scenario.canonical import scenario_hash
         from detente.scenario.io import from_data
 
         problems: list[str] = []

@@ -195,7 +195,7 @@ def create_app(
             # --draws N --seed S` runs it: the same numbers as the CLI.
             fc = api.forecast(sc, model=list(fc.results), draws=draws, seed=seed)
         t2 = time.perf_counter()
-        result = fc.to_json()
+        result = fc.to_dict()
         mc = result.get("uncertainty") or {}
         run_id = _store(
             app,

@@ -2,13 +2,15 @@
 
 Usage in a command module::
 
-    from detente.store.cli import record_cli_run, stored
+    from detente.cli.store import record_cli_run, stored
 
     @stored                                  # adds --store PATH and --no-store, times the command
     def war(scenario: str | None = ScenarioArg, seed: int = 0, as_json: bool = JsonOpt) -> None:
         sc = api.load(scenario)
-        out = run_the_model(sc, seed=seed)
-        record_cli_run("war", sc, out.to_json(), params={...}, seed=seed, announce=not as_json)
+        out = api.war(sc, seed=seed)
+        record_cli_run("war", sc, out, params={...}, seed=seed, announce=not as_json)
+
+It stores through :func:`detente.api.record_run`, the one way to store a run.
         ...
 
 A failure to store never fails the command: it prints one warning line on stderr.
@@ -29,7 +31,8 @@ from typing import Any, TypeVar
 
 import typer
 
-from detente.store.runs import ENV_VAR, StoreError, open_store, resolve_path
+from detente import api
+from detente.api.runs import ENV_VAR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +92,21 @@ def current_store_path() -> Path | None:
     """The store the running command reads: its ``--store``, else $DETENTE_STORE or the default
     (``--no-store`` only stops recording); None when the store is off."""
     settings = _SETTINGS.get()
-    return resolve_path(settings.store if settings is not None else None)
+    return api.resolve_path(settings.store if settings is not None else None)
+
+
+def _announce_first_use(path: Path, explicit: str | None) -> None:
+    """On the first run stored in the default store (the user's data folder, shared by every
+    project of the user), say where runs go and how to choose or stop that: one line on stderr."""
+    import os
+
+    if explicit is not None or os.environ.get(ENV_VAR) or path.exists():
+        return
+    print(
+        f"detente: storing runs in {path} (shared by all your projects; per project: "
+        f"--store ./runs.sqlite or {ENV_VAR}=./runs.sqlite; none: --no-store or {ENV_VAR}=off)",
+        file=sys.stderr,
+    )
 
 
 def record_cli_run(
@@ -105,6 +122,7 @@ def record_cli_run(
 ) -> int | None:
     """Store a CLI command's run; returns its id (None when storing is off or failed).
 
+    ``result_json``: a Result (stored as ``to_dict()``) or its JSON dict.
     ``timings`` gets ``total_s`` (since the command started, under :func:`stored`) when absent.
     ``announce`` prints "stored as run N" on stdout: pass ``not as_json`` so JSON stays pure.
     """
@@ -115,20 +133,25 @@ def record_cli_run(
     if settings is not None and "total_s" not in times:
         times["total_s"] = round(time.perf_counter() - settings.started, 6)
     try:
-        rs = open_store(settings.store if settings is not None else None)
-        if rs is None:
+        explicit = settings.store if settings is not None else None
+        path = api.resolve_path(explicit)
+        if path is None:
             return None
-        run_id = rs.record(
+        _announce_first_use(path, explicit)
+        run_id = api.record_run(
             command,
             scenario,
-            params,
-            seed,
             result_json,
-            times,
+            params=params,
+            seed=seed,
             models=models,
+            timings=times,
             argv=["detente", *sys.argv[1:]] if sys.argv else None,
+            store=settings.store if settings is not None else None,
         )
-    except (StoreError, sqlite3.Error, OSError, ValueError, TypeError) as exc:
+        if run_id is None:
+            return None
+    except (api.StoreError, sqlite3.Error, OSError, ValueError, TypeError, OverflowError) as exc:
         print(f"detente: warning: run not stored: {exc}", file=sys.stderr)
         return None
     if announce:

@@ -1,4 +1,7 @@
-"""A Scenario as arrays (batch x actors x issues) for the models."""
+"""A Scenario as arrays (batch x actors x issues) for the models: the bargaining layer's input.
+
+It lives in the bargaining layer (not the scenario layer) because it builds a BargainingInput;
+the scenario layer never imports a model."""
 
 from __future__ import annotations
 
