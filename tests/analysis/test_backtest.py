@@ -89,17 +89,25 @@ def test_median_error_matches_hand_computation(emissions: bt.BacktestResult) -> 
 
 
 def test_nash_error_matches_independent_root(emissions: bt.BacktestResult) -> None:
-    # No reference point: each actor's disagreement is its worst end of [4, 10], radius
-    # r_i = max(x_i - 4, 10 - x_i). The Nash product's first-order condition
-    # sum_i w_i (x - x_i) / (r_i^2 - (x - x_i)^2) = 0 has one root in the feasible interval,
-    # found here with Brent's method, independently of detente's bisection.
+    # No reference point: each actor's disagreement is its worst end of [4, 10], at distance
+    # r_i = max(x_i - 4, 10 - x_i), plus the cost of breakdown kappa (Achen 2006; utilities
+    # -(|x - x_i|/W)^a with risk attitude a, W = 6). Multiplying through by W^a, the Nash
+    # product's first-order condition is
+    #   sum_i w_i sign(x - x_i) |x - x_i|^(a-1) / (kappa W^a + r_i^a - |x - x_i|^a) = 0,
+    # with one root in the feasible interval, found here with Brent's method, independently of
+    # detente's bisection.
+    from detente.bargaining.nash import DEFAULT_COST, DEFAULT_RISK
+
+    a = DEFAULT_RISK
     xs = np.array([v[1] for v in TABLE.values()], dtype=float)
     ws = np.array([v[0] * v[2] for v in TABLE.values()], dtype=float)
-    r = np.maximum(xs - LOW, HIGH - xs)
-    lo, hi = (xs - r).max(), (xs + r).min()
+    margin = np.maximum(xs - LOW, HIGH - xs) ** a + DEFAULT_COST * (HIGH - LOW) ** a
+    lo = max((xs - margin ** (1 / a)).max(), LOW)
+    hi = min((xs + margin ** (1 / a)).min(), HIGH)
 
     def slope(x: float) -> float:
-        return float(np.sum(ws * (x - xs) / (r**2 - (x - xs) ** 2)))
+        d = x - xs
+        return float(np.sum(ws * np.sign(d) * np.abs(d) ** (a - 1) / (margin - np.abs(d) ** a)))
 
     root = brentq(slope, lo + 1e-9, hi - 1e-9, xtol=1e-13)
     # Tolerance 1e-6 years: two root finders, both converged far below it.

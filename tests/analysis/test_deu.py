@@ -160,7 +160,7 @@ def test_errors_name_file_row_column_value_rule(
     ("text", "rule"),
     [
         ("isnr;pcom;pde;scom;sde;rp\n1;10;20;50;50;0\n", "no 'out' column"),
-        ("isnr,pcom,out\n1,10,20\n", "semicolon-separated"),
+        ("isnr,pcom,out\n1,10,20\n", "semicolon- or tab-separated"),
         ("isnr;pcom;scom;pxx;sxx;out\n1;10;50;20;50;30\n", "no known Council weight"),
         ("isnr;pcom;scom;out\n1;10;50;30\n", "at least two actors"),
         ("", "empty"),
@@ -208,7 +208,7 @@ def test_cli_backtest_deu(capsys) -> None:
         app, ["backtest", "deu", str(FIXTURE), "-m", "compromise", "-m", "median", "--no-store"]
     )
     assert result.exit_code == 0, result.output
-    for word in ("Leaderboard", "deu-101", "ensemble", "skipped rows: 2"):
+    for word in ("DEU benchmark", "Leaderboard", "ensemble", "skipped rows: 2", "baseline_mean"):
         assert word in result.output
 
 

@@ -47,10 +47,13 @@ def test_nash_with_per_draw_reference_equals_separate_runs() -> None:
 
 
 def test_monte_carlo_spreads_the_status_quo_outcome() -> None:
-    # On ukraine-2025 the actors straddle the status quo, so Nash mostly returns it: its 90%
+    # On ukraine-2025 the actors straddle the status quo, so Nash with a costless breakdown
+    # (cost 0: Nash 1950 with the status quo as disagreement) mostly returns it: its 90%
     # interval must then lie within the status quo's stated range (territory: uniform on
     # [82, 88]) and be about as wide as 90% of it (5.4).
-    fc = api.forecast("ukraine-2025", model="nash", draws=4000, seed=3)
+    fc = api.forecast(
+        "ukraine-2025", model="nash", params={"nash": {"cost": 0.0}}, draws=4000, seed=3
+    )
     territory = fc.to_dict()["uncertainty"]["nash"]["issues"]["territory"]
     low, high = territory["interval_90"]
     assert 82.0 <= low < high <= 88.0

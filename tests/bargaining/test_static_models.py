@@ -50,14 +50,16 @@ def test_median_even_split_takes_midpoint() -> None:
 
 
 def test_nash_two_actors_with_reference() -> None:
-    # u_i = -(x - x_i)^2, d = 0, equal weights: maximise log(16-(x-4)^2) + log(36-(x-6)^2).
+    # cost 0 (pure status-quo disagreement, Nash 1950): u_i = -(x - x_i)^2, d = 0, equal
+    # weights: maximise log(16-(x-4)^2) + log(36-(x-6)^2).
     # First-order condition: (x-4)/(16-(x-4)^2) = (6-x)/(36-(x-6)^2); with y = x-4 this is the cubic
     # y(32 + 4y - y^2) = (2 - y)(16 - y^2), i.e. y^3 - 3y^2 - 24y + 16 = 0; its root in (0, 2)
     # is y = 0.62771...
     inp = make_input([4.0, 6.0], [1.0, 1.0], [1.0, 1.0], 0, 10, reference=0)
     y = np.roots([1, -3, -24, 16])
     y = float(np.real(y[(np.abs(np.imag(y)) < 1e-12) & (np.real(y) > 0) & (np.real(y) < 2)][0]))
-    assert get_model("nash")(inp).forecast[0, 0] == pytest.approx(4 + y, abs=1e-9)
+    nash = get_model("nash")(inp, cost=0.0, risk=2.0)
+    assert nash.forecast[0, 0] == pytest.approx(4 + y, abs=1e-9)
 
 
 def test_nash_symmetric_actors_split_the_difference() -> None:
@@ -67,9 +69,10 @@ def test_nash_symmetric_actors_split_the_difference() -> None:
 
 
 def test_nash_status_quo_stands_when_actors_straddle_it() -> None:
-    # Any move from 5 hurts one of the two: the disagreement point is the only outcome both accept.
+    # With a costless disagreement (cost 0) any move from 5 hurts one of the two: the
+    # disagreement point is the only outcome both accept.
     inp = make_input([2.0, 8.0], [1.0, 1.0], [1.0, 1.0], 0, 10, reference=5)
-    res = get_model("nash")(inp)
+    res = get_model("nash")(inp, cost=0.0)
     assert res.forecast[0, 0] == 5.0 and bool(res.extras["status_quo_stands"][0, 0])
 
 

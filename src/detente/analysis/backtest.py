@@ -34,6 +34,7 @@ import pandas as pd
 
 from detente.bargaining.arrays import to_arrays
 from detente.bargaining.registry import ParameterError, get_model, list_models
+from detente.results import Result
 from detente.scenario import io as scenario_io
 from detente.scenario.errors import NO_VALUE, DetenteError, ScenarioError
 from detente.scenario.schema import Scenario
@@ -149,7 +150,7 @@ def _applicable(model: str, case: Case) -> str | None:
 
 
 @dataclass
-class BacktestResult:
+class BacktestResult(Result):
     """Per-item scores and the leaderboard of a backtest."""
 
     models: list[str]
@@ -163,7 +164,7 @@ class BacktestResult:
     ensemble: Any = None
     notes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json_dict(self) -> dict[str, Any]:
         """Stable keys: models, draws, seed, position_sd, params, leaderboard[{model, n, mae,
         median_error, beats_compromise, cover50, cover90, not_applicable}], cases[{id, title,
         origin, issues[{issue, outcome, low, high, forecasts{model: {forecast, error,
@@ -210,6 +211,16 @@ class BacktestResult:
             "ensemble": None if self.ensemble is None else self.ensemble.to_json(),
             "notes": self.notes,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The same as :meth:`to_json` (plain JSON values)."""
+        return self.to_json_dict()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per case, issue and model (the ensemble's held-out rows included)."""
+        if self.ensemble is None:
+            return self.rows
+        return pd.concat([self.rows, self.ensemble.rows], ignore_index=True)
 
 
 def _num(x: Any) -> float | None:

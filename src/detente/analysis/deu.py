@@ -252,23 +252,83 @@ def council_weights(date: dt.date | None) -> tuple[str, dict[str, float]]:
     return "nice", {k: float(v) for k, v in NICE.items()}
 
 
+@dataclass(frozen=True)
+class DeuIssue:
+    """One scoreable DEU issue as plain values (what the benchmark's array path reads)."""
+
+    number: str
+    proposal: str
+    row: int
+    actors: tuple[str, ...]
+    positions: tuple[float, ...]
+    saliences: tuple[float, ...]  # on 0-100, as in the file
+    capabilities: tuple[float, ...]
+    reference: float | None
+    outcome: float
+    rule: str
+    consultation: bool
+
+
 @dataclass
 class DeuData:
-    """The scoreable issues of a DEU file, and what was left out and why."""
+    """The scoreable issues of a DEU file, and what was left out and why.
+
+    ``issues[j]`` is ``cases[j]`` as plain values, with its proposal (``prnr``; issues of one
+    proposal form one multi-issue negotiation). ``actor_weights`` holds the per-actor row of the
+    public redistribution's layout (its second row, read but not used as capabilities unless
+    ``weights="file"``); ``mangled_dates`` says whether ISO-looking dates were read as
+    spreadsheet-mangled dd-mm-yy dates.
+    """
 
     path: str
     cases: list[Case]
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
     rules: dict[str, int] = field(default_factory=dict)  # weighting rule -> issues
     weights: str = "council"
+    issues: list[DeuIssue] = field(default_factory=list)
+    actor_weights: dict[str, float] = field(default_factory=dict)
+    mangled_dates: bool = False
+    layout: str = "semicolon"
+
+    @property
+    def proposals(self) -> dict[str, list[int]]:
+        """Proposal -> indices of its issues in ``issues`` (file order)."""
+        out: dict[str, list[int]] = {}
+        for j, issue in enumerate(self.issues):
+            out.setdefault(issue.proposal, []).append(j)
+        return out
 
 
 _DATE_FORMATS = ("%d-%m-%y", "%d-%m-%Y", "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y")
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A date in one of the DEU files' forms (e.g. 21-10-09, 21/10/2009, 2009-10-21), else None."""
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+PLAUSIBLE_YEARS = (1995, 2021)  # DEU III's proposals and acts: 1996-2020
+
+
+def unmangle_date(text: str) -> dt.date | None:
+    """A dd-mm-yy date that a spreadsheet read as yy-mm-dd and wrote as ISO (``2023-07-01`` for
+    ``23-07-01``, 23 July 2001; ``1930-07-08`` for ``30-07-08``): day = the ISO year's last two
+    digits, month as written, year = the ISO day (+2000, or +1900 from 90). None if not such."""
+    m = _ISO.match(text.strip())
+    if not m:
+        return None
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    full = 1900 + day if day >= 90 else 2000 + day
+    try:
+        return dt.date(full, month, year % 100)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str, mangled: bool = False) -> dt.date | None:
+    """A date in one of the DEU files' forms (e.g. 21-10-09, 21/10/2009, 2009-10-21), else None.
+
+    ``mangled``: ISO-looking dates are spreadsheet-mangled dd-mm-yy dates (:func:`unmangle_date`).
+    """
     text = text.strip()
+    if mangled and _ISO.match(text):
+        return unmangle_date(text)
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -327,23 +387,49 @@ def _slug(text: str) -> str:
     return s[:60] or "x"
 
 
+WEIGHTINGS = ("council", "equal", "file")
+
+
+def _mangled(rows: list[list[str]], cols: list[int]) -> bool:
+    # A file whose ISO-looking dates include years no DEU act has (1930, 2023) had its dd-mm-yy
+    # dates rewritten by a spreadsheet; then every ISO-looking date in it is read that way.
+    for cells in rows:
+        for j in cols:
+            m = _ISO.match(cells[j].strip()) if j < len(cells) else None
+            if m and not PLAUSIBLE_YEARS[0] <= int(m.group(1)) <= PLAUSIBLE_YEARS[1]:
+                return True
+    return False
+
+
 def load_deu(path: str | Path, weights: str = "council") -> DeuData:
-    """Read a DEU III file into backtest cases: one case per issue with a known outcome."""
-    if weights not in ("council", "equal"):
-        raise ScenarioError(str(path), "--weights", weights, "must be 'council' or 'equal'")
+    """Read a DEU III file into backtest cases: one case per issue with a known outcome.
+
+    Two layouts: the original semicolon-separated file, and the public redistribution's
+    tab-separated one (``blksv/predictioneers_game``'s ``deu3.csv`` layout: quoted header, a
+    second row with one weight per actor in the position columns and no issue number, dates
+    mangled by a spreadsheet). ``weights``: ``council`` (default), ``equal``, or ``file`` (the
+    second row's per-actor weights as capabilities; only in the redistribution's layout).
+    """
+    if weights not in WEIGHTINGS:
+        raise ScenarioError(str(path), "--weights", weights, "must be 'council', 'equal' or 'file'")
     path = Path(path)
     file = str(path)
     text = _read_text(path)
     first = text.splitlines()[0] if text.splitlines() else ""
-    if ";" not in first:
+    delimiter = "\t" if "\t" in first else ";"
+    if delimiter not in first:
         raise ScenarioError(
-            file, "row 1", first[:40], "the header must be semicolon-separated (the DEU III format)"
+            file,
+            "row 1",
+            first[:40],
+            "the header must be semicolon- or tab-separated (the DEU III layouts)",
         )
+    kind = "tab" if delimiter == "\t" else "semicolon"
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:  # a lone carriage return in a cell, a cell over 128 KiB, ...
         raise ScenarioError(
-            file, "", NO_VALUE, f"is not valid semicolon-separated text: {exc}"
+            file, "", NO_VALUE, f"is not valid {kind}-separated text: {exc}"
         ) from None
     header = [h.strip().lower() for h in rows[0]]
     col = {h: j for j, h in enumerate(header)}
@@ -370,7 +456,25 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
                     h,
                     f"actor code {code!r} has no known Council weight; use --weights equal",
                 )
-    data = DeuData(path=file, cases=[], weights=weights)
+    data = DeuData(path=file, cases=[], weights=weights, layout=kind)
+    data.mangled_dates = _mangled(rows[1:], [col[c] for c in ("finact", "intro") if c in col])
+    ids = [col[c] for c in ("isnr", "prnr", "out") if c in col]
+    if len(rows) > 1 and not any(rows[1][j].strip() for j in ids if j < len(rows[1])):
+        # The redistribution's second row: a weight per actor under its position column.
+        for code, pj, _, h in actors:
+            raw = rows[1][pj] if pj < len(rows[1]) else ""
+            if raw.strip():
+                try:
+                    data.actor_weights[code] = float(raw.replace(",", "."))
+                except ValueError:
+                    raise ScenarioError(
+                        file, f"row 2, column {h}", raw, "an actor weight must be a number"
+                    ) from None
+        rows = [rows[0], [""] * len(header)] + rows[2:]
+    if weights == "file" and not data.actor_weights:
+        raise ScenarioError(
+            file, "row 2", NO_VALUE, "--weights file needs the second row of actor weights"
+        )
     seen: dict[str, int] = {}
     for r, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
@@ -405,16 +509,36 @@ def load_deu(path: str | Path, weights: str = "council") -> DeuData:
         if len(placed) < MIN_ACTORS:
             data.skipped.append((r, f"{len(placed)} actor(s) with a position"))
             continue
-        date = parse_date(get("finact")) or parse_date(get("intro"))
-        if weights == "council":
+        mangled = data.mangled_dates
+        date = parse_date(get("finact"), mangled) or parse_date(get("intro"), mangled)
+        consultation = _consultation(get("proc"))
+        if weights == "file":
+            rule = "file"
+            caps = {c: data.actor_weights.get(c, 0.0) for c, _, _ in placed}
+        elif weights == "council":
             rule, table = council_weights(date)
             big = max(table.values())
             caps = {c: (big if c in INSTITUTIONS else table.get(c, 0.0)) for c, _, _ in placed}
-            if _consultation(get("proc")) and "ep" in caps:
+            if consultation and "ep" in caps:
                 caps["ep"] = 0.0  # consultation: the Parliament's opinion does not bind
         else:
             rule, caps = "equal", {c: 1.0 for c, _, _ in placed}
         data.rules[rule] = data.rules.get(rule, 0) + 1
+        data.issues.append(
+            DeuIssue(
+                number=number,
+                proposal=get("prnr").strip() or number,
+                row=r,
+                actors=tuple(c for c, _, _ in placed),
+                positions=tuple(p for _, p, _ in placed),
+                saliences=tuple(v for _, _, v in placed),
+                capabilities=tuple(float(caps[c]) for c, _, _ in placed),
+                reference=ref,
+                outcome=outcome,
+                rule=rule,
+                consultation=consultation,
+            )
+        )
         data.cases.append(
             _case(file, r, number, get("prname").strip(), placed, caps, ref, outcome, rule, date)
         )

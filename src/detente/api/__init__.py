@@ -30,7 +30,9 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from detente.analysis.backtest import BacktestResult, load_cases, run_backtest
     from detente.api.analysis import lever, monte_carlo, sensitivity, sweep, whatif
+    from detente.api.backtest import backtest
     from detente.api.forecasting import (
         Forecast,
         as_scenario,
@@ -87,6 +89,7 @@ _EXPORTS: dict[str, str] = {
             "default_models",
             "forecast",
             "import_ktab",
+            "import_decide",
             "load",
             "model_defaults",
             "model_spec",
@@ -127,6 +130,7 @@ _EXPORTS: dict[str, str] = {
         "detente.api.war",
     ),
     "backtest": "detente.api.backtest",
+    **dict.fromkeys(["load_cases", "run_backtest", "BacktestResult"], "detente.analysis.backtest"),
     # The report layer sits above the api; its entry point is re-exported lazily, so that views
     # still go through this one door while no module of the api imports the report statically.
     "report": "detente.report.service",

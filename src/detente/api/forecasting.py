@@ -102,6 +102,13 @@ def import_ktab(path: str) -> tuple[Scenario, dict[str, Any], list[str]]:
     return ktab.load_ktab_csv(path), {}, []
 
 
+def import_decide(path: str) -> Scenario:
+    """A Decide exchange-model input file (#A/#P/#M/#D rows) as a scenario."""
+    from detente.scenario.decide import load_decide
+
+    return load_decide(path)
+
+
 def to_input(scenario: Scenario) -> BargainingInput:
     """The scenario's central values as model input arrays (a batch of one)."""
     from detente.bargaining.arrays import to_arrays

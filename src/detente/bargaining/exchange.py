@@ -62,6 +62,10 @@ from detente.bargaining.engines import use_numba
 from detente.bargaining.inputs import BargainingInput, ModelResult
 from detente.bargaining.registry import Param, ParameterError, register_model
 
+# Decide's between-round adoption x <- x + (0.1 + 0.4 (1 - s)) (y - x).
+DECIDE_FIXED_WEIGHT = 0.1
+DECIDE_SALIENCE_WEIGHT = 0.4
+
 # Gains below this share of their own terms are rounding noise: with saliences equal in ratio
 # s_ja s_ib - s_ia s_jb is zero in exact arithmetic but may come out as 1e-17.
 _REL_TOL = 1e-12
@@ -447,6 +451,15 @@ def _run_chunk(
             low=0.0,
             high=1.0,
         ),
+        Param(
+            "variant",
+            "full",
+            "'full': actors adopt their traded votes by fixed_weight + salience_weight (1 - s) "
+            "(default 1 + 0: fully); 'decide': Decide's partial adoption, fixed_weight 0.1 and "
+            "salience_weight 0.4 (these then replace the two parameters)",
+            kind="choice",
+            choices=("full", "decide"),
+        ),
     ],
     dynamic=True,
     multi_issue=False,
@@ -460,6 +473,7 @@ def exchange(
     min_gain: float = 1e-9,
     fixed_weight: float = 1.0,
     salience_weight: float = 0.0,
+    variant: str = "full",
 ) -> ModelResult:
     """Forecast by pairwise exchanges of voting positions across issues (Stokman & Van Oosten).
 
@@ -469,6 +483,8 @@ def exchange(
     dicts for batch element b), ``baseline`` (B, K) the no-exchange outcome, ``round_outcomes``
     (B, T+1, K) and ``converged`` (B,) whether the last round run found no exchange.
     """
+    if variant == "decide":  # Decide's between-round adoption (Dijkstra et al. 2018)
+        fixed_weight, salience_weight = DECIDE_FIXED_WEIGHT, DECIDE_SALIENCE_WEIGHT
     if fixed_weight + salience_weight > 1.0 + 1e-12:
         raise ParameterError(
             "The 'fixed_weight' and 'salience_weight' parameters of exchange must sum to at most "

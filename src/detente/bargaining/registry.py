@@ -135,8 +135,10 @@ def _load_builtin_models() -> None:
         compromise,
         eum,
         exchange,
+        kalai_smorodinsky,
         median,
         nash,
+        procedural,
         smp,
     )
 
@@ -159,4 +161,13 @@ def list_models() -> list[ModelSpec]:
 
 
 # Simple to elaborate: one-shot models first, then the dynamic ones.
-_DISPLAY_ORDER = ("median", "compromise", "nash", "eum", "smp", "exchange")
+_DISPLAY_ORDER = (
+    "median",
+    "compromise",
+    "nash",
+    "kalai_smorodinsky",
+    "procedural",
+    "eum",
+    "smp",
+    "exchange",
+)

@@ -2,7 +2,8 @@
 
     detente backtest                      the shipped case library
     detente backtest CASE_OR_FILE ...     named cases, or your own scenario files with outcomes
-    detente backtest deu PATH             every scoreable issue of the DEU III data file
+    detente backtest deu PATH             the DEU benchmark on a DEU III data file
+    detente backtest deu TEST --train TRAIN   fitted on TRAIN only, scored on TEST
     detente backtest --list               the shipped cases
 
 Options: ``--model/-m`` (repeat; default every model), ``--param/-p MODEL.NAME=VALUE``,
@@ -22,10 +23,10 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from detente.analysis import backtest as bt
+from detente import api
+from detente.api import DetenteError
 from detente.cli.common import JsonOpt, console, err_console, parse_params, print_json
 from detente.progress import spinner
-from detente.scenario.errors import DetenteError
 
 PER_CASE_LIMIT = 10  # more cases than this: the per-case table only with --per-case
 
@@ -58,7 +59,32 @@ def backtest(
     weights: str | None = typer.Option(
         None,
         "--weights",
-        help="DEU only: capabilities from Council voting weights ('council', default) or 'equal'.",
+        help="DEU only: capabilities from Council voting weights ('council', default), 'equal', "
+        "or 'file' (the per-actor row of the redistributed layout).",
+    ),
+    train: str | None = typer.Option(
+        None,
+        "--train",
+        help="DEU only: fit the ensemble and error models on this DEU file only (default: "
+        "cross-validate the scored file by proposal).",
+    ),
+    shipped: bool = typer.Option(
+        False,
+        "--shipped",
+        help="DEU only: use the ensemble weights and error models shipped with detente "
+        "(fitted on the DEU III training file) instead of fitting.",
+    ),
+    plot: str | None = typer.Option(
+        None,
+        "--plot",
+        help="DEU only: write each model's MAE difference from compromise with its 95% "
+        "interval to this image (PNG or SVG).",
+    ),
+    folds: int = typer.Option(
+        10, "--folds", min=2, help="DEU only, without --train: cross-validation folds."
+    ),
+    reps: int = typer.Option(
+        2000, "--reps", min=100, help="DEU only: bootstrap resamples of the intervals."
     ),
     per_case: bool | None = typer.Option(
         None,
@@ -94,29 +120,39 @@ def backtest(
     if args and args[0] == "deu":
         if len(args) != 2:
             raise DetenteError("write: detente backtest deu PATH (one DEU III data file)")
-        from detente.analysis.deu import load_deu
-
-        data = load_deu(args[1], weights=weights or "council")
-        if not data.cases:
-            raise DetenteError(f"{args[1]}: no issue with an outcome and at least two actors")
-        selected = data.cases
-        deu_info = {
-            "path": data.path,
-            "issues": len(data.cases),
-            "weights": data.weights,
-            "rules": data.rules,
-            "skipped": [{"row": r, "reason": why} for r, why in data.skipped],
-        }
+        _deu_run(
+            args[1],
+            train,
+            shipped,
+            plot,
+            weights,
+            model,
+            param,
+            folds,
+            reps,
+            seed,
+            draws,
+            position_sd,
+            as_json,
+            no_store,
+            store,
+            started,
+        )
+        return
     else:
+        if train is not None:
+            raise DetenteError(
+                "--train applies to DEU data only: detente backtest deu TEST --train TRAIN"
+            )
         if weights is not None:
             raise DetenteError(
                 "--weights applies to DEU data only: detente backtest deu PATH "
                 "--weights council|equal"
             )
-        selected = bt.load_cases(args or None)
+        selected = api.load_cases(args or None)
     loaded = time.perf_counter()
     with spinner(not as_json, f"scoring the models on {len(selected)} case(s)"):
-        result = bt.run_backtest(
+        result = api.run_backtest(
             selected,
             model or None,
             parse_params(param),
@@ -127,7 +163,7 @@ def backtest(
         )
     done = time.perf_counter()
     timings = {"load_s": loaded - started, "score_s": done - loaded, "total_s": done - started}
-    payload = result.to_json()
+    payload = result.to_json_dict()
     if deu_info is not None:
         payload["deu"] = deu_info
     run_id = None if no_store else _store(payload, result, timings, store)
@@ -142,21 +178,20 @@ def backtest(
 
 
 def _store(
-    payload: dict[str, Any], result: bt.BacktestResult, timings: dict[str, float], store: str | None
+    payload: dict[str, Any],
+    result: api.BacktestResult,
+    timings: dict[str, float],
+    store: str | None,
 ) -> int | None:
     try:
-        from detente.store import runs
-    except ImportError:  # pragma: no cover - the store ships with detente
-        return None
-    try:
-        return runs.record(
+        return api.record_run(
             "backtest",
             None,
-            result.params,
-            result.seed,
             payload,
-            timings,
+            params=result.params,
+            seed=result.seed,
             models=result.models,
+            timings=timings,
             argv=sys.argv[1:],
             store=store,
         )
@@ -167,7 +202,7 @@ def _store(
 
 
 def _print_library(as_json: bool) -> None:
-    cases = bt.load_cases()
+    cases = api.load_cases()
     if as_json:
         print_json(
             [
@@ -199,7 +234,7 @@ def _fmt(x: Any, pct: bool = False) -> str:
     return f"{100 * x:.0f}%" if pct else f"{x:.2f}"
 
 
-def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_case: bool) -> None:
+def print_backtest(result: api.BacktestResult, deu: dict[str, Any] | None, per_case: bool) -> None:
     """The leaderboard, then (optionally) each case's forecasts and errors, then notes."""
     n_cases = len(result.cases)
     n_items = len(result.rows.drop_duplicates(["case", "issue"]))
@@ -220,7 +255,7 @@ def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_ca
         ("median err", "right"),
         ("beats compromise", "right"),
     ):
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify="left" if justify == "left" else "right")
     if result.draws:
         table.add_column("50% cover", justify="right")
         table.add_column("90% cover", justify="right")
@@ -250,7 +285,7 @@ def print_backtest(result: bt.BacktestResult, deu: dict[str, Any] | None, per_ca
         console.print(f"[dim]note: {note}[/dim]")
 
 
-def _print_cases(result: bt.BacktestResult) -> None:
+def _print_cases(result: api.BacktestResult) -> None:
     table = Table(title="Per case: forecasts and absolute errors", title_justify="left")
     for name, justify in (
         ("case", "left"),
@@ -261,7 +296,7 @@ def _print_cases(result: bt.BacktestResult) -> None:
         ("error", "right"),
         ("error (0-100)", "right"),
     ):
-        table.add_column(name, justify=justify, overflow="fold")
+        table.add_column(name, justify="left" if justify == "left" else "right", overflow="fold")
     rows = result.rows
     if result.ensemble is not None:
         rows = pd.concat([rows, result.ensemble.rows], ignore_index=True)
@@ -280,6 +315,119 @@ def _print_cases(result: bt.BacktestResult) -> None:
                 end_section=n == len(sub) - 1,
             )
     console.print(table)
+
+
+def _deu_run(
+    path: str,
+    train: str | None,
+    shipped: bool,
+    plot: str | None,
+    weights: str | None,
+    model: list[str] | None,
+    param: list[str] | None,
+    folds: int,
+    reps: int,
+    seed: int | None,
+    draws: int,
+    position_sd: float,
+    as_json: bool,
+    no_store: bool,
+    store: str | None,
+    started: float,
+) -> None:
+    """The DEU benchmark: score, print or emit JSON, store."""
+
+    with spinner(not as_json, "scoring every model on the DEU file"):
+        result = api.backtest(
+            deu=path,
+            train=train,
+            weights=weights or "council",
+            models=model or None,
+            params=parse_params(param),
+            draws=draws,
+            seed=seed,
+            position_sd=position_sd,
+            folds=folds,
+            reps=reps,
+            shipped=shipped,
+        )
+    done = time.perf_counter()
+    payload = result.to_dict()
+    timings = {"total_s": done - started}
+    if plot:
+        from pathlib import Path
+
+        if Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise DetenteError(f"--plot {plot}: the image must be a .png, .svg or .pdf file")
+        result.plot().savefig(plot, dpi=120)
+    run_id = None
+    if not no_store:
+        try:
+            run_id = api.record_run(
+                "backtest",
+                None,
+                payload,
+                params={},
+                seed=seed,
+                models=list(payload["models"]),
+                timings=timings,
+                argv=sys.argv[1:],
+                store=store,
+            )
+        except DetenteError as exc:
+            err_console.print(f"detente: warning: run not stored: {exc}")
+    if as_json:
+        payload["run_id"] = run_id
+        print_json(payload)
+        return
+    print_benchmark(payload)
+    if run_id is not None:
+        console.print(f"stored as run {run_id}")
+
+
+def print_benchmark(payload: dict[str, Any]) -> None:
+    """The DEU leaderboard: scores and each model's difference from compromise with its 95%
+    proposal-clustered bootstrap interval."""
+    console.print(
+        f"[bold]DEU benchmark[/bold] {payload['path']}: {payload['n_issues']} issues in "
+        f"{payload['n_proposals']} proposals; {payload['mode']}"
+    )
+    rules = ", ".join(f"{k} {v}" for k, v in sorted(payload["capabilities"].items()))
+    console.print(f"capabilities: {rules}; skipped rows: {len(payload['skipped'])}")
+    table = Table(
+        title="Leaderboard (points of a 0-100 scale; intervals: 95%, bootstrap by proposal)",
+        title_justify="left",
+    )
+    for name in ("model", "n", "MAE", "RMSE", "CRPS", "cov50", "cov90", "dMAE", "95% interval"):
+        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+    for name, e in payload["models"].items():
+        d = e["diff_vs_compromise"]
+        diff = "-" if d["mae"] is None or name == "compromise" else f"{d['mae']:+.2f}"
+        interval = "-"
+        if d["low"] is not None:
+            mark = "*" if d["high"] < 0 else " "
+            interval = f"[{d['low']:+.2f}, {d['high']:+.2f}]{mark}"
+        table.add_row(
+            name,
+            str(e["n"]),
+            _fmt(e["mae"]),
+            _fmt(e["rmse"]),
+            _fmt(e["crps"]),
+            _fmt(e["coverage_50"], pct=True),
+            _fmt(e["coverage_90"], pct=True),
+            diff,
+            interval,
+        )
+    table.caption = (
+        "dMAE: MAE minus compromise's; * beats compromise with confidence (interval below 0). "
+        "cov50/cov90: coverage of the central 50%/90% intervals of each model's predictive "
+        "distribution (its training errors). baseline_reference only where the file has one."
+    )
+    console.print(table)
+    weights = payload["fit"][0]["ensemble_weights"] if payload["fit"] else {}
+    if len(payload["fit"]) == 1:
+        w = ", ".join(f"{m} {v:.2f}" for m, v in weights.items() if v > 0.005)
+        console.print(f"ensemble weights (fitted on the training file): {w}")
 
 
 def register(app: typer.Typer) -> None:

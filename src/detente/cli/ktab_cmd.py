@@ -1,4 +1,5 @@
-"""``detente import ktab FILE -o scenario.yaml``: a KTAB SMP input file (CSV or XML) as YAML."""
+"""``detente import ktab FILE -o scenario.yaml``: a KTAB SMP input file (CSV or XML) as YAML;
+``detente import decide FILE -o scenario.yaml``: a Decide input file (#A/#P/#M/#D) as YAML."""
 
 from __future__ import annotations
 
@@ -56,6 +57,37 @@ def import_ktab(
             f"[yellow]not implemented in detente's smp (defaults used):[/yellow] "
             f"{', '.join(unsupported)}"
         )
+
+
+@import_app.command("decide")
+def import_decide(
+    file: str = typer.Argument(..., help="Decide input file (#A/#P/#M/#D rows, tab-separated)."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Write the scenario YAML here (default: print it)."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Read a Decide exchange-model input file and write it as a detente scenario (YAML)."""
+    sc = api.import_decide(file)
+    if output:
+        api.save(sc, output)
+    if as_json:
+        print_json(
+            {
+                "file": file,
+                "output": output,
+                "title": sc.meta.title,
+                "actors": len(sc.actors),
+                "issues": len(sc.issues),
+            }
+        )
+        return
+    if not output:
+        typer.echo(api.to_yaml(sc), nl=False)
+    (console if output else err_console).print(
+        f"[green]imported[/green] {file}: {sc.meta.title} ({len(sc.actors)} actors, "
+        f"{len(sc.issues)} issues)" + (f" -> {output}" if output else "")
+    )
 
 
 def _is_non_default(name: str, value: object) -> bool:

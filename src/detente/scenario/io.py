@@ -69,6 +69,11 @@ def load(source: str | os.PathLike[str] | None = None) -> Scenario:
 
         return ktab.load_ktab_xml(path)
     text = decode(data, text_source)
+    if suffix in (".txt", ".csv", ".dat"):
+        from detente.scenario import decide
+
+        if decide.looks_like_decide(text):  # Decide's #A/#P/#M/#D format
+            return decide.loads_decide(text, text_source)
     if suffix == ".csv" and looks_like_ktab_csv(text):
         from detente.scenario import ktab
 
