@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from detente.safetext import clean
+
 
 @contextlib.contextmanager
 def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], None]]:
@@ -27,7 +29,7 @@ def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], No
     )
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -35,7 +37,7 @@ def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], No
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task_id = bar.add_task(label or "working", total=total)
+        task_id = bar.add_task(clean(label) or "working", total=total)
         yield lambda: bar.advance(task_id)
 
 
@@ -46,6 +48,7 @@ def spinner(show: bool, label: str) -> Iterator[None]:
         yield
         return
     from rich.console import Console
+    from rich.text import Text
 
-    with Console(stderr=True).status(label):
+    with Console(stderr=True).status(Text(clean(label))):
         yield

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from detente.bargaining.registry import list_models
 from detente.cli.common import JsonOpt, console, print_json
+from detente.cli.text import styled
 from detente.scenario import io as scenario_io
 
 
@@ -83,8 +84,13 @@ def validate(
         print_json(info)
     else:
         console.print(
-            f"[green]ok[/green] {file}: {sc.meta.title} "
-            f"({len(sc.actors)} actors, {len(sc.issues)} issues)"
+            styled(
+                "[green]ok[/green] {}: {} ({} actors, {} issues)",
+                file,
+                sc.meta.title,
+                len(sc.actors),
+                len(sc.issues),
+            )
         )
 
 

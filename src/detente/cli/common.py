@@ -7,12 +7,13 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
 
+from detente.cli.text import SafeConsole
 from detente.jsonable import to_jsonable
 
-console = Console()
-err_console = Console(stderr=True)
+# Every string is printed as plain text: no markup, emoji or control characters (cli/text.py).
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 SCENARIO_HELP = "Scenario file (YAML, CSV, KTAB CSV/XML) or embedded name; default ukraine-2025."
 ScenarioArg = typer.Argument(None, help=SCENARIO_HELP, show_default=False)

@@ -9,6 +9,7 @@ from rich.table import Table
 from detente import api
 from detente.bargaining.inputs import ModelResult
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
+from detente.cli.text import styled
 from detente.store.cli import record_cli_run, stored
 
 
@@ -83,7 +84,9 @@ def print_forecast(result: api.Forecast) -> None:
     """Rich tables: one per issue, a row per model; then dynamic models' trajectories."""
     sc = result.scenario
     console.print(
-        f"[bold]{sc.meta.title}[/bold]  ({len(sc.actors)} actors, {len(sc.issues)} issues)"
+        styled(
+            "[bold]{}[/bold]  ({} actors, {} issues)", sc.meta.title, len(sc.actors), len(sc.issues)
+        )
     )
     for k, issue in enumerate(sc.issues):
         s = issue.scale

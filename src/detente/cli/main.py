@@ -40,17 +40,33 @@ def _register_commands() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``detente`` script."""
     from detente.bargaining.registry import ParameterError
+    from detente.safetext import clean
     from detente.scenario.errors import DetenteError
 
     _register_commands()
     try:
-        app(args=argv, prog_name="detente")
+        code = app(args=argv, prog_name="detente", standalone_mode=False)
+    except typer.TyperException as exc:
+        # typer's click errors: a bad option (``--draws 0``, ``--seed -1``, an unknown flag) is
+        # one line, not a usage box; a bare group (``detente``, ``detente runs``) shows its help.
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help())
+            sys.exit(2)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        print(f"detente: error: {clean(exc.format_message())}{hint}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Abort:
+        print("detente: aborted", file=sys.stderr)
+        sys.exit(1)
     except (DetenteError, ParameterError) as exc:
-        print(f"detente: error: {exc}", file=sys.stderr)
+        print(f"detente: error: {clean(exc)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("detente: interrupted", file=sys.stderr)
         sys.exit(130)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOpt, console, print_json
+from detente.cli.text import styled
 from detente.scenario.errors import DetenteError
 from detente.store.runs import ENV_VAR, RunStore, StoreError, resolve_path
 from detente.store.views import EXPORT_FORMATS, compare_runs, export_run, forecast_table
@@ -74,7 +75,12 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
         print_json(run.to_json())
         return
     console.print(
-        f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  detente {run.version}"
+        styled(
+            "[bold]run {}[/bold]  {} UTC  detente {}",
+            run.id,
+            _fmt_time(run.created_at),
+            run.version,
+        )
     )
     console.print(f"command:  {' '.join(run.argv) or run.command}")
     console.print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from detente.cli.common import console
+from detente.cli.text import styled
 from detente.scenario.errors import DetenteError
 from detente.store.runs import ENV_VAR
 
@@ -37,8 +38,11 @@ def serve(
     where = app.state.store.path if app.state.store is not None else "(storing is off)"
     if not loopback:
         console.print(
-            f"[yellow]warning:[/yellow] serving on {host}: other machines can reach "
-            "this app; it has no login"
+            styled(
+                "[yellow]warning:[/yellow] serving on {}: other machines can reach "
+                "this app; it has no login",
+                host,
+            )
         )
     console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")
     try:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
+from detente.cli.text import styled
 from detente.progress import progress_bar, spinner
 from detente.scenario.errors import DetenteError
 from detente.store.cli import record_cli_run, stored
@@ -173,9 +174,16 @@ def _print_table(sc: Any, results: dict[str, Any], fixed: bool, seed: int) -> No
     first = next(iter(results.values()))
     t_end = first.months
     console.print(
-        f"[bold]{sc.meta.title}[/bold]: war of {sc.war.attacker} against {sc.war.defender}, "
-        f"{first.paths} paths x {t_end} months, seed {seed}; parameters "
-        f"{'as assumed' if fixed else 'drawn per path from their uncertainty'}"
+        styled(
+            "[bold]{}[/bold]: war of {} against {}, {} paths x {} months, seed {}; parameters {}",
+            sc.meta.title,
+            sc.war.attacker,
+            sc.war.defender,
+            first.paths,
+            t_end,
+            seed,
+            "as assumed" if fixed else "drawn per path from their uncertainty",
+        )
     )
     talks = Table(title="When talks start, and on what terms", title_justify="left")
     talks.add_column("policy", no_wrap=True)
@@ -353,7 +361,7 @@ def claims(
     for r in results:
         table.add_row(
             r.id,
-            "[green]holds[/green]" if r.holds_default else "[red]fails[/red]",
+            styled("[green]holds[/green]") if r.holds_default else styled("[red]fails[/red]"),
             "-" if r.share_draws is None else f"{100 * r.share_draws:.0f}%",
             r.text,
         )
@@ -363,7 +371,7 @@ def claims(
     )
     console.print(table)
     for r in results:
-        console.print(f"[bold]{r.id}[/bold]: {r.statement}", soft_wrap=True)
+        console.print(styled("[bold]{}[/bold]: {}", r.id, r.statement), soft_wrap=True)
         values = ", ".join(f"{k} = {v:.3g}" for k, v in r.values_default.items())
         console.print(f"  default values: {values}", soft_wrap=True, style="dim")
 
