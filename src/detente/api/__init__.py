@@ -199,6 +199,10 @@ def forecast(
     ``interventions`` (lines of the intervention language, e.g. ``"remove IND"``, or specs) are
     applied first (see :mod:`detente.analysis.levers`).
     """
+    from detente.api.constraints import check_cluster, check_finite, check_options
+
+    check_options("forecast", draws=draws, seed=seed)
+    check_cluster(cluster)
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     if interventions:
@@ -211,7 +215,13 @@ def forecast(
         else ([model] if isinstance(model, str) else list(model))
     )
     specs = {n: get_model(n) for n in names}
+    for name, values in (params or {}).items():
+        get_model(name).resolve(values)  # an unknown model or parameter fails before any work
+    from detente.analysis.budget import check_forecast
+
+    check_forecast(scenario, names, params, draws)
     results = run_models(to_arrays(scenario), names, params, progress=progress)
+    check_finite(scenario, results)
     out = Forecast(scenario=scenario, results=results, specs=specs)
     if draws is not None:
         from detente.analysis.distributed import runner
@@ -243,7 +253,9 @@ def whatif(
     """Forecasts before and after ``interventions`` side by side (a WhatIf); options as
     :func:`detente.analysis.levers.whatif` (models, draws, seed, params, thresholds, runner)."""
     from detente.analysis.levers import whatif as _whatif
+    from detente.api.constraints import check_options
 
+    check_options("whatif", draws=options.get("draws"), seed=options.get("seed"))
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _whatif(sc, interventions, **options)
 
@@ -252,6 +264,9 @@ def smallest_lever(scenario: Scenario | str | None, actor: str, target: str, **o
     """The smallest change ``actor`` can make to its own inputs to reach ``target`` (e.g.
     ``"territory<=40"``) with a probability; see :func:`detente.analysis.levers.smallest_lever`."""
     from detente.analysis.levers import smallest_lever as _lever
+    from detente.api.constraints import check_options
+
+    check_options("lever", draws=options.get("draws"), seed=options.get("seed"))
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _lever(sc, actor, target, **options)
@@ -261,6 +276,9 @@ def sweep(scenario: Scenario | str | None, levers: Sequence[str], **options: Any
     """Forecasts over a grid of one or two levers (e.g. ``"USA.position.sanctions=0:100:11"``);
     see :func:`detente.analysis.levers.sweep`."""
     from detente.analysis.levers import sweep as _sweep
+    from detente.api.constraints import check_options
+
+    check_options("sweep", draws=options.get("draws"), seed=options.get("seed"))
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _sweep(sc, levers, **options)
@@ -270,6 +288,12 @@ def sensitivity(scenario: Scenario | str | None, model: str = "compromise", **op
     """Sobol' or Morris indices of each issue's forecast (or of P(talks) for ``model="war"``);
     see :func:`detente.analysis.sensitivity.sensitivity`."""
     from detente.analysis.sensitivity import sensitivity as _sensitivity
+    from detente.api.constraints import check_options
+
+    check_options(
+        "sensitivity",
+        **{k: options.get(k) for k in ("n", "seed", "paths", "months")},
+    )
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     return _sensitivity(sc, model, **options)

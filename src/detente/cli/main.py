@@ -12,7 +12,10 @@ import typer
 
 app = typer.Typer(
     name="detente",
-    help="Make a negotiation or a war computable: who comes to the table, when, and on what terms.",
+    help="Make a negotiation or a war computable: who comes to the table, when, and on what terms."
+    "\n\nLimits, accepted anywhere on the line: --max-memory SIZE (default: half this machine's "
+    "memory, or $DETENTE_MAX_MEMORY) and --max-time DURATION (default 1h, or $DETENTE_MAX_TIME); "
+    "a request estimated to need more is refused before it starts.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -37,15 +40,50 @@ def _register_commands() -> None:
         importlib.import_module(module).register(app)
 
 
+LIMIT_OPTIONS = ("--max-memory", "--max-time")
+
+
+def split_limits(argv: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Take ``--max-memory SIZE`` and ``--max-time DURATION`` (or ``--opt=VALUE``) out of
+    ``argv``, wherever they stand; returns the rest and {option: value}."""
+    rest: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if name in LIMIT_OPTIONS:
+            if not eq:
+                if i + 1 >= len(argv):
+                    from detente.scenario.errors import DetenteError
+
+                    raise DetenteError(f"{name} needs a value, e.g. {name} 8G")
+                value = argv[i + 1]
+                i += 1
+            found[name] = value
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, found
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``detente`` script."""
+    from detente.analysis.budget import limits, parse_duration, parse_size
     from detente.bargaining.registry import ParameterError
     from detente.safetext import clean
     from detente.scenario.errors import DetenteError
 
     _register_commands()
     try:
-        code = app(args=argv, prog_name="detente", standalone_mode=False)
+        args, found = split_limits(list(sys.argv[1:] if argv is None else argv))
+        max_memory = found.get("--max-memory")
+        max_time = found.get("--max-time")
+        with limits(
+            None if max_memory is None else parse_size(max_memory),
+            None if max_time is None else parse_duration(max_time),
+        ):
+            code = app(args=args, prog_name="detente", standalone_mode=False)
     except typer.TyperException as exc:
         # typer's click errors: a bad option (``--draws 0``, ``--seed -1``, an unknown flag) is
         # one line, not a usage box; a bare group (``detente``, ``detente runs``) shows its help.

@@ -82,16 +82,15 @@ def war(
             raise DetenteError(
                 f"unknown policy mix {name!r}; the mixes are: {', '.join(policy_names(sc.war))}"
             )
-    if seed < 0:
-        raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
-    if not 1 <= paths <= 2_000_000:
-        raise DetenteError(f"--paths must be between 1 and 2000000, not {paths}")
+    from detente.api.constraints import check_war_request
+
+    levers = _pairs(lever, "--lever", "KIND=FACTOR")
+    check_war_request(sc, paths=paths, months=months, seed=seed, levers=levers, mixes=len(names))
     data_dir = find_data_dir(data)  # a bad --data fails before the simulation
     drawn, accepted = (
         ({}, 1.0) if fixed else draw_at_war(sc.war, paths, np.random.SeedSequence([seed, 1]))
     )
     drawn = {**drawn, **_pairs(set_, "--set", "NAME=VALUE")}
-    levers = _pairs(lever, "--lever", "KIND=FACTOR")
     results = {}
     with progress_bar(not as_json, f"{paths:,} paths x {months} months", len(names)) as advance:
         for name in names:
@@ -152,8 +151,8 @@ def _pairs(items: list[str] | None, option: str, form: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
-        try:
-            value = float(raw)
+        try:  # strict: ASCII digits only (no fullwidth digits, no "1_0", no "inf")
+            value = float(raw) if raw.strip().isascii() and "_" not in raw else float("nan")
         except ValueError:
             value = float("nan")
         if not sep or not key or not np.isfinite(value):
@@ -325,10 +324,17 @@ def claims(
 ) -> None:
     """Check the scenario's claims: under the default assumptions and across draws."""
     from detente.analysis.claims import check_claims
+    from detente.api.constraints import check_war_request
 
-    if seed < 0:
-        raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
     sc = _load(scenario)
+    check_war_request(
+        sc,
+        command="claims",
+        draws=draws,
+        paths=paths,
+        months=60 if months is None else months,
+        seed=seed,
+    )
     with spinner(not as_json, f"checking {len(sc.claims)} claims: {draws} draws x {paths} paths"):
         results = check_claims(sc, draws=draws, paths=paths, seed=seed, months=months)
     out = {
