@@ -267,7 +267,9 @@ def check_forecast(
     """Refuse a forecast (or what-if, sweep, report) whose estimate is over the limits."""
     n, k = len(scenario.actors), len(scenario.issues)
     what = f"{command} of {n} actors x {k} issues"
-    if points > 1:
+    if points == 2 and command == "whatif":
+        what += " (before and after)"
+    elif points > 1:
         what += f" at {points:,} grid points"
     if draws:
         what += f" with --draws {draws}"

@@ -42,6 +42,9 @@ def list_runs(
     as_json: bool = JsonOpt,
 ) -> None:
     """List stored runs, newest first."""
+    from detente.api.constraints import check_options
+
+    check_options("runs list", limit=limit)
     rs = _store(store)
     runs = rs.list_runs(limit=limit, command=command)
     if as_json:
@@ -178,6 +181,23 @@ def export(
     console.print(f"wrote {path} ({len(data)} bytes)")
 
 
+def verify(store: str | None = StoreOpt, as_json: bool = JsonOpt) -> None:
+    """Check the store without writing to it: SQLite's integrity check, each run's result hash
+    and JSON fields, each scenario's hash. Exit 1 and one line per problem when any is found."""
+    rs = _store(store)
+    problems = rs.verify()
+    n = rs.count() if not problems else None
+    if as_json:
+        print_json({"store": str(rs.path), "ok": not problems, "problems": problems})
+    elif problems:
+        for line in problems:
+            console.print(f"{rs.path}: {line}")
+    else:
+        console.print(f"{rs.path}: ok ({n} runs, every hash matches)")
+    if problems:
+        raise typer.Exit(1)
+
+
 def _short(value: object, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -191,11 +211,12 @@ def _num(value: float | None, signed: bool = False) -> str:
 
 def register(app: typer.Typer) -> None:
     runs_app = typer.Typer(
-        help="Stored runs: list, show, compare two, export.",
+        help="Stored runs: list, show, compare two, export, verify.",
         no_args_is_help=True,
     )
     runs_app.command("list")(list_runs)
     runs_app.command("show")(show)
     runs_app.command("compare")(compare)
     runs_app.command("export")(export)
+    runs_app.command("verify")(verify)
     app.add_typer(runs_app, name="runs")
