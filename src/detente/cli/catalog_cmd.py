@@ -80,6 +80,8 @@ def validate(
         "actors": len(sc.actors),
         "issues": len(sc.issues),
     }
+    if file.lower().endswith(".csv") and sc.meta.description:
+        info["note"] = sc.meta.description  # the salience scale the CSV was read on
     if as_json:
         print_json(info)
     else:
@@ -92,6 +94,8 @@ def validate(
                 len(sc.issues),
             )
         )
+        if "note" in info:
+            console.print(f"  {info['note']}")
 
 
 def register(app: typer.Typer) -> None:
