@@ -199,7 +199,12 @@ def forecast(
     ``interventions`` (lines of the intervention language, e.g. ``"remove IND"``, or specs) are
     applied first (see :mod:`detente.analysis.levers`).
     """
-    from detente.api.constraints import check_cluster, check_finite, check_options
+    from detente.api.constraints import (
+        check_cluster,
+        check_finite,
+        check_inputs,
+        check_options,
+    )
 
     check_options("forecast", draws=draws, seed=seed)
     check_cluster(cluster)
@@ -214,6 +219,7 @@ def forecast(
         if model is None
         else ([model] if isinstance(model, str) else list(model))
     )
+    check_inputs(scenario)
     specs = {n: get_model(n) for n in names}
     for name, values in (params or {}).items():
         get_model(name).resolve(values)  # an unknown model or parameter fails before any work

@@ -214,7 +214,30 @@ def check_cluster(address: str | None) -> str | None:
     return text
 
 
-# ---- finite results -----------------------------------------------------------------------------
+# ---- finite inputs and results ---------------------------------------------------------------
+
+
+INPUT_MAGNITUDE_MAX = 1e100  # products of a few such numbers stay far inside float64 (1.8e308)
+
+
+def check_inputs(scenario: Any) -> None:
+    """Refuse, before any model runs, inputs whose products overflow float64: a capability or a
+    scale bound beyond 1e100 in magnitude (1e308 gave ``inf`` in tables and ``null`` in JSON)."""
+    name = scenario_name(scenario)
+    for a in scenario.actors:
+        cap = float(a.capability.value)
+        if abs(cap) > INPUT_MAGNITUDE_MAX:
+            raise ConstraintError(
+                f"{name}: actors[{a.id}].capability = {cap:g}: too large to compute with; "
+                f"keep inputs within +-{INPUT_MAGNITUDE_MAX:g} (rescale them: only ratios count)"
+            )
+    for issue in scenario.issues:
+        s = issue.scale
+        if max(abs(float(s.low)), abs(float(s.high))) > INPUT_MAGNITUDE_MAX:
+            raise ConstraintError(
+                f"{name}: issues[{issue.id}].scale = [{s.low:g}, {s.high:g}]: too large to compute "
+                f"with; keep scale bounds within +-{INPUT_MAGNITUDE_MAX:g}"
+            )
 
 
 def check_finite(scenario: Any, results: Mapping[str, Any]) -> None:
