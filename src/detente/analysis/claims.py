@@ -112,18 +112,31 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
+MAX_DEPTH = 50  # brackets, '-' and 'not' nested deeper than this are refused (no RecursionError)
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
         self.nodes = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"brackets, '-' and 'not' nest more than {MAX_DEPTH} deep")
 
     def error(self, what: str) -> ClaimError:
         if self.i < len(self.tokens):
             _, tok, pos = self.tokens[self.i]
-            return ClaimError(f"claim {self.text!r}: {what} at {tok!r} (character {pos + 1})")
-        return ClaimError(f"claim {self.text!r}: {what} at the end")
+            return ClaimError(f"claim {self._shown()}: {what} at {tok!r} (character {pos + 1})")
+        return ClaimError(f"claim {self._shown()}: {what} at the end")
+
+    def _shown(self) -> str:
+        text = repr(self.text)
+        return text if len(text) <= 80 else text[:77] + "..."
 
     def peek(self) -> str | None:
         return self.tokens[self.i][1] if self.i < len(self.tokens) else None
@@ -166,7 +179,10 @@ class _Parser:
     def not_(self) -> Node:
         if self.peek() == "not":
             self.take()
-            return self.node("not", args=(self.not_(),))
+            self.deeper()
+            inner = self.not_()
+            self.depth -= 1
+            return self.node("not", args=(inner,))
         return self.cmp()
 
     def cmp(self) -> Node:
@@ -196,7 +212,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.peek() == "-":
             self.take()
-            return self.node("neg", args=(self.unary(),))
+            self.deeper()
+            inner = self.unary()
+            self.depth -= 1
+            return self.node("neg", args=(inner,))
         return self.atom()
 
     def atom(self) -> Node:
@@ -204,7 +223,9 @@ class _Parser:
         if kind == "num":
             return self.node("num", float(tok))
         if tok == "(":
+            self.deeper()
             inner = self.or_()
+            self.depth -= 1
             if self.peek() != ")":
                 raise self.error("expected ')'")
             self.take()
