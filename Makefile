@@ -18,17 +18,17 @@ run: $(STAMP)
 	$(BIN)/detente forecast
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 bench: $(STAMP)
 	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m benchmarks
 
 stress: $(STAMP)
-	$(BIN)/python -m detente.stress
+	$(BIN)/python -m tools.stress
 
 fuzz: $(STAMP)
 	$(BIN)/pip install -q -e '.[fuzz]'

@@ -1,4 +1,4 @@
-"""Reliability under bad input, faults and load: ``make stress`` (``python -m detente.stress``).
+"""Reliability under bad input, faults and load: ``make stress`` (``python -m tools.stress``).
 
 Three parts, each bounded and seeded so that a run repeats exactly:
 
@@ -1168,7 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
     """``make stress``: the fuzzing, the store fault test and the load test, with their figures."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m detente.stress", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.stress", description=__doc__)
     parser.add_argument("--fuzz", type=int, default=105_000, help="inputs to try (all loaders)")
     parser.add_argument("--seed", type=int, default=20250909)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
