@@ -17,23 +17,34 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape as _escape_markup
 from rich.text import Text
 
 from detente.safetext import clean, csv_cell
 
-__all__ = ["SafeConsole", "clean", "csv_cell", "esc", "styled"]
-
-
-def esc(text: object) -> str:
-    """``text`` for a string that rich reads as markup: control characters and markup escaped."""
-    return _escape_markup(clean(text, newlines=True))
+__all__ = ["SafeConsole", "clean", "csv_cell", "styled"]
 
 
 def styled(template: str, *args: object) -> Text:
-    """Rich markup of the CLI's own ``template`` with each ``{}`` filled by an escaped argument:
-    ``styled("[bold]{}[/bold] ({} actors)", title, n)``."""
-    return Text.from_markup(template.format(*(esc(a) for a in args)), emoji=False)
+    """Rich markup of the CLI's own ``template`` with each ``{}`` filled by an argument as plain
+    text, in the style around it: ``styled("[bold]{}[/bold] ({} actors)", title, n)``.
+
+    The arguments never pass through the markup parser (rich's own ``escape`` misses a backslash
+    before a lone ``[``): each ``{}`` becomes a private-use placeholder, the template is parsed,
+    and each placeholder is replaced by its argument's text with the styles that cover it.
+    """
+    marks = [chr(0xE000 + i) for i in range(len(args))]
+    base = Text.from_markup(template.format(*marks), emoji=False)
+    out = Text()
+    start = 0
+    for i, ch in enumerate(base.plain):
+        if ch not in marks:
+            continue
+        out.append_text(base[start:i])
+        styles = [str(span.style) for span in base.spans if span.start <= i < span.end]
+        out.append(clean(args[marks.index(ch)], newlines=True), style=" ".join(styles) or None)
+        start = i + 1
+    out.append_text(base[start:])
+    return out
 
 
 class SafeConsole(Console):
