@@ -191,9 +191,9 @@ def verify(store: str | None = StoreOpt, as_json: bool = JsonOpt) -> None:
         print_json({"store": str(rs.path), "ok": not problems, "problems": problems})
     elif problems:
         for line in problems:
-            console.print(f"{rs.path}: {line}")
+            console.print(f"{rs.path}: {line}", soft_wrap=True)
     else:
-        console.print(f"{rs.path}: ok ({n} runs, every hash matches)")
+        console.print(f"{rs.path}: ok ({n} runs, every hash matches)", soft_wrap=True)
     if problems:
         raise typer.Exit(1)
 
