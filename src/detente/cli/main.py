@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("detente: interrupted", file=sys.stderr)
         sys.exit(130)
-    if isinstance(code, int) and code:
-        sys.exit(code)
+    # As typer's standalone mode did: every run ends in SystemExit (0 on success).
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
