@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tools.stress import HOSTILE_REQUESTS
 
 from detente.cli.main import main
 from detente.scenario import io as scenario_io
 
 pytestmark = pytest.mark.timeout(300)
-
-BIG = str(10**30)
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str, float]:
@@ -55,51 +54,8 @@ def _variant(tmp: Path, name: str, old: str, new: str) -> str:
     return str(path)
 
 
-# (argv, words the one line must hold)
-CASES: list[tuple[list[str], tuple[str, ...]]] = [
-    # options (issue item 5): one line, not typer's usage box
-    (["forecast", "--draws", "0"], ("--draws",)),
-    (["forecast", "--draws", "-5"], ("--draws",)),
-    (["forecast", "--draws", "3", "--seed", "-1"], ("--seed",)),
-    (["forecast", "--draws", "3", "--seed", str(2**63)], ("'seed'", "9223372036854775807")),
-    (["war", "--seed", str(2**63), "--no-plot"], ("'seed'",)),
-    (["claims", "--seed", str(2**63)], ("'seed'",)),
-    (["runs", "list", "--limit", BIG], ("'limit'",)),
-    (["forecast", "--draws", "3", "--cluster", "garbage"], ("--cluster", "port")),
-    (["forecast", "--draws", "3", "--cluster", "evil://h:1"], ("--cluster", "scheme")),
-    (["forecast", "--param", "eum.q=" + "[" * 5000 + "]" * 5000], ("--param",)),
-    (["forecast", "--param", "nope.x=1"], ("nope",)),
-    (["forecast", "--param", "eum.nope=1"], ("nope",)),
-    (["forecast", "--param", "eum.q=1:30"], ("1:30",)),
-    (["forecast", "--param", "eum.q=yes"], ("yes",)),
-    (["forecast", "--param", "eum.q=\uff10.5"], ("--param",)),
-    (["forecast", "--param", "smp.min_turns=10**9"], ("min_turns",)),
-    (["forecast", "--max-memory", "lots"], ("--max-memory",)),
-    # size (item 4): refused before starting, naming estimate, limit and option
-    (["forecast", "--draws", "100000000"], ("needs about", "--max-memory")),
-    (["forecast", "-m", "eum", "--draws", "100000", "--max-time", "5s"], ("--max-time",)),
-    (["forecast", "--param", "smp.max_turns=1000000000"], ("--max-memory",)),
-    (["whatif", "--draws", str(10**8), "--do", "remove IND"], ("--max-memory",)),
-    (["war", "--paths", "2000000", "--months", "1200", "--no-plot"], ("--max-memory",)),
-    (
-        [
-            "sweep",
-            "--lever",
-            "USA.position.sanctions=0:100:1000",
-            "--lever",
-            "RUS.position.sanctions=0:100:1000",
-        ],
-        ("1,000,000 grid points", "--max-memory"),
-    ),
-    (["sweep", "--lever", "USA.position.sanctions=0:100:5", "--draws", str(10**8)], ("--max",)),
-    (["sensitivity", "--model", "war", "--paths", str(10**8)], ("--max-time",)),
-    (["sensitivity", "--n", str(10**8)], ("--max-memory",)),
-    # silent nonsense (item 7)
-    (["war", "--lever", "threat=-1", "--no-plot"], ("threat",)),
-    (["war", "--lever", "threat=\uff12", "--no-plot"], ("threat",)),
-    (["claims", "--months", "0"], ("'months'",)),
-    (["war", "--months", "0", "--no-plot"], ("months",)),
-]
+# The same list make stress runs in subprocesses (tools/stress.py): (argv, words the line holds).
+CASES = HOSTILE_REQUESTS
 
 
 @pytest.mark.parametrize(("argv", "needles"), CASES, ids=[" ".join(c[0])[:50] for c in CASES])

@@ -44,9 +44,12 @@ class Interval:
     high: float | None = None
 
     def rule(self) -> str:
+        what = "an integer" if self.kind == "int" else "a finite number"
+        if self.high is None and self.low is not None:
+            return f"{what} at least {_fmt(self.low)}"
         lo = "-inf" if self.low is None else _fmt(self.low)
         hi = "inf" if self.high is None else _fmt(self.high)
-        return f"{'an integer' if self.kind == 'int' else 'a finite number'} in [{lo}, {hi}]"
+        return f"{what} in [{lo}, {hi}]"
 
     def holds(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -96,7 +99,7 @@ def check_options(owner: str, **values: Any) -> None:
         rule = declared[name]
         if not rule.holds(value):
             raise ConstraintError(
-                f"The {name!r} parameter of {owner} must be {rule.rule()}. "
+                f"The {name!r} parameter (--{name}) of {owner} must be {rule.rule()}. "
                 f"Got {_short(value)} instead."
             )
 
