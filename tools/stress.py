@@ -1309,8 +1309,10 @@ def _hostile_files(tmp: Path) -> list[tuple[str, list[str], str]]:
         xml = to_ktab_xml(random_scenario_data(np.random.default_rng(i), 4, 2))
         xml = xml.replace("<name>", f"<name>{escape(mark)}", 1)
         fx = write(f"markup{i}.xml", xml)
+        # XML 1.0 forbids control characters: such a file is a clean loader error
+        xml_expect = "error" if any(ord(c) < 32 for c in mark) else "ok"
         out.append(
-            (f"markup{i} import", ["import", "ktab", fx, "-o", str(tmp / f"m{i}.yaml")], "ok")
+            (f"markup{i} import", ["import", "ktab", fx, "-o", str(tmp / f"m{i}.yaml")], xml_expect)
         )
     csv_head = "Actor,Capability,Position,Salience\n"
     for name, body in (
@@ -1395,7 +1397,18 @@ def hostile_cli(
     import subprocess
 
     report = HostileReport()
-    env = {**os.environ, "DETENTE_STORE": "off", "DETENTE_MAX_MEMORY": "8G", "COLUMNS": "200"}
+    import detente
+
+    # The children run the same detente as this process (its source tree first on the path).
+    src = str(Path(detente.__file__).resolve().parents[1])
+    path = os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {
+        **os.environ,
+        "PYTHONPATH": path,
+        "DETENTE_STORE": "off",
+        "DETENTE_MAX_MEMORY": "8G",
+        "COLUMNS": "200",
+    }
     with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-hostile-") as tmp_name:
         tmp = Path(tmp_name)
         cases = [(" ".join(a)[:60], a, "error") for a, _ in HOSTILE_REQUESTS]
