@@ -1252,6 +1252,7 @@ HOSTILE_REQUESTS: list[tuple[list[str], tuple[str, ...]]] = [
     (["forecast", "-m", "eum", "--draws", "100000", "--max-time", "5s"], ("--max-time",)),
     (["forecast", "--param", "smp.max_turns=1000000000"], ("--max-memory",)),
     (["whatif", "--draws", str(10**8), "--do", "remove IND"], ("--max-memory",)),
+    (["report", "--draws", str(10**8), "-o", "r.html"], ("--max-memory",)),
     (["war", "--paths", "2000000", "--months", "1200", "--no-plot"], ("--max-memory",)),
     (
         [

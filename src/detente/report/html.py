@@ -43,6 +43,11 @@ def report_data(
     they are; the rest is computed with ``seed``. ``claims_draws`` x ``claims_paths``: the
     claims check's effort (draws from the war parameters' uncertainty x paths per draw)."""
     notes: list[str] = []
+    if montecarlo is None and draws > 0:
+        from detente.analysis.budget import check_forecast
+
+        names = models or api.default_models(scenario)
+        check_forecast(scenario, names, params, draws, command="report")  # before any work
     if forecast_json is None:
         fc = api.forecast(scenario, model=models, params=params)
         forecast_json = fc.to_json()
