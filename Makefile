@@ -31,8 +31,8 @@ test: $(STAMP) lint typecheck
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -46,7 +46,7 @@ calibrate: $(STAMP)
 	$(BIN)/python tools/calibrate_war.py
 
 stress: $(STAMP)
-	$(BIN)/python -m detente.stress
+	$(BIN)/python -m tools.stress
 
 fuzz: $(STAMP)
 	$(PIP) install -q -e '.[fuzz]'

@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tools.stress, from the repo root
+
 try:
     import atheris
 except ImportError:  # the optional extra is not installed
@@ -24,8 +26,9 @@ except ImportError:  # the optional extra is not installed
 
 
 def _import_loaders() -> tuple[list[tuple[str, str, Any]], type[BaseException]]:
+    from tools.stress import loaders
+
     from detente.scenario.errors import DetenteError
-    from detente.stress import loaders
 
     table = [(name, ld.suffix, ld.call) for name, ld in sorted(loaders().items())]
     return table, DetenteError
@@ -57,7 +60,7 @@ def test_one_input(data: bytes) -> None:
 
 def seed_inputs() -> list[bytes]:
     """A starting corpus: the stress fuzzer's valid seeds, each prefixed with its loader's byte."""
-    from detente.stress import seed_corpus
+    from tools.stress import seed_corpus
 
     corpus = seed_corpus(0)
     out = []

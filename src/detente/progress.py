@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from detente.safetext import clean
+
 
 def _terminal() -> bool:
     """Whether stderr is a terminal: off one, rich's transient display still leaves a blank line
@@ -38,7 +40,7 @@ def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], No
     )
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -46,7 +48,7 @@ def progress_bar(show: bool, label: str, total: int) -> Iterator[Callable[[], No
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task_id = bar.add_task(label or "working", total=total)
+        task_id = bar.add_task(clean(label) or "working", total=total)
         yield lambda: bar.advance(task_id)
 
 
@@ -57,6 +59,7 @@ def spinner(show: bool, label: str) -> Iterator[None]:
         yield
         return
     from rich.console import Console
+    from rich.text import Text
 
-    with Console(stderr=True).status(label):
+    with Console(stderr=True).status(Text(clean(label))):
         yield

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from detente.stress import _XML_BOMB, random_scenario_data, to_ktab_xml
+from tools.stress import _XML_BOMB, random_scenario_data, to_ktab_xml
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -8,10 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from detente.scenario import io, ktab
-from detente.scenario.errors import DetenteError, ScenarioError
-from detente.stress import (
+from tools.stress import (
     _XML_BOMB,
     _XML_XXE,
     _YAML_BOMB,
@@ -21,6 +18,9 @@ from detente.stress import (
     to_plain_csv,
     to_yaml_text,
 )
+
+from detente.scenario import io, ktab
+from detente.scenario.errors import DetenteError, ScenarioError
 
 # A billion-laughs expansion or an exponential walk would run for minutes or exhaust memory; a
 # refusal takes milliseconds. pytest-timeout turns such a hang into a failure (no timing is

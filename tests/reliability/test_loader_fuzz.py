@@ -14,10 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from detente.scenario import io, ktab
-from detente.scenario.errors import DetenteError
-from detente.stress import (
+from tools.stress import (
     NASTY_TOKENS,
     fuzz_loaders,
     loaders,
@@ -26,6 +23,9 @@ from detente.stress import (
     to_plain_csv,
     to_yaml_text,
 )
+
+from detente.scenario import io, ktab
+from detente.scenario.errors import DetenteError
 
 FUZZ = settings(
     max_examples=40,

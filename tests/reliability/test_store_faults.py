@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from detente.stress import _writer, check_store, expected_result, store_kill_test
+from tools.stress import _writer, check_store, expected_result, store_kill_test
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="needs fork and SIGKILL"),
@@ -58,10 +57,10 @@ def test_damaged_store_files_are_clear_errors(tmp_path: Path) -> None:
     # exit 2 in the CLI), never sqlite3's own exception. Flipped bits in a result's text once
     # escaped as sqlite3.OperationalError ("Could not decode to UTF-8").
     import numpy as np
+    from tools.stress import _store_scenarios
 
     from detente.scenario.errors import DetenteError
     from detente.store.runs import RunStore
-    from detente.stress import _store_scenarios
 
     good = tmp_path / "good.sqlite"
     _writer(str(good), 1, str(tmp_path / "j.txt"), 20, 0.0)

@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from detente.stress import load_test, random_scenario_data, to_yaml_text  # noqa: E402
+from tools.stress import load_test, random_scenario_data, to_yaml_text  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx2 is not ours to fix
@@ -195,7 +195,7 @@ def test_hostile_form_json_is_a_clear_error(client: TestClient) -> None:
 
 
 def test_hostile_uploads_are_clear_errors(client: TestClient) -> None:
-    from detente.stress import _XML_BOMB, _YAML_BOMB, to_ktab_xml
+    from tools.stress import _XML_BOMB, _YAML_BOMB, to_ktab_xml
 
     xml = to_ktab_xml(random_scenario_data(np.random.default_rng(0), 4, 2)).encode()
     uploads = {

@@ -413,6 +413,9 @@ def whatif(
         )
     if not isinstance(draws, int) or draws < 1:
         raise DetenteError(f"the number of draws must be a positive integer; got {draws!r}")
+    from detente.analysis.budget import check_forecast
+
+    check_forecast(scenario, list(models), params, draws, command="whatif", points=2)
     applied = apply_interventions(scenario, items)
     base_sc = scenario.model_copy(update={"interventions": []})
     ths = tuple(parse_threshold(t, scenario.issue_ids) for t in thresholds)
@@ -661,6 +664,16 @@ def sweep(
     ths = tuple(parse_threshold(t, scenario.issue_ids) for t in thresholds)
     base = scenario.model_copy(update={"interventions": []})
     shape = tuple(len(a.values) for a in levers)
+    from detente.analysis.budget import check_forecast
+
+    check_forecast(
+        scenario,
+        [model],
+        {model: params or {}},
+        draws if draws > 1 else None,
+        command="sweep",
+        points=math.prod(shape),
+    )
     variants = [
         apply_interventions(
             base, [a.intervention(a.values[i]) for a, i in zip(levers, idx, strict=True)]

@@ -265,6 +265,9 @@ def monte_carlo(
         raise DetenteError(f"the number of draws must be a positive integer; got {draws!r}")
     spec = get_model(model)
     resolved = spec.resolve(params)
+    from detente.analysis.budget import check_forecast
+
+    check_forecast(scenario, [model], {model: params or {}}, draws, command="Monte Carlo")
     ths = tuple(parse_threshold(t, scenario.issue_ids) for t in thresholds)
     entropy = resolve_seed(seed)
     table = param_table(scenario)

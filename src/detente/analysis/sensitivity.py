@@ -300,6 +300,9 @@ def sensitivity(
     groups = None if by == "input" else [group_of(name, by) for name in table.names]
     if groups is not None and len(set(groups)) < 2:
         raise DetenteError(f"grouping by {by} leaves one group: nothing to compare")
+    from detente.analysis.budget import check_sensitivity
+
+    check_sensitivity(scenario, model, n, len(table.names), method)
     x = design(method, table.names, n, salib_seed, groups)
     u = _units_for_model(method, x)
     base = base_input(scenario)
@@ -349,6 +352,9 @@ def war_sensitivity(
             "the scenario's war parameters state no uncertainty (no sd or low/high): there is "
             "nothing to attribute P(talks) to"
         )
+    from detente.analysis.budget import check_sensitivity
+
+    check_sensitivity(scenario, "war", n, len(table.names), method, paths, months)
     x = design(method, table.names, n, salib_seed)
     u = _units_for_model(method, x)
     rows_per_task = max(1, 262_144 // max(paths, 1))

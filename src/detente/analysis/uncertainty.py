@@ -265,14 +265,26 @@ def unit_draws(
     return out[offset : offset + (stop - start)]
 
 
+SEED_MAX = 2**63 - 1  # seeds are stored in SQLite's INTEGER (signed 64-bit)
+
+
 def resolve_seed(seed: int | None) -> int:
-    """The entropy a run uses: ``seed`` itself, or fresh entropy (recorded so it can be rerun)."""
+    """The entropy a run uses: ``seed`` itself, or fresh entropy (recorded so it can be rerun).
+
+    Fresh entropy is reduced to 0 ... 2^63 - 1 so that every run can be stored and rerun."""
     if seed is None:
-        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
-    if seed < 0:
+        return int(np.random.SeedSequence().entropy) % (SEED_MAX + 1)  # type: ignore[arg-type]
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= seed <= SEED_MAX
+    ):
         from detente.scenario.errors import DetenteError
 
-        raise DetenteError(f"the seed must be a non-negative integer; got {seed}")
+        raise DetenteError(
+            f"The 'seed' parameter must be an integer in [0, {SEED_MAX}]. Got {str(seed)[:40]} "
+            "instead."
+        )
     return int(seed)
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from detente.analysis.backtest import BacktestResult, load_cases, run_backtest
+    from detente.analysis.budget import limits, parse_duration, parse_size
     from detente.api.analysis import lever, monte_carlo, sensitivity, sweep, whatif
     from detente.api.backtest import backtest
     from detente.api.forecasting import (
@@ -138,6 +139,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         ["embedded_scenario_text", "scenario_schema", "scenario_template"], "detente.api.docs"
     ),
+    # the CLI's --max-memory / --max-time limits (detente.analysis.budget)
+    **dict.fromkeys(["limits", "parse_duration", "parse_size"], "detente.analysis.budget"),
     "Result": "detente.results",
     "MissingExtra": "detente.extras",
     "require_extra": "detente.extras",

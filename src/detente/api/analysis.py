@@ -58,7 +58,10 @@ def monte_carlo(
     from detente.analysis.montecarlo import monte_carlo as _mc
     from detente.analysis.montecarlo import parse_threshold
     from detente.analysis.uncertainty import resolve_seed
+    from detente.api.constraints import check_cluster, check_options
 
+    check_options("forecast", draws=draws, seed=seed)
+    check_cluster(cluster)
     sc = as_scenario(scenario)
     names = (
         default_models(sc)
@@ -101,6 +104,9 @@ def whatif(
     """
     _need_scipy("what-if")
     from detente.analysis.levers import whatif as _whatif
+    from detente.api.constraints import check_options
+
+    check_options("whatif", draws=draws, seed=seed)
 
     sc = as_scenario(scenario)
     items = list(interventions) if interventions else [i.describe() for i in sc.interventions]
@@ -141,6 +147,9 @@ def sweep(
     the same draws at every grid point."""
     _need_scipy("sweep")
     from detente.analysis.levers import sweep as _sweep
+    from detente.api.constraints import check_options
+
+    check_options("sweep", draws=draws, seed=seed)
 
     sc = as_scenario(scenario)
     with _runner(cluster, progress) as run:
@@ -174,6 +183,9 @@ def lever(
     that P(``model``'s forecast meets ``target``, e.g. ``"territory<=40"``) >= ``probability``."""
     _need_scipy("lever")
     from detente.analysis.levers import smallest_lever
+    from detente.api.constraints import check_options
+
+    check_options("lever", draws=draws, seed=seed)
 
     sc = as_scenario(scenario)
     with _runner(cluster, progress) as run:
@@ -213,6 +225,9 @@ def sensitivity(
     require("SALib", "sensitivity analysis")
     _need_scipy("sensitivity analysis")
     from detente.analysis.sensitivity import sensitivity as _sensitivity
+    from detente.api.constraints import check_options
+
+    check_options("sensitivity", n=n, seed=seed, paths=paths, months=months)
 
     sc = as_scenario(scenario)
     with _runner(cluster, progress) as run:

@@ -338,8 +338,12 @@ def forecast(
     ``interventions`` (lines of the intervention language, e.g. ``"remove IND"``, or specs) are
     applied first (see :mod:`detente.analysis.levers`).
     """
+    from detente.analysis.budget import check_forecast
+    from detente.api.constraints import check_cluster, check_finite, check_inputs, check_options
     from detente.scenario.errors import DetenteError
 
+    check_options("forecast", draws=draws, seed=seed)  # every option checked in one place
+    check_cluster(cluster)
     sc = as_scenario(scenario)
     if draws is None and (thresholds or cluster or seed is not None):
         raise DetenteError("seed, thresholds and cluster need draws (a Monte Carlo)")
@@ -352,8 +356,13 @@ def forecast(
         if model is None
         else ([model] if isinstance(model, str) else list(model))
     )
+    check_inputs(sc)
     specs = {n: model_spec(n) for n in names}
+    for name, values in (params or {}).items():
+        model_spec(name).resolve(values)  # an unknown model or parameter fails before any work
+    check_forecast(sc, names, params, draws)  # refuse what would not fit, before any work
     results = run_models(to_input(sc), names, params, progress=progress)
+    check_finite(sc, results)
     out = Forecast(scenario=sc, results=results, specs=specs)
     if draws is not None:
         from detente.api.analysis import monte_carlo

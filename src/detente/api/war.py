@@ -47,6 +47,7 @@ def _pairs(items: list[str] | None, option: str, form: str) -> dict[str, float]:
 
 def war(
     scenario: Scenario | str | None = None,
+    *,
     policies: list[str] | None = None,
     months: int = 60,
     draws: int = 200,
@@ -58,11 +59,21 @@ def war(
 ) -> Any:
     """The war under each policy mix (a :class:`detente.war.WarRun`). ``set_``: NAME=VALUE
     overrides of war parameters; ``lever``: KIND=FACTOR scalings of every event of a kind."""
+    from detente.api.constraints import check_war_request
     from detente.war import run_war
 
     sc = _scenario(scenario)
-    if seed < 0:
-        raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
+    levers = _pairs(lever, "--lever", "KIND=FACTOR")
+    # options, sides, lever factors and the work's memory/time budget: checked before any work
+    check_war_request(
+        sc,
+        paths=paths_per_draw,
+        draws=draws,
+        months=months,
+        seed=seed,
+        levers=levers,
+        mixes=len(policies) if policies else 6,
+    )
     if not 1 <= draws * paths_per_draw <= 2_000_000:
         raise DetenteError(
             f"--draws x --paths must be between 1 and 2000000, not {draws * paths_per_draw}"
@@ -76,12 +87,13 @@ def war(
         seed=seed,
         fixed=fixed,
         params=_pairs(set_, "--set", "NAME=VALUE") or None,
-        levers=_pairs(lever, "--lever", "KIND=FACTOR") or None,
+        levers=levers or None,
     )
 
 
 def claims(
     scenario: Scenario | str | None = None,
+    *,
     draws: int = 100,
     paths_per_draw: int = 50,
     seed: int = 0,
@@ -90,10 +102,12 @@ def claims(
     """The scenario's claims, each tested against its one-change counterfactual over the
     calibrated draws (see :mod:`detente.analysis.claims`)."""
     from detente.analysis.claims import check_claims
+    from detente.api.constraints import check_war_request
 
     sc = _scenario(scenario)
-    if seed < 0:
-        raise DetenteError(f"--seed must be a non-negative integer, not {seed}")
+    check_war_request(
+        sc, command="claims", draws=draws, paths=paths_per_draw, months=months or 60, seed=seed
+    )
     if draws < 2 or paths_per_draw < 1:
         raise DetenteError("--draws must be at least 2 and --paths at least 1")
     return check_claims(sc, draws=draws, paths=paths_per_draw, seed=seed, months=months)

@@ -11,6 +11,7 @@ from rich.table import Table
 from detente import api
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
 from detente.cli.store import record_cli_run, stored
+from detente.cli.text import styled
 
 ClusterOpt = typer.Option(
     None,
@@ -311,8 +312,12 @@ def lever(
     )
     if res.best is None:
         console.print(
-            f"[bold]{head}[/bold]\nNo single change of {actor}'s own position, salience "
-            "or capability reaches the target."
+            styled(
+                "[bold]{}[/bold]\nNo single change of {}'s own position, salience "
+                "or capability reaches the target.",
+                head,
+                actor,
+            )
         )
         return
     table = Table(title=head, title_justify="left")

@@ -26,6 +26,7 @@ from rich.table import Table
 from detente import api
 from detente.api import DetenteError
 from detente.cli.common import JsonOpt, console, err_console, parse_params, print_json
+from detente.cli.text import styled
 from detente.progress import spinner
 
 PER_CASE_LIMIT = 10  # more cases than this: the per-case table only with --per-case
@@ -240,7 +241,9 @@ def print_backtest(result: api.BacktestResult, deu: dict[str, Any] | None, per_c
     n_items = len(result.rows.drop_duplicates(["case", "issue"]))
     source = f"DEU III file {deu['path']}" if deu else "case library"
     console.print(
-        f"[bold]Backtest[/bold] on {n_cases} case(s), {n_items} scored issue(s) ({source})"
+        styled(
+            "[bold]Backtest[/bold] on {} case(s), {} scored issue(s) ({})", n_cases, n_items, source
+        )
     )
     if deu:
         rules = ", ".join(f"{k} {v}" for k, v in sorted(deu["rules"].items()))
@@ -282,7 +285,7 @@ def print_backtest(result: api.BacktestResult, deu: dict[str, Any] | None, per_c
         w = ", ".join(f"{m} {v:.2f}" for m, v in result.ensemble.mean_weights.items())
         console.print(f"ensemble weights (mean over leave-one-out folds): {w}")
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/dim]")
+        console.print(f"note: {note}", style="dim")
 
 
 def _print_cases(result: api.BacktestResult) -> None:

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from detente import api
 from detente.cli.common import JsonOpt, console, print_json
+from detente.cli.text import styled
 
 
 def models(as_json: bool = JsonOpt) -> None:
@@ -78,13 +79,22 @@ def validate(
         "actors": len(sc.actors),
         "issues": len(sc.issues),
     }
+    if file.lower().endswith(".csv") and sc.meta.description:
+        info["note"] = sc.meta.description  # the salience scale the CSV was read on
     if as_json:
         print_json(info)
     else:
         console.print(
-            f"[green]ok[/green] {file}: {sc.meta.title} "
-            f"({len(sc.actors)} actors, {len(sc.issues)} issues)"
+            styled(
+                "[green]ok[/green] {}: {} ({} actors, {} issues)",
+                file,
+                sc.meta.title,
+                len(sc.actors),
+                len(sc.issues),
+            )
         )
+        if "note" in info:
+            console.print(f"  {info['note']}")
 
 
 def register(app: typer.Typer) -> None:

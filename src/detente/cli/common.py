@@ -7,12 +7,13 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
 
+from detente.cli.text import SafeConsole
 from detente.jsonable import to_jsonable
 
-console = Console()
-err_console = Console(stderr=True)
+# Every string is printed as plain text: no markup, emoji or control characters (cli/text.py).
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 SCENARIO_HELP = "Scenario file (YAML, CSV, KTAB CSV/XML) or embedded name; default ukraine-2025."
 ScenarioArg = typer.Argument(None, help=SCENARIO_HELP, show_default=False)
@@ -25,20 +26,8 @@ def print_json(data: Any) -> None:
 
 
 def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
-    """``--param eum.q=0.5`` -> {"eum": {"q": 0.5}}; values are parsed as YAML scalars."""
-    import yaml
+    """``--param eum.q=0.5`` -> {"eum": {"q": 0.5}}, read strictly and checked against the model
+    registry (see :func:`detente.api.constraints.parse_params`)."""
+    from detente.api.constraints import parse_params as _parse
 
-    from detente.api import DetenteError
-
-    out: dict[str, dict[str, Any]] = {}
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        model, dot, name = key.partition(".")
-        if not sep or not dot or not model or not name:
-            raise DetenteError(f"--param {item!r}: write MODEL.NAME=VALUE, e.g. eum.q=0.5")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
-        out.setdefault(model, {})[name] = value
-    return out
+    return _parse(items)

@@ -10,6 +10,7 @@ from rich.table import Table
 from detente import api
 from detente.cli.common import JsonOpt, ScenarioArg, console, parse_params, print_json
 from detente.cli.store import record_cli_run, stored
+from detente.cli.text import styled
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,7 +91,9 @@ def print_forecast(result: api.Forecast) -> None:
     """Rich tables: one per issue, a row per model; then dynamic models' trajectories."""
     sc = result.scenario
     console.print(
-        f"[bold]{sc.meta.title}[/bold]  ({len(sc.actors)} actors, {len(sc.issues)} issues)"
+        styled(
+            "[bold]{}[/bold]  ({} actors, {} issues)", sc.meta.title, len(sc.actors), len(sc.issues)
+        )
     )
     # The war model's settlement terms on the territory issue (None without a war section)
     terms = api.war_terms(sc, draws=40, paths_per_draw=25) if sc.war is not None else None

@@ -7,6 +7,7 @@ import typer
 
 from detente import api
 from detente.cli.common import JsonOpt, console, err_console, print_json
+from detente.cli.text import styled
 
 import_app = typer.Typer(
     name="import",
@@ -45,8 +46,14 @@ def import_ktab(
     else:
         out = console
     out.print(
-        f"[green]imported[/green] {file}: {sc.meta.title} ({len(sc.actors)} actors, "
-        f"{len(sc.issues)} issues)" + (f" -> {output}" if output else "")
+        styled(
+            "[green]imported[/green] {}: {} ({} actors, {} issues){}",
+            file,
+            sc.meta.title,
+            len(sc.actors),
+            len(sc.issues),
+            f" -> {output}" if output else "",
+        )
     )
     non_default = {k: v for k, v in params.items() if _is_non_default(k, v)}
     if non_default:
@@ -54,8 +61,10 @@ def import_ktab(
         out.print(f"the file asks for non-default SMP options: {flags}")
     if unsupported:
         out.print(
-            f"[yellow]not implemented in detente's smp (defaults used):[/yellow] "
-            f"{', '.join(unsupported)}"
+            styled(
+                "[yellow]not implemented in detente's smp (defaults used):[/yellow] {}",
+                ", ".join(unsupported),
+            )
         )
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from detente import api
 from detente.cli.common import JsonOpt, console, print_json
+from detente.cli.text import styled
 
 ENV_VAR = "DETENTE_STORE"  # detente.api.ENV_VAR, written out so that --help imports nothing more
 EXPORT_FORMATS = ("csv", "json", "parquet")  # as detente.api.EXPORT_FORMATS
@@ -39,6 +40,9 @@ def list_runs(
     as_json: bool = JsonOpt,
 ) -> None:
     """List stored runs, newest first."""
+    from detente.api.constraints import check_options
+
+    check_options("runs list", limit=limit)
     rs = _store(store)
     runs = rs.list_runs(limit=limit, command=command)
     if as_json:
@@ -72,7 +76,12 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
         print_json(run.to_dict())
         return
     console.print(
-        f"[bold]run {run.id}[/bold]  {_fmt_time(run.created_at)} UTC  detente {run.version}"
+        styled(
+            "[bold]run {}[/bold]  {} UTC  detente {}",
+            run.id,
+            _fmt_time(run.created_at),
+            run.version,
+        )
     )
     console.print(f"command:  {' '.join(run.argv) or run.command}")
     console.print(
@@ -246,6 +255,23 @@ def export(
     console.print(f"wrote {path} ({len(data)} bytes)")
 
 
+def verify(store: str | None = StoreOpt, as_json: bool = JsonOpt) -> None:
+    """Check the store without writing to it: SQLite's integrity check, each run's result hash
+    and JSON fields, each scenario's hash. Exit 1 and one line per problem when any is found."""
+    rs = _store(store)
+    problems = rs.verify()
+    n = rs.count() if not problems else None
+    if as_json:
+        print_json({"store": str(rs.path), "ok": not problems, "problems": problems})
+    elif problems:
+        for line in problems:
+            console.print(f"{rs.path}: {line}", soft_wrap=True)
+    else:
+        console.print(f"{rs.path}: ok ({n} runs, every hash matches)", soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+
+
 def _short(value: object, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -259,11 +285,12 @@ def _num(value: float | None, signed: bool = False, digits: int = 2) -> str:
 
 def register(app: typer.Typer) -> None:
     runs_app = typer.Typer(
-        help="Stored runs: list, show, compare two, export.",
+        help="Stored runs: list, show, compare two, export, verify.",
         no_args_is_help=True,
     )
     runs_app.command("list")(list_runs)
     runs_app.command("show")(show)
     runs_app.command("compare")(compare)
     runs_app.command("export")(export)
+    runs_app.command("verify")(verify)
     app.add_typer(runs_app, name="runs")

@@ -6,6 +6,7 @@ import typer
 
 from detente import api
 from detente.cli.common import console
+from detente.cli.text import styled
 
 ENV_VAR = "DETENTE_STORE"  # detente.api.ENV_VAR, written out so that --help imports nothing more
 
@@ -44,8 +45,11 @@ def serve(
     where = app.state.store.path if app.state.store is not None else "(storing is off)"
     if not loopback:
         console.print(
-            f"[yellow]warning:[/yellow] serving on {host}: other machines can reach "
-            "this app; it has no login"
+            styled(
+                "[yellow]warning:[/yellow] serving on {}: other machines can reach "
+                "this app; it has no login",
+                host,
+            )
         )
     console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")
     try:

@@ -157,5 +157,5 @@ def record_cli_run(
     if announce:
         from detente.cli.common import console
 
-        console.print(f"[dim]stored as run {run_id} (detente runs show {run_id})[/dim]")
+        console.print(f"stored as run {run_id} (detente runs show {run_id})", style="dim")
     return run_id

@@ -15,6 +15,7 @@ from detente import api
 from detente.api import DetenteError
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
 from detente.cli.store import record_cli_run, stored
+from detente.cli.text import styled
 from detente.progress import spinner
 
 
@@ -125,9 +126,17 @@ def _num(x: float | None, fmt: str = ".0f") -> str:
 
 def _print(out: dict[str, Any]) -> None:
     console.print(
-        f"[bold]{out['scenario']}[/bold]: {out['draws']} draws x {out['paths_per_draw']} paths, "
-        f"{out['months']} months after the forecast point (month {out['elapsed']} of the war), "
-        f"seed {out['seed']}; {out['parameters']['structural']}"
+        styled(
+            "[bold]{}[/bold]: {} draws x {} paths, {} months after the forecast point "
+            "(month {} of the war), seed {}; {}",
+            out["scenario"],
+            out["draws"],
+            out["paths_per_draw"],
+            out["months"],
+            out["elapsed"],
+            out["seed"],
+            out["parameters"]["structural"],
+        )
     )
     t = Table(title="How the war ends, per policy mix", title_justify="left")
     t.add_column("policy", no_wrap=True)

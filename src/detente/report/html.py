@@ -125,6 +125,11 @@ def report_data(
     (a scenario without ``war:`` has no war section; a run without a scenario has no forecast).
     """
     no_sc = "the run has no scenario"
+    if montecarlo is None and draws > 0 and scenario is not None and compute:
+        from detente.analysis.budget import check_forecast
+
+        names = models or api.default_models(scenario)
+        check_forecast(scenario, names, params, draws, command="report")  # before any work
     if forecast_json is None and scenario is not None and compute:
         fc = api.forecast(scenario, model=models, params=params)
         forecast_json = fc.to_dict()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -141,12 +142,48 @@ def loads(text: str, name: str = "<text>") -> Scenario:
 MAX_ALIAS_EXPANSION = 100_000
 
 
+def _strict_loader_class() -> type:
+    """The safe loader with YAML 1.2's plain scalars: only ``true``/``false`` are booleans (not
+    ``yes``/``no``/``on``/``off``, which YAML 1.1 reads as true/false and a number field then as
+    1.0/0.0), and numbers are decimal digits (no sexagesimal ``1:30`` read as 90, no ``1_000``, no
+    ``0x1F``). Anything else stays a string, which a number field reports as not a number."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictLoader(base):  # type: ignore[valid-type, misc]
+        pass
+
+    strict_tags = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    resolvers = {
+        ch: [(tag, rx) for tag, rx in items if tag not in strict_tags]
+        for ch, items in base.yaml_implicit_resolvers.items()
+    }
+    StrictLoader.yaml_implicit_resolvers = resolvers
+    for tag, pattern, first in (
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
+        (
+            "float",
+            r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)$"
+            r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
+            "-+0123456789.",
+        ),
+    ):
+        StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern), first)
+    return StrictLoader
+
+
+_STRICT_LOADER: type | None = None
+
+
 def _safe_load(text: str, name: str) -> Any:
     """yaml.safe_load, refusing documents whose aliases expand to too many nodes."""
     # libyaml's safe loader when PyYAML has it: the same safe constructor (no object tags), a
     # nesting limit of its own, and ~20x faster; the pure-Python parser needs ~50 s for 1 MB of
     # short list items, which would let one web upload stall the app.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    global _STRICT_LOADER
+    if _STRICT_LOADER is None:
+        _STRICT_LOADER = _strict_loader_class()
+    loader = _STRICT_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -310,6 +347,7 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
             "needs Position and Salience columns (or 'X Position' and 'X Salience' per issue)",
         )
     table: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}  # actor name (case- and space-folded) -> its row
     for r, row in enumerate(rows[1:], start=1):
         if len(row) < len(header):
             row = row + [""] * (len(header) - len(row))
@@ -325,10 +363,20 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
             cells["saliences"][iid] = _number(row[sc], name, f"rows[{r}].{header[sc]}")
         if not cells["name"]:
             raise ScenarioError(name, f"rows[{r}].{header[actor_col]}", "", "must not be empty")
+        key = " ".join(cells["name"].casefold().split())
+        if key in seen:
+            raise ScenarioError(
+                name,
+                f"rows[{r}].{header[actor_col]}",
+                cells["name"],
+                f"the same actor as rows[{seen[key]}]: give each actor one row",
+            )
+        seen[key] = r
         table.append(cells)
-    for iid, _, _, _ in issues:
-        if any(t["saliences"][iid] > 1 for t in table):
-            for t in table:
+    scale = _salience_scale(table, issues, name)
+    if scale == 100:
+        for t in table:
+            for iid, _, _, _ in issues:
                 t["saliences"][iid] /= 100.0
     issue_docs = []
     for iid, iname, _, _ in issues:
@@ -352,11 +400,48 @@ def loads_csv(text: str, name: str = "<csv>") -> Scenario:
             doc["description"] = t["description"]
         actors.append(doc)
     data = {
-        "meta": {"title": Path(name).stem, "sources": [f"CSV file {Path(name).name}"]},
+        "meta": {
+            "title": Path(name).stem,
+            "description": f"Saliences read on the 0-{scale} scale"
+            + (" (divided by 100)." if scale == 100 else "."),
+            "sources": [f"CSV file {Path(name).name}"],
+        },
         "issues": issue_docs,
         "actors": actors,
     }
     return _from_csv_data(data, name)
+
+
+def _salience_scale(
+    table: list[dict[str, Any]], issues: list[tuple[str, str, int, int]], name: str
+) -> int:
+    """1 when every salience is in [0, 1]; 100 when every one is in [0, 100] and some are above 1
+    with none strictly between 0 and 1 (0.8 next to 1.9 could mean 0.8% or 80%: an error naming
+    the values, not a guess)."""
+    values = [(t["saliences"][iid], r, iid) for r, t in enumerate(table, 1) for iid, *_ in issues]
+    if all(0 <= v <= 1 for v, _, _ in values):
+        return 1
+    above = [(v, r, i) for v, r, i in values if v > 1]
+    fractions = [(v, r, i) for v, r, i in values if 0 < v < 1]
+    over = [(v, r, i) for v, r, i in values if v > 100]
+    if over:
+        v, r, i = over[0]
+        raise ScenarioError(name, f"rows[{r}].{i} salience", v, "saliences must be on 0-1 or 0-100")
+    if fractions:
+
+        def show(items: list[tuple[float, int, str]]) -> str:
+            return ", ".join(f"{v:g} (rows[{r}])" for v, r, _ in items[:4]) + (
+                ", ..." if len(items) > 4 else ""
+            )
+
+        raise ScenarioError(
+            name,
+            "saliences",
+            NO_VALUE,
+            f"mix two scales: {show(above)} only fit 0-100, {show(fractions)} look like 0-1; "
+            "write them all on 0-1 or all on 0-100",
+        )
+    return 100
 
 
 def looks_like_ktab_csv(text: str) -> bool:
@@ -400,7 +485,16 @@ def _find(lower: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
+_STRICT_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
+
+
 def _number(cell: str, name: str, field: str) -> float:
+    # Strict: ASCII digits only. Python's float() also takes fullwidth digits, "1_000" and
+    # "infinity"; a spreadsheet cell holding those is a mistake to report, not a number.
+    if not (cell.isascii() and _STRICT_NUMBER.match(cell)):
+        raise ScenarioError(
+            name, field, cell, "must be a plain number (ASCII digits, e.g. 12.5 or 1e3)"
+        )
     try:
         value = float(cell)
     except ValueError:

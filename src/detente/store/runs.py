@@ -37,6 +37,7 @@ ENV_VAR = "DETENTE_STORE"
 OFF_VALUES = frozenset({"off", "none", "0", "false", "no", "disabled"})
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000  # a CLI sweep and the web app may write at once: wait, don't fail
+READ_TIMEOUT_MS = 5_000  # WAL readers are never blocked by a writer; this covers a checkpoint
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (
@@ -130,7 +131,16 @@ class Run:
             return None
         from detente.scenario.io import from_data
 
-        return from_data(json.loads(self.scenario_json), name=f"run {self.id}")
+        return from_data(self._scenario_data(), name=f"run {self.id}")
+
+    def _scenario_data(self) -> Any:
+        try:
+            return json.loads(self.scenario_json) if self.scenario_json is not None else None
+        except ValueError as exc:
+            raise StoreError(
+                f"run {self.id}: its stored scenario is damaged ({str(exc)[:60]}); "
+                "see: detente runs verify"
+            ) from None
 
     def summary(self) -> dict[str, Any]:
         """Everything but the result and the scenario's content."""
@@ -152,7 +162,7 @@ class Run:
     def to_dict(self) -> dict[str, Any]:
         """The whole run: summary, scenario content and result."""
         out = self.summary()
-        out["scenario"] = None if self.scenario_json is None else json.loads(self.scenario_json)
+        out["scenario"] = self._scenario_data()
         out["result"] = self.result
         return out
 
@@ -166,22 +176,39 @@ class RunStore:
 
     # -- connections ---------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, write: bool = True) -> sqlite3.Connection:
+        """A connection; ``write=False`` opens the file read-only (``mode=ro``): it sets no
+        pragma that writes, so it works on a full disk, a read-only mount, or while another
+        connection holds the write lock. Only writers create the file and set the schema."""
         if self.path.is_dir():
             raise StoreError(f"run store {self.path}: is a directory, not a database file")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a run is one transaction.
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # isolation_level=None: we issue BEGIN/COMMIT ourselves: a run is one transaction.
+                conn = sqlite3.connect(
+                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+                )
+            else:
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                conn = sqlite3.connect(
+                    uri, uri=True, timeout=READ_TIMEOUT_MS / 1000, isolation_level=None
+                )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"run store {self.path}: cannot be opened ({exc})") from None
         try:
+            if not write:
+                conn.execute(f"PRAGMA busy_timeout={READ_TIMEOUT_MS}")
+                conn.execute("PRAGMA query_only=ON")
+                return conn
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if not self._ready:
                 # WAL: readers (the web app) and one writer (a CLI sweep) work at once.
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    conn.executescript(_SCHEMA)
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 self._ready = True
             # FULL: a committed run survives a power cut too, not only a killed process.
             conn.execute("PRAGMA synchronous=FULL")
@@ -194,8 +221,8 @@ class RunStore:
         return conn
 
     @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
+    def _conn(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        conn = self._connect(write=write)
         try:
             yield conn
         except sqlite3.DatabaseError as exc:
@@ -315,10 +342,10 @@ class RunStore:
         sql += " ORDER BY r.id DESC"
         if limit is not None:
             sql += " LIMIT ?"
-            args.append(int(limit))
+            args.append(min(max(int(limit), 0), 2**63 - 1))  # SQLite's INTEGER range
         if not self.path.exists():
             return []
-        with self._conn() as conn:
+        with self._conn(write=False) as conn:
             return [self._run(row, None, None) for row in conn.execute(sql, args)]
 
     def get(self, run_id: int | str) -> Run:
@@ -326,7 +353,7 @@ class RunStore:
         rid = self._resolve_id(run_id)
         if not self.path.exists():
             raise StoreError(f"no run {run_id} in {self.path} (the store is empty)")
-        with self._conn() as conn:
+        with self._conn(write=False) as conn:
             if rid == -1:
                 found = conn.execute("SELECT max(id) FROM runs").fetchone()[0]
                 if found is None:
@@ -344,7 +371,7 @@ class RunStore:
     def count(self) -> int:
         if not self.path.exists():
             return 0
-        with self._conn() as conn:
+        with self._conn(write=False) as conn:
             return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     def verify(self) -> list[str]:
@@ -354,7 +381,9 @@ class RunStore:
         from detente.scenario.io import from_data
 
         problems: list[str] = []
-        with self._conn() as conn:
+        if not self.path.exists():
+            return problems
+        with self._conn(write=False) as conn:
             check = [r[0] for r in conn.execute("PRAGMA integrity_check")]
             if check != ["ok"]:
                 problems.extend(f"integrity_check: {c}" for c in check)
@@ -366,13 +395,25 @@ class RunStore:
                     json.loads(text)
                 except ValueError:
                     problems.append(f"run {rid}: result is not JSON")
+            for row in conn.execute("SELECT id, argv, models, params, timings FROM runs"):
+                for name, text in zip(
+                    ("argv", "models", "params", "timings"), row[1:], strict=True
+                ):
+                    try:
+                        json.loads(text)
+                    except (TypeError, ValueError):
+                        problems.append(f"run {row[0]}: {name} is not JSON")
             for rid, sha in conn.execute(
                 "SELECT id, scenario_sha256 FROM runs r WHERE scenario_sha256 IS NOT NULL "
                 "AND NOT EXISTS (SELECT 1 FROM scenarios s WHERE s.sha256 = r.scenario_sha256)"
             ):
                 problems.append(f"run {rid}: scenario {sha[:12]} is missing")
             for sha, content in conn.execute("SELECT sha256, content FROM scenarios"):
-                if scenario_hash(from_data(json.loads(content))) != sha:
+                try:
+                    same = scenario_hash(from_data(json.loads(content))) == sha
+                except (ValueError, TypeError, DetenteError):
+                    same = False
+                if not same:
                     problems.append(f"scenario {sha[:12]}: content does not match its hash")
         return problems
 
@@ -390,8 +431,17 @@ class RunStore:
             raise StoreError(f"no run {str(run_id)[:30]} (see: detente runs list)")
         return value
 
+    def _run(self, row: tuple[Any, ...], result: str | None, content: str | None) -> Run:
+        try:
+            return self._parse_run(row, result, content)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"run store {self.path}: run {row[0]} is damaged ({str(exc)[:80]}); "
+                "see: detente runs verify"
+            ) from None
+
     @staticmethod
-    def _run(row: tuple[Any, ...], result: str | None, content: str | None) -> Run:
+    def _parse_run(row: tuple[Any, ...], result: str | None, content: str | None) -> Run:
         (rid, created, command, argv, sha, sid, title, models, params, seed, version, timings) = row
         return Run(
             id=int(rid),

@@ -121,7 +121,15 @@ def export_run(run: Run, fmt: str, flat: bool = False) -> bytes:
         return (json.dumps(run.to_dict(), indent=2) + "\n").encode("utf-8")
     frame = run_frame(run, flat=flat)
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        # A label such as "=cmd|' /C calc'!A0" would run as a formula in a spreadsheet.
+        from detente.safetext import csv_cell
+
+        safe = frame.copy()
+        for col in safe.columns:
+            if safe[col].dtype == object:
+                safe[col] = safe[col].map(csv_cell)
+        safe.columns = [csv_cell(str(c)) for c in safe.columns]
+        return safe.to_csv(index=False).encode("utf-8")
     if fmt == "parquet":
         if "value" in frame.columns and "type" in frame.columns:
             values = frame.pop("value")

@@ -1,4 +1,4 @@
-"""Reliability under bad input, faults and load: ``make stress`` (``python -m detente.stress``).
+"""Reliability under bad input, faults and load: ``make stress`` (``python -m tools.stress``).
 
 Three parts, each bounded and seeded so that a run repeats exactly:
 
@@ -977,6 +977,14 @@ class LoadReport:
     max_ms: float = 0.0
     by_path: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # per route: (count, p50 ms, p99 ms); /health measured while the large forecasts run
+    routes: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    server_errors: int = 0  # 5xx other than 503
+    refused_503: int = 0  # overload answered with 503 + Retry-After (allowed)
+    big_actors: int = 0
+    big_done: int = 0
+    big_ms: list[float] = field(default_factory=list)
+    health_under_load_p99_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -1016,13 +1024,20 @@ def _serve(sock: Any, store: str) -> None:
 
 
 def load_test(
-    requests: int, clients: int, seed: int = 0, workdir: str | os.PathLike[str] | None = None
+    requests: int,
+    clients: int,
+    seed: int = 0,
+    workdir: str | os.PathLike[str] | None = None,
+    big_actors: int = 0,
 ) -> LoadReport:
     """``requests`` requests from ``clients`` concurrent keep-alive clients against ``detente
     serve``'s app in its own process on 127.0.0.1 (rate limit off: this measures capacity).
 
     Bounded: each client sends its share and stops. A request is an error when it raises or gets
-    a status >= 400.
+    a status >= 400 (a 503 with Retry-After under overload is counted apart, as refused).
+    ``big_actors``: one more client posts forecasts of a random scenario of that many actors for
+    the whole test, so the per-route latencies (``/health`` above all) show whether model work
+    blocks the server.
     """
     import http.client
     import json
@@ -1036,7 +1051,13 @@ def load_test(
     scenario_json = json.dumps(load().model_dump(mode="json"), separators=(",", ":"))
     forecast_body = urllib.parse.urlencode({"scenario_json": scenario_json, "model": "median"})
     talks_body = urllib.parse.urlencode({"scenario_json": scenario_json})
-    report = LoadReport(requests=requests, clients=clients)
+    report = LoadReport(requests=requests, clients=clients, big_actors=big_actors)
+    big_body = ""
+    if big_actors:
+        big = random_scenario_data(np.random.default_rng(seed), big_actors, 2)
+        big_body = urllib.parse.urlencode(
+            {"scenario_json": json.dumps(big, separators=(",", ":")), "model": "eum"}
+        )
     ctx = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-load-") as tmp:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -1063,7 +1084,35 @@ def load_test(
                 time.sleep(0.1)
             streams = np.random.SeedSequence(seed).spawn(clients)
             latencies: list[list[float]] = [[] for _ in range(clients)]
+            routes: list[list[tuple[str, float, bool]]] = [[] for _ in range(clients)]
             statuses: list[Counter[str]] = [Counter() for _ in range(clients)]
+            codes: Counter[int] = Counter()
+            big_running = threading.Event()
+            done = threading.Event()
+
+            def big_client() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                while not done.is_set():
+                    start = time.perf_counter()
+                    big_running.set()
+                    try:
+                        conn.request(
+                            "POST",
+                            "/forecast",
+                            body=big_body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        )
+                        resp = conn.getresponse()
+                        resp.read()
+                        codes[resp.status] += 1
+                        report.big_done += 1
+                    except (OSError, http.client.HTTPException):
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                    report.big_ms.append((time.perf_counter() - start) * 1000)
+                big_running.clear()
+                conn.close()
+
             paths = [m for _, m, _ in LOAD_MIX]
             weights = np.array([w for _, _, w in LOAD_MIX])
 
@@ -1088,22 +1137,34 @@ def load_test(
                         resp = conn.getresponse()
                         resp.read()
                         ok = resp.status < 400
+                        codes[resp.status] += 1
                         key = f"{method} {path} {resp.status}"
                     except (OSError, http.client.HTTPException) as exc:
                         ok, key = False, f"{method} {path} {type(exc).__name__}"
                         conn.close()
                         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                     latencies[c].append(time.perf_counter() - start)
+                    routes[c].append(
+                        (f"{method} {path.split('?')[0]}", latencies[c][-1], big_running.is_set())
+                    )
                     statuses[c][("ok " if ok else "ERROR ") + key] += 1
                 conn.close()
 
             threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+            big_thread = threading.Thread(target=big_client) if big_actors else None
             t0 = time.perf_counter()
+            if big_thread is not None:
+                big_thread.start()
+                big_running.wait(10)
+                time.sleep(0.5)  # let the first large forecast start computing
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             report.seconds = time.perf_counter() - t0
+            done.set()
+            if big_thread is not None:
+                big_thread.join(600)
         finally:
             server.terminate()
             server.join(10)
@@ -1115,7 +1176,21 @@ def load_test(
     total: Counter[str] = Counter()
     for counts in statuses:
         total.update(counts)
-    report.errors = sum(v for k, v in total.items() if k.startswith("ERROR"))
+    report.server_errors = sum(n for code, n in codes.items() if code >= 500 and code != 503)
+    report.refused_503 = codes.get(503, 0)
+    report.errors = sum(v for k, v in total.items() if k.startswith("ERROR")) - report.refused_503
+    by_route: dict[str, list[float]] = {}
+    health_loaded: list[float] = []
+    for row in routes:
+        for route, seconds, under_load in row:
+            by_route.setdefault(route, []).append(seconds * 1000)
+            if route == "GET /health" and under_load:
+                health_loaded.append(seconds * 1000)
+    for route, values in sorted(by_route.items()):
+        p50, p99 = np.percentile(values, [50, 99])
+        report.routes[route] = (len(values), float(p50), float(p99))
+    if health_loaded:
+        report.health_under_load_p99_ms = float(np.percentile(health_loaded, 99))
     report.served = sum(v for k, v in total.items() if k.startswith("ok"))
     report.by_path = dict(sorted(total.items()))
     if lat.size:
@@ -1133,6 +1208,266 @@ def print_load(report: LoadReport) -> None:
     )
     for key, n in r.by_path.items():
         print(f"  {key}: {n}")
+    for route, (n, p50, p99) in r.routes.items():
+        print(f"  latency {route:<22} n={n:<5} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms")
+    if r.big_actors:
+        big = ", ".join(f"{x / 1000:.1f} s" for x in r.big_ms[:5])
+        print(
+            f"  large forecast: {r.big_actors} actors (EUM) posted {len(r.big_ms)} times, "
+            f"{r.big_done} answered ({big}); /health p99 while it ran: "
+            f"{r.health_under_load_p99_ms:.1f} ms (target < 100 ms)"
+        )
+    print(f"  5xx: {r.server_errors} (503 refusals with a retry hint: {r.refused_503})")
+    for problem in r.problems:
+        print(f"  PROBLEM {problem}")
+
+
+# --- hostile requests through the CLI (issue 16) -----------------------------------------------
+
+BIG = str(10**30)
+
+# (argv, words the one error line must hold): each must be refused with one line and exit 2,
+# before any work (tests/reliability/test_hostile_requests.py runs the same list in-process).
+HOSTILE_REQUESTS: list[tuple[list[str], tuple[str, ...]]] = [
+    # options: one line, not typer's usage box
+    (["forecast", "--draws", "0"], ("--draws",)),
+    (["forecast", "--draws", "-5"], ("--draws",)),
+    (["forecast", "--draws", "3", "--seed", "-1"], ("--seed",)),
+    (["forecast", "--draws", "3", "--seed", str(2**63)], ("'seed'", "9223372036854775807")),
+    (["war", "--seed", str(2**63), "--no-plot"], ("'seed'",)),
+    (["claims", "--seed", str(2**63)], ("'seed'",)),
+    (["runs", "list", "--limit", BIG], ("'limit'",)),
+    (["forecast", "--draws", "3", "--cluster", "garbage"], ("--cluster", "port")),
+    (["forecast", "--draws", "3", "--cluster", "evil://h:1"], ("--cluster", "scheme")),
+    (["forecast", "--param", "eum.q=" + "[" * 5000 + "]" * 5000], ("--param",)),
+    (["forecast", "--param", "nope.x=1"], ("nope",)),
+    (["forecast", "--param", "eum.nope=1"], ("nope",)),
+    (["forecast", "--param", "eum.q=1:30"], ("1:30",)),
+    (["forecast", "--param", "eum.q=yes"], ("yes",)),
+    (["forecast", "--param", "eum.q=\uff10.5"], ("--param",)),
+    (["forecast", "--param", "smp.min_turns=10**9"], ("min_turns",)),
+    (["forecast", "--max-memory", "lots"], ("--max-memory",)),
+    # size: refused before starting, naming the estimate, the limit and the option
+    (["forecast", "--draws", "100000000"], ("needs about", "--max-memory")),
+    (["forecast", "-m", "eum", "--draws", "100000", "--max-time", "5s"], ("--max-time",)),
+    (["forecast", "--param", "smp.max_turns=1000000000"], ("--max-memory",)),
+    (["whatif", "--draws", str(10**8), "--do", "remove IND"], ("--max-memory",)),
+    (["report", "--draws", str(10**8), "-o", "r.html"], ("--max-memory",)),
+    (["war", "--paths", "2000000", "--months", "1200", "--no-plot"], ("--max-memory",)),
+    (
+        [
+            "sweep",
+            "--lever",
+            "USA.position.sanctions=0:100:1000",
+            "--lever",
+            "RUS.position.sanctions=0:100:1000",
+        ],
+        ("1,000,000 grid points", "--max-memory"),
+    ),
+    (["sweep", "--lever", "USA.position.sanctions=0:100:5", "--draws", str(10**8)], ("--max",)),
+    (["sensitivity", "--model", "war", "--paths", str(10**8)], ("--max-time",)),
+    (["sensitivity", "--n", str(10**8)], ("--max-memory",)),
+    # silent nonsense
+    (["war", "--lever", "threat=-1", "--no-plot"], ("threat",)),
+    (["war", "--lever", "threat=\uff12", "--no-plot"], ("threat",)),
+    (["claims", "--months", "0"], ("'months'",)),
+    (["war", "--months", "0", "--no-plot"], ("months",)),
+]
+
+MARKUP_NAMES = (
+    "[/x]",
+    "[link=https://evil.example]click[/link]",
+    "\x1b]8;;https://evil.example\x1b\\x\x1b[31mred",
+    ":smile: \u202eevil \\[",
+)
+
+
+def _hostile_files(tmp: Path) -> list[tuple[str, list[str], str]]:
+    """(name, argv, expect) for files: expect "error" (one line, exit 2) or "ok" (exit 0, the
+    hostile text printed literally, no escape sequence)."""
+    from detente.scenario import io as scenario_io
+
+    base = scenario_io.embedded_text("ukraine-2025")
+    doc = yaml.safe_load(base)
+    out: list[tuple[str, list[str], str]] = []
+
+    def write(name: str, text: str | bytes) -> str:
+        path = tmp / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return str(path)
+
+    for i, mark in enumerate(MARKUP_NAMES):
+        d = copy.deepcopy(doc)
+        d["meta"]["title"] = f"T{mark}"
+        d["meta"].pop("id", None)
+        d["actors"][0]["name"] = mark
+        f = write(f"markup{i}.yaml", yaml.safe_dump(d, allow_unicode=True))
+        out += [
+            (f"markup{i} validate", ["validate", f], "ok"),
+            (f"markup{i} forecast", ["forecast", f, "-m", "compromise"], "ok"),
+            (f"markup{i} war", ["war", f, "--paths", "50", "--months", "6", "--no-plot"], "ok"),
+        ]
+        xml = to_ktab_xml(random_scenario_data(np.random.default_rng(i), 4, 2))
+        xml = xml.replace("<name>", f"<name>{escape(mark)}", 1)
+        fx = write(f"markup{i}.xml", xml)
+        # XML 1.0 forbids control characters: such a file is a clean loader error
+        xml_expect = "error" if any(ord(c) < 32 for c in mark) else "ok"
+        out.append(
+            (f"markup{i} import", ["import", "ktab", fx, "-o", str(tmp / f"m{i}.yaml")], xml_expect)
+        )
+    csv_head = "Actor,Capability,Position,Salience\n"
+    for name, body in (
+        ("dup.csv", "USA,10,20,0.5\nRUS,20,80,0.5\nusa,5,50,0.2\n"),
+        ("mixed.csv", "A,10,20,0.8\nB,20,80,0.5\nC,5,50,1.9\n"),
+        ("fullwidth.csv", "A,10,\uff12\uff10,0.8\nB,20,80,0.5\n"),
+    ):
+        out.append((name, ["validate", write(name, csv_head + body)], "error"))
+    for name, old, new in (
+        ("cap1e308.yaml", "capability: {value: 1.0,", "capability: {value: 1e308,"),
+        ("scale1e308.yaml", "scale: {low: 0, high: 100,", "scale: {low: -1e308, high: 1e308,"),
+        ("yes.yaml", "capability: {value: 1.0,", "capability: {value: yes,"),
+        ("sexagesimal.yaml", "capability: {value: 1.0,", "capability: {value: 1:30,"),
+        ("attacker.yaml", "attacker: RUS", "attacker: XXX"),
+        ("same-sides.yaml", "defender: UKR", "defender: RUS"),
+    ):
+        f = write(name, base.replace(old, new, 1))
+        cmd = "war" if "sides" in name or "attacker" in name else "forecast"
+        extra = ["--paths", "10", "--no-plot"] if cmd == "war" else []
+        out.append((name, [cmd, f, *extra], "error"))
+    claim = base.replace(
+        "claims:",
+        'claims:\n  - id: deep\n    statement: "'
+        + "(" * 300
+        + "1 < 2"
+        + ")" * 300
+        + '"\n    text: deep',
+        1,
+    )
+    out.append(("nested-claim.yaml", ["claims", write("nested.yaml", claim)], "error"))
+    # bounded completion: a modest Monte Carlo runs to the end
+    out.append(("forecast --draws 2000", ["forecast", "-m", "compromise", "--draws", "2000"], "ok"))
+    return out
+
+
+def _store_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
+    """A store with a damaged JSON row, and one with markup in a stored title."""
+    import sqlite3
+
+    from detente.scenario import io as scenario_io
+    from detente.store.runs import RunStore
+
+    sc = scenario_io.load()
+    damaged = RunStore(tmp / "damaged.sqlite")
+    for i in range(3):
+        damaged.record("forecast", sc, {"i": i}, i, {"v": i})
+    with sqlite3.connect(damaged.path) as conn:
+        conn.execute("UPDATE runs SET params = '{oops' WHERE id = 2")
+    doc = sc.model_dump(mode="json")
+    doc["meta"]["title"] = "[/x] [link=https://evil.example]x[/link]"
+    marked = RunStore(tmp / "markup.sqlite")
+    marked.record("forecast", scenario_io.from_data(doc), {}, 1, {"v": 1})
+    d, m = str(damaged.path), str(marked.path)
+    return [
+        ("damaged: runs show 2", ["runs", "show", "2", "--store", d], "error"),
+        ("damaged: runs list", ["runs", "list", "--store", d], "error"),
+        ("damaged: runs show 3", ["runs", "show", "3", "--store", d], "ok"),
+        ("damaged: runs verify", ["runs", "verify", "--store", d], "exit1"),
+        ("markup store: runs list", ["runs", "list", "--store", m], "ok"),
+        ("markup store: runs export", ["runs", "export", "1", "-o", "-", "--store", m], "ok"),
+    ]
+
+
+@dataclass
+class HostileReport:
+    tried: int = 0
+    clean_errors: int = 0
+    completed: int = 0
+    tracebacks: int = 0
+    runaway: int = 0
+    peak_mb: float = 0.0
+    slowest_s: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+def hostile_cli(
+    timeout_s: float = 120.0, workdir: str | os.PathLike[str] | None = None
+) -> HostileReport:
+    """Every hostile request and file through ``detente`` in its own process, with a time limit:
+    a run past it is a runaway. Peak memory is the largest child's maximum resident set."""
+    import resource
+    import subprocess
+
+    report = HostileReport()
+    import detente
+
+    # The children run the same detente as this process (its source tree first on the path).
+    src = str(Path(detente.__file__).resolve().parents[1])
+    path = os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {
+        **os.environ,
+        "PYTHONPATH": path,
+        "DETENTE_STORE": "off",
+        "DETENTE_MAX_MEMORY": "8G",
+        "COLUMNS": "200",
+    }
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-hostile-") as tmp_name:
+        tmp = Path(tmp_name)
+        cases = [(" ".join(a)[:60], a, "error") for a, _ in HOSTILE_REQUESTS]
+        cases += _hostile_files(tmp) + _store_cases(tmp)
+        for name, argv, expect in cases:
+            report.tried += 1
+            t0 = time.perf_counter()
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "detente.cli.main", *argv],
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout_s,
+                    env=env,
+                    cwd=tmp,
+                )
+            except subprocess.TimeoutExpired:
+                report.runaway += 1
+                report.problems.append(f"{name}: still running after {timeout_s:.0f} s")
+                continue
+            seconds = time.perf_counter() - t0
+            report.slowest_s = max(report.slowest_s, seconds)
+            out, err = done.stdout, done.stderr
+            if "Traceback" in err or "Traceback" in out:
+                report.tracebacks += 1
+                report.problems.append(f"{name}: traceback: {err.strip().splitlines()[-1][:160]}")
+                continue
+            if "\x1b" in out or "\x1b" in err:
+                report.problems.append(f"{name}: an escape sequence reached the terminal")
+            line = err.strip()
+            if expect == "error":
+                if (
+                    done.returncode == 2
+                    and line.startswith("detente: error: ")
+                    and "\n" not in line
+                ):
+                    report.clean_errors += 1
+                else:
+                    report.problems.append(f"{name}: exit {done.returncode}: {line[:200]!r}")
+            elif expect == "exit1":
+                if done.returncode == 1:
+                    report.completed += 1
+                else:
+                    report.problems.append(f"{name}: exit {done.returncode}: {line[:200]!r}")
+            elif done.returncode == 0:
+                report.completed += 1
+            else:
+                report.problems.append(f"{name}: exit {done.returncode}: {line[:200]!r}")
+    report.peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return report
+
+
+def print_hostile(r: HostileReport) -> None:
+    print(
+        f"hostile requests: {r.tried} tried through the CLI, {r.clean_errors} clean one-line "
+        f"errors (exit 2), {r.completed} completed as expected, tracebacks {r.tracebacks}, "
+        f"runaway runs {r.runaway}, peak memory {r.peak_mb:.0f} MB, slowest {r.slowest_s:.1f} s"
+    )
     for problem in r.problems:
         print(f"  PROBLEM {problem}")
 
@@ -1168,13 +1503,23 @@ def main(argv: list[str] | None = None) -> int:
     """``make stress``: the fuzzing, the store fault test and the load test, with their figures."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m detente.stress", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.stress", description=__doc__)
     parser.add_argument("--fuzz", type=int, default=105_000, help="inputs to try (all loaders)")
     parser.add_argument("--seed", type=int, default=20250909)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--kills", type=int, default=220, help="writer processes to SIGKILL")
     parser.add_argument("--requests", type=int, default=800, help="web load test: requests")
     parser.add_argument("--clients", type=int, default=8, help="web load test: clients")
+    parser.add_argument(
+        "--big-actors",
+        type=int,
+        default=400,
+        help="web load test: actors of the large forecast posted while the load runs (0: none)",
+    )
+    parser.add_argument(
+        "--hostile-timeout", type=float, default=120.0, help="seconds before a CLI run is runaway"
+    )
+    parser.add_argument("--no-hostile", action="store_true", help="skip the hostile CLI requests")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     print(
@@ -1182,12 +1527,19 @@ def main(argv: list[str] | None = None) -> int:
         f"workers, {args.kills} store kills, {args.requests} web requests",
         flush=True,
     )
+    hostile = HostileReport() if args.no_hostile else hostile_cli(args.hostile_timeout)
+    if not args.no_hostile:
+        print_hostile(hostile)
     fuzz = fuzz_loaders(args.fuzz, seed=args.seed, workers=args.workers)
     print_fuzz(fuzz)
     store = store_kill_test(args.kills, seed=args.seed) if args.kills else StoreReport()
     if args.kills:
         print_store(store)
-    load = load_test(args.requests, args.clients, seed=args.seed) if args.requests else LoadReport()
+    load = (
+        load_test(args.requests, args.clients, seed=args.seed, big_actors=args.big_actors)
+        if args.requests
+        else LoadReport()
+    )
     if args.requests:
         print_load(load)
     failures = [
@@ -1199,9 +1551,24 @@ def main(argv: list[str] | None = None) -> int:
         store.concurrent_lost > 0,
         load.errors > 0,
         bool(load.problems),
+        hostile.tracebacks > 0,
+        hostile.runaway > 0,
+        bool(hostile.problems),
+        load.server_errors > 0,
+        bool(args.requests and args.big_actors and load.health_under_load_p99_ms >= 100),
     ]
     print()
     print("summary")
+    print(f"  hostile requests        {hostile.tried} ({hostile.clean_errors} clean errors)")
+    print(f"  tracebacks              {hostile.tracebacks + fuzz.crashes}")
+    print(f"  runaway runs            {hostile.runaway}")
+    print(f"  peak memory (CLI runs)  {hostile.peak_mb:.0f} MB")
+    print(f"  5xx                     {load.server_errors}")
+    if load.routes.get("GET /health"):
+        print(
+            f"  /health p99             {load.routes['GET /health'][2]:.0f} ms "
+            f"({load.health_under_load_p99_ms:.0f} ms while a {load.big_actors}-actor forecast ran)"
+        )
     print(f"  inputs tried            {fuzz.tried}")
     others = len(fuzz.findings) - fuzz.crashes
     print(f"  crashes                 {fuzz.crashes} (other findings {others})")
