@@ -40,6 +40,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import yaml
 
+from detente.scenario import io
 from detente.scenario.errors import DetenteError
 
 # --- valid seeds -----------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def random_scenario_data(rng: np.random.Generator, n_actors: int, n_issues: int)
 
 def to_yaml_text(data: dict[str, Any]) -> str:
     # Flow style inside each actor keeps the seeds short (the YAML parser costs ~1 ms per KB).
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    return io.dump_yaml(data, sort_keys=False, default_flow_style=None)
 
 
 def to_plain_csv(data: dict[str, Any]) -> str:

@@ -69,6 +69,13 @@ def scenario_docs(draw: st.DrawFn, ktab_safe: bool = False) -> dict[str, Any]:
             hi = lo + draw(st.floats(min_value=1e-3, max_value=1e6))
         scales.append((lo, hi))
         issues.append({"id": iid, "name": draw(name), "scale": {"low": lo, "high": hi}})
+    # A CSV names each actor in one row: duplicate names are an error (issue 16), so draw them
+    # distinct (after trimming and ignoring case, as the loaders compare them).
+    actor_names = draw(
+        st.lists(
+            name, min_size=n_actors, max_size=n_actors, unique_by=lambda s: s.strip().casefold()
+        )
+    )
     actors = []
     for n in range(n_actors):
         pos = {
@@ -79,7 +86,7 @@ def scenario_docs(draw: st.DrawFn, ktab_safe: bool = False) -> dict[str, Any]:
         actors.append(
             {
                 "id": f"a{n}",
-                "name": draw(name),
+                "name": actor_names[n],
                 "capability": draw(st.floats(0.0, 1000.0 if ktab_safe else 1e9)),
                 "positions": pos,
                 "saliences": sal,

@@ -201,17 +201,24 @@ def test_bad_input_is_one_clear_error(tmp_path: Path) -> None:
     assert store.verify(f).broken_line == 1
 
 
-class _FakeWar:
-    """The part of a WarResult that add_from_war reads: talks in months 2, 5, never, 5."""
+class _FakePaths:
+    """The part of a policy's paths that add_from_war reads: settlements in months 2, 5,
+    never, 5 after the forecast point."""
 
-    policy = "status-quo"
-    months = 12
-    paths = 4
-    seed = 7
+    valid = np.ones(4, dtype=bool)
 
-    def p_talks_by(self) -> np.ndarray:
+    def p_end_by(self, kind: str | None = None) -> np.ndarray:
+        assert kind == "settlement"
         talks = np.array([2, 5, -1, 5])
         return np.array([np.mean((talks > 0) & (talks <= t)) for t in range(1, 13)])
+
+
+class _FakeWar:
+    """The part of a WarRun that add_from_war reads."""
+
+    months = 12
+    seed = 7
+    policies = {"status-quo": _FakePaths()}
 
 
 def test_add_from_war_records_p_talks_by_the_date(tmp_path: Path) -> None:

@@ -121,7 +121,7 @@ def test_damaged_scenario_content_is_one_line(store: RunStore) -> None:
     with sqlite3.connect(store.path) as conn:
         conn.execute("UPDATE scenarios SET content = '{oops'")
     with pytest.raises(StoreError, match="run 1"):
-        RunStore(store.path).get(1).to_json()
+        RunStore(store.path).get(1).to_dict()
     problems = RunStore(store.path).verify()
     assert any("does not match its hash" in p for p in problems)
 

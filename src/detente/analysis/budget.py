@@ -222,14 +222,15 @@ def forecast_cost(
 ) -> Cost:
     """A forecast of each model (batch of ``points`` scenarios), and with ``draws`` a Monte Carlo
     of ``draws`` per point in chunks (memory: one chunk plus the kept forecasts, draws x K)."""
-    from detente.analysis.montecarlo import chunk_size
-
     params = params or {}
     memory, seconds = 0.0, 0.0
     for m in models:
         mem, sec = model_cost(m, n, k, points, params.get(m))
         memory, seconds = max(memory, mem), seconds + sec
         if draws:
+            # only a Monte Carlo loads its module (and scipy): a point forecast needs neither
+            from detente.analysis.montecarlo import chunk_size
+
             try:
                 chunk = min(draws, chunk_size(m, n, k))
             except Exception:  # an unknown model: the registry names it later

@@ -24,8 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from detente.analysis.uncertainty import SEED_MAX
 from detente.scenario.errors import DetenteError
+
+SEED_MAX = 2**63 - 1  # as detente.analysis.uncertainty.SEED_MAX (that module needs scipy)
 
 MONTHS_MAX = 1200  # a century of war: past this the monthly model has no data behind it
 _PARAM_TEXT_MAX = 200

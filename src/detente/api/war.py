@@ -35,8 +35,8 @@ def _pairs(items: list[str] | None, option: str, form: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
-        try:
-            value = float(raw)
+        try:  # strict: ASCII digits only (no fullwidth digits, no "1_0", no "inf")
+            value = float(raw) if raw.strip().isascii() and "_" not in raw else math.nan
         except ValueError:
             value = math.nan
         if not sep or not key.strip() or not math.isfinite(value):
@@ -106,7 +106,12 @@ def claims(
 
     sc = _scenario(scenario)
     check_war_request(
-        sc, command="claims", draws=draws, paths=paths_per_draw, months=months or 60, seed=seed
+        sc,
+        command="claims",
+        draws=draws,
+        paths=paths_per_draw,
+        months=60 if months is None else months,
+        seed=seed,
     )
     if draws < 2 or paths_per_draw < 1:
         raise DetenteError("--draws must be at least 2 and --paths at least 1")

@@ -111,7 +111,7 @@ def war(
     if as_json:
         print_json(out)
         return
-    _print(out)
+    _print(out, sc.meta.title)
     if ledger:
         console.print(f"recorded in the ledger as entry {out['ledger']['id']}")
 
@@ -124,12 +124,12 @@ def _num(x: float | None, fmt: str = ".0f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
-def _print(out: dict[str, Any]) -> None:
+def _print(out: dict[str, Any], title: str) -> None:
     console.print(
         styled(
             "[bold]{}[/bold]: {} draws x {} paths, {} months after the forecast point "
             "(month {} of the war), seed {}; {}",
-            out["scenario"],
+            title,
             out["draws"],
             out["paths_per_draw"],
             out["months"],

@@ -142,6 +142,20 @@ def loads(text: str, name: str = "<text>") -> Scenario:
 MAX_ALIAS_EXPANSION = 100_000
 
 
+# YAML 1.2's plain scalars that are not strings: (tag, pattern, first characters).
+STRICT_SCALARS = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    (
+        "float",
+        r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)$"
+        r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
+        "-+0123456789.",
+    ),
+)
+_NOT_A_STRING = re.compile("|".join(f"(?:{p})" for _, p, _ in STRICT_SCALARS))
+
+
 def _strict_loader_class() -> type:
     """The safe loader with YAML 1.2's plain scalars: only ``true``/``false`` are booleans (not
     ``yes``/``no``/``on``/``off``, which YAML 1.1 reads as true/false and a number field then as
@@ -158,16 +172,7 @@ def _strict_loader_class() -> type:
         for ch, items in base.yaml_implicit_resolvers.items()
     }
     StrictLoader.yaml_implicit_resolvers = resolvers
-    for tag, pattern, first in (
-        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-        ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
-        (
-            "float",
-            r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)$"
-            r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$",
-            "-+0123456789.",
-        ),
-    ):
+    for tag, pattern, first in STRICT_SCALARS:
         StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern), first)
     return StrictLoader
 
@@ -525,14 +530,22 @@ def _unique_slug(text: str, used: set[str]) -> str:
 
 class _Dumper(yaml.SafeDumper):
     """SafeDumper that writes strings holding U+0085 (NEL) double-quoted, where it is escaped:
-    PyYAML writes it raw in single quotes, and a reader folds it into a space (found by fuzzing).
-    """
+    PyYAML writes it raw in single quotes, and a reader folds it into a space (found by fuzzing);
+    and quotes strings that YAML 1.2 reads as numbers or booleans (``0E0``, ``1e5``), which
+    PyYAML's YAML 1.1 rules would leave plain."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     if "\x85" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    if _NOT_A_STRING.match(data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
     return dumper.represent_str(data)
+
+
+def dump_yaml(data: Any, **options: Any) -> str:
+    """YAML text of plain data that :func:`loads` reads back as it was (strings stay strings)."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, **options)
 
 
 _Dumper.add_representer(str, _represent_str)
