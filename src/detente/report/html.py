@@ -107,6 +107,7 @@ def report_data(
     war: dict[str, Any] | None = None,
     claims: dict[str, Any] | None = None,
     baserates: dict[str, Any] | None = None,
+    terms: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     source: str | None = None,
     claims_draws: int = 200,
@@ -119,7 +120,9 @@ def report_data(
     they are; with ``compute`` the rest is computed with ``seed`` (else each is left out with
     ``not_computed`` as the reason). ``claims_draws`` x ``claims_paths``: the claims check's
     effort (draws from the war parameters' uncertainty x paths per draw). ``data_dir``: the
-    folder of the COW/UCDP/GSDB files for the base rates.
+    folder of the COW/UCDP/GSDB files for the base rates. ``terms``: the war model's
+    settlement terms on the territory issue (:func:`detente.api.war_terms`), shown beside the
+    bargaining forecasts of that issue.
 
     A section whose inputs are absent is not computed: it is ``{"available": False, "reason"}``
     (a scenario without ``war:`` has no war section; a run without a scenario has no forecast).
@@ -162,6 +165,13 @@ def report_data(
             claims = _left(not_computed)
         else:
             claims = sections.claims_section(scenario, seed, claims_draws, claims_paths)
+    if terms is None:
+        if scenario is None or scenario.war is None:
+            terms = _left("the scenario has no `war:` section")
+        elif not compute:
+            terms = _left(not_computed)
+        else:
+            terms = sections.terms_section(scenario, seed)
     if baserates is None:
         if data_dir is None and (scenario is None or scenario.war is None):
             baserates = _left(
@@ -188,6 +198,7 @@ def report_data(
         "war": war,
         "claims": claims,
         "baserates": baserates,
+        "terms": terms,
         "extra": extra or {},
         "defaults": defaults_used(scenario, forecast_json),
         "notes": [],
@@ -250,16 +261,13 @@ def render_report(data: dict[str, Any]) -> str:
     if war.get("available"):
         result = war.get("result") or {}
         curves = plots.talks_curves(result)
+        horizon = result.get("months")
+        horizon = len(horizon) if isinstance(horizon, list) else horizon
         war_view = {
             "chart": plots.to_inline_svg(plots.talks_figure(result)) if curves else None,
-            "rows": [
-                {
-                    "policy": c["label"] or c["policy"],
-                    "by": {m: _at(c, m) for m in (6, 12, 24, 36)},
-                    "summary": _policy_summary(result, c["policy"]),
-                }
-                for c in curves
-            ],
+            "rows": war_policy_rows(result),
+            "horizon": horizon,
+            "elapsed": result.get("elapsed"),
             "tables": tables_of(
                 result,
                 skip=(
@@ -271,6 +279,12 @@ def render_report(data: dict[str, Any]) -> str:
                     "paths_per_draw",
                     "seed",
                     "uncertain_parameters",
+                    "elapsed",
+                    "parameters",
+                    "scenario",
+                    "fixed",
+                    "levers",
+                    "draws_accepted",
                 ),
             ),
         }
@@ -307,7 +321,8 @@ def render_report(data: dict[str, Any]) -> str:
         left_out=left_out(data),
         defaults=data.get("defaults") or [],
         forecast_available=bool(fc.get("forecasts")),
-        claims=_section_view(data["claims"]),
+        claims=claims_view(data["claims"]),
+        terms=terms_view(data.get("terms") or {}, fc),
         baserates=_section_view(data["baserates"]),
         extra=extra_views,
         sources=list(_estimate_sources(sc)) if sc is not None else [],
@@ -348,7 +363,7 @@ def run_report_data(
     is_forecast = isinstance(result.get("forecasts"), list) and "models" in result
     known = {m.name for m in list_models()}
     models = [m for m in (run.models or []) if m in known] or None
-    war = claims = baserates = None
+    war = claims = baserates = terms = None
     extra: dict[str, Any] = {}
     forecast_json = None
     mc = None
@@ -360,6 +375,7 @@ def run_report_data(
         war = result.get("war")
         claims = result.get("claims")
         baserates = result.get("baserates")
+        terms = result.get("terms")
         extra = dict(result.get("extra") or {})
     elif is_forecast:
         forecast_json = result
@@ -392,6 +408,7 @@ def run_report_data(
         war=war,
         claims=claims,
         baserates=baserates,
+        terms=terms,
         extra=extra,
         source=f"run {run.id} ({run.command}, {when} UTC)",
         compute=compute,
@@ -461,27 +478,104 @@ def _estimate_sources(sc: dict[str, Any]) -> Any:
                     )
 
 
+OUTCOME_COLUMNS = (
+    ("settlement", "settlement"),
+    ("victory_attacker", "attacker wins"),
+    ("victory_defender", "defender wins"),
+    ("fading", "fades out"),
+    ("ongoing", "still at war"),
+)
+
+
+def war_policy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per policy mix of a war result (the report's comparison or a stored ``detente war`` run):
+    name, description, the shares of each ending among the paths at war at the forecast point
+    (settlement, attacker wins, defender wins, fades out, still at war at the horizon; they sum
+    to 1), the duration quantiles (months from the war's start; None: beyond the horizon), the
+    terms of the settlements (attacker's share of the prize: p10, median, p90) and P(settlement
+    within 12 and 24 months of the forecast point)."""
+    pols = result.get("policies")
+    if isinstance(pols, dict):
+        pols = [{"name": k, **v} for k, v in pols.items() if isinstance(v, dict)]
+    curves = {c["policy"]: c for c in plots.talks_curves(result)}
+    rows = []
+    for pol in pols or []:
+        if not isinstance(pol, dict):
+            continue
+        name = str(pol.get("name") or pol.get("policy") or "")
+        by_end = pol.get("p_by_end") or (pol.get("summary") or {}).get("p_by_end")
+        if not isinstance(by_end, dict):  # only shares among the ended paths are known
+            by_end = {**(pol.get("outcomes") or {}), "ongoing": None}
+        shares = {k: by_end.get(k) for k, _ in OUTCOME_COLUMNS}
+        dur = pol.get("duration_months") or {}
+        terms = pol.get("terms") if isinstance(pol.get("terms"), dict) else {}
+        curve = curves.get(name)
+        rows.append(
+            {
+                "policy": pol.get("label") or name,
+                "description": pol.get("description"),
+                "shares": shares,
+                "duration": {q: dur.get(q) for q in ("p10", "p25", "p50", "p75", "p90")},
+                "terms": {k: terms.get(k) for k in ("p10", "median", "p90")},
+                "settled_by": {m: _at(curve, m) if curve else None for m in (12, 24)},
+            }
+        )
+    return rows
+
+
 def _at(curve: dict[str, Any], month: float) -> float | None:
+    """The curve's value at ``month`` months after the forecast point (None past its end)."""
     for m, p in zip(curve["months"], curve["p"], strict=False):
         if m >= month:
             return p
     return None
 
 
-def _policy_summary(result: dict[str, Any], name: str) -> dict[str, Any]:
-    pols = result.get("policies")
-    if isinstance(pols, dict):
-        pols = [{"name": k, **v} for k, v in pols.items() if isinstance(v, dict)]
-    if isinstance(pols, list):
-        for pol in pols:
-            if isinstance(pol, dict) and (pol.get("name") or pol.get("policy")) == name:
-                summary = dict(pol.get("summary") or {})
-                terms = pol.get("terms") or summary.get("terms")
-                if isinstance(terms, dict):
-                    summary["terms_median"] = terms.get("median")
-                summary.setdefault("description", pol.get("description"))
-                return summary
-    return {}
+def claims_view(section: dict[str, Any]) -> dict[str, Any]:
+    """The claims section's rows: each claim's share of draws in which it holds with its 95%
+    Wilson interval, what the two mixes compare and the one thing they differ in, its values and
+    its note (e.g. why a claim holds in every draw). Reads :class:`ClaimResult.to_dict` and the
+    older ``to_json`` keys (``share_draws``, ``statement``)."""
+    if not section.get("available"):
+        return section
+    rows = []
+    for c in section.get("result") or []:
+        if not isinstance(c, dict):
+            continue
+        share = c.get("share", c.get("share_draws"))
+        rows.append(
+            {
+                "id": c.get("id"),
+                "text": c.get("text"),
+                "source": c.get("source"),
+                "test": c.get("test") or c.get("statement"),
+                "compared": list(c.get("compared") or []),
+                "difference": list(c.get("difference") or []),
+                "draws": c.get("draws"),
+                "holds": c.get("holds"),
+                "share": share,
+                "low": c.get("low"),
+                "high": c.get("high"),
+                "figures": c.get("values") or c.get("values_default") or {},
+                "note": c.get("note"),
+                "every_draw": share == 1.0,
+            }
+        )
+    return {**section, "rows": rows}
+
+
+def terms_view(terms: dict[str, Any], fc: dict[str, Any]) -> dict[str, Any]:
+    """The war model's terms beside the territory forecasts: each bargaining model's forecast of
+    the territory issue flagged when it lies outside what both belligerents would accept at the
+    forecast point (:func:`detente.api.outside_terms`)."""
+    if not terms.get("available"):
+        return terms
+    flags = {
+        row["model"]: api.outside_terms(float(row["forecast"]), terms)
+        for row in fc.get("forecasts") or []
+        if row.get("issue") == terms.get("issue") and row.get("forecast") is not None
+    }
+    return {**terms, "outside": flags}
 
 
 def _section_view(section: dict[str, Any]) -> dict[str, Any]:
