@@ -203,23 +203,48 @@ def claims_reference() -> str:
     from detente.analysis import claims
 
     out = [
-        "# Claims",
+        "# Claims reference",
         "",
-        "Generated from `detente.analysis.claims`. Each of the article's claims is tested against",
-        "a counterfactual that changes one thing: the two policy mixes are simulated on the same",
-        "parameter draw with the same random numbers, and the claim holds in that draw if the",
-        "metric moves the way the claim says. `detente claims` reports the share of calibrated",
-        "draws in which it holds, with a 95% Wilson interval.",
+        "Generated from `detente.analysis.claims` (see [Claims](../claims.md)). Each of the",
+        "article's claims is tested against a counterfactual that changes one thing: the two",
+        "policy mixes are simulated on the same parameter draw with the same random numbers, and",
+        "the claim holds in that draw if the metric moves the way the claim says. `detente",
+        "claims` reports the share of calibrated draws in which it holds, with a 95% Wilson",
+        "interval.",
         "",
-        "| claim | mix | counterfactual | metric | holds when |",
-        "|---|---|---|---|---|",
+        "| claim | mix | counterfactual | the one change | metric | holds when |",
+        "|---|---|---|---|---|---|",
     ]
     for cid, t in claims.TESTS.items():
         changed = ", ".join(f"{k} = {v:g}" for k, v in t.b_params)
         cf = t.b or "-"
         if changed:
             cf = f"{cf} with {changed}"
-        out.append(f"| `{cid}` | `{t.a}` | `{_esc(cf)}` | `{t.metric}` | {_esc(t.reading)} |")
+        if t.b_params:
+            diff = ", ".join(f"`{k}`" for k, _ in t.b_params)
+        elif t.b:
+            diff = ", ".join(f"`{d}`" for d in claims.mix_difference(t.a, t.b))
+        else:
+            diff = "none (one mix, two outputs)"
+        out.append(
+            f"| `{cid}` | `{t.a}` | `{_esc(cf)}` | {diff} | `{t.metric}` | {_esc(t.reading)} |"
+        )
+    out += [
+        "",
+        "## The counterfactual mixes",
+        "",
+        "The claims check's own policy mixes (they replace a scenario mix of the same name during",
+        "the check); their sizes are war parameters, drawn like any other.",
+        "",
+        "| mix | description | events |",
+        "|---|---|---|",
+    ]
+    for name, mix in claims.MIXES.items():
+        events = "; ".join(
+            f"{e.kind} in month {e.month}" + (f" every {e.every}" if e.every else "")
+            for e in mix.events
+        )
+        out.append(f"| `{name}` | {_esc(mix.description or '')} | {_esc(events) or '-'} |")
     out.append("")
     return "\n".join(out)
 
