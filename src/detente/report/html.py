@@ -79,17 +79,34 @@ def defaults_used(scenario: Scenario | None, forecast_json: dict[str, Any] | Non
                     }
                 )
     if scenario is not None and scenario.war is not None:
-        from detente.scenario.war_schema import PARAMETERS
+        from detente.scenario.war_schema import PARAMETERS, STRUCTURAL
 
+        medians: dict[str, float] = {}
+        try:
+            from detente.war.calibration import calibrated_draws, calibrated_medians
+
+            medians = calibrated_medians()
+            n_cal = len(next(iter(calibrated_draws().values()), []))
+        except Exception:  # no shipped calibration in this build: the defaults stand
+            n_cal = 0
         for pname, info in PARAMETERS.items():
             if pname not in scenario.war.parameters:
+                calibrated = pname in STRUCTURAL and pname in medians
                 rows.append(
                     {
                         "what": "war parameter",
                         "name": pname,
-                        "value": info.default,
+                        # a structural parameter left unset is not fixed at a default: every
+                        # run draws it from the calibration; the row shows the draws' median
+                        "value": medians[pname] if calibrated else info.default,
                         "unit": info.unit,
-                        "meaning": info.doc,
+                        "meaning": (
+                            f"calibrated: drawn from the {n_cal} accepted draws (COW wars "
+                            f"before 1946); shown: their median. {info.doc}"
+                        )
+                        if calibrated
+                        else info.doc,
+                        "calibrated": calibrated,
                     }
                 )
     return rows
@@ -263,9 +280,13 @@ def render_report(data: dict[str, Any]) -> str:
         curves = plots.talks_curves(result)
         horizon = result.get("months")
         horizon = len(horizon) if isinstance(horizon, list) else horizon
+        rows = war_policy_rows(result)
         war_view = {
             "chart": plots.to_inline_svg(plots.talks_figure(result)) if curves else None,
-            "rows": war_policy_rows(result),
+            "endings_chart": plots.to_inline_svg(plots.endings_figure(rows, horizon))
+            if rows
+            else None,
+            "rows": rows,
             "horizon": horizon,
             "elapsed": result.get("elapsed"),
             "tables": tables_of(
