@@ -506,6 +506,7 @@ OUTCOME_COLUMNS = (
     ("fading", "fades out"),
     ("ongoing", "still at war"),
 )
+OUTCOME_COLUMNS_KEYS = tuple(k for k, _ in OUTCOME_COLUMNS)
 
 
 def war_policy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -580,9 +581,18 @@ def claims_view(section: dict[str, Any]) -> dict[str, Any]:
                 "figures": c.get("values") or c.get("values_default") or {},
                 "note": c.get("note"),
                 "every_draw": share == 1.0,
+                # the note without a leading "holds in every draw" (the row's label says it)
+                "why": _strip_prefix(c.get("note"), "holds in every draw"),
             }
         )
     return {**section, "rows": rows}
+
+
+def _strip_prefix(text: str | None, prefix: str) -> str | None:
+    if not text or not text.lower().startswith(prefix):
+        return text
+    rest = text[len(prefix) :].lstrip(" :,;-")
+    return rest[:1].upper() + rest[1:] if rest else text
 
 
 def terms_view(terms: dict[str, Any], fc: dict[str, Any]) -> dict[str, Any]:
