@@ -299,3 +299,48 @@ def test_calibrated_war_parameters_are_not_called_defaults(data: dict) -> None:
         assert rows[name]["calibrated"] and rows[name]["value"] == pytest.approx(med[name])
         assert rows[name]["meaning"].startswith("calibrated: drawn from the")
     assert not any(r["calibrated"] for n, r in rows.items() if n not in STRUCTURAL)
+
+
+def test_a_claim_that_holds_everywhere_by_ties_says_so() -> None:
+    # the claims check replaces its note on ties by the every-draw note; the report keeps both
+    section = {
+        "available": True,
+        "draws": 4,
+        "paths": 10,
+        "seed": 0,
+        "result": [
+            {
+                "id": "appeasement",
+                "text": "t",
+                "test": "months to settlement with concessions >= without",
+                "compared": ["concessions", "status-quo"],
+                "difference": ["+concession"],
+                "draws": 4,
+                "holds": 4,
+                "share": 1.0,
+                "low": 0.51,
+                "high": 1.0,
+                "values": {"share_of_draws_tied": 1.0},
+                "note": "holds in every draw: read it as a property of the model's structure",
+            },
+            {
+                "id": "credible-pressure",
+                "text": "t",
+                "test": "months to settlement with enforced threats < without",
+                "compared": ["credible-pressure", "status-quo"],
+                "difference": ["+threat"],
+                "draws": 4,
+                "holds": 0,
+                "share": 0.0,
+                "low": 0.0,
+                "high": 0.49,
+                "values": {"share_of_draws_tied": 0.75},
+                "note": "in 75% of draws the change makes no difference (e.g. no path settles "
+                "under either mix); the share counts ties as failing",
+            },
+        ],
+    }
+    a, c = report_html.claims_view(section)["rows"]
+    assert a["every_draw"] and a["why"].startswith("Read it as a property")
+    assert a["tie_note"].startswith("in 100% of draws") and a["tie_note"].endswith("as holding")
+    assert c["tie_note"] is None  # its own note already says it

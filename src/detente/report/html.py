@@ -306,6 +306,8 @@ def render_report(data: dict[str, Any]) -> str:
                     "fixed",
                     "levers",
                     "draws_accepted",
+                    "plot",
+                    "base_rates",  # shown in its own section
                 ),
             ),
         }
@@ -565,6 +567,22 @@ def claims_view(section: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(c, dict):
             continue
         share = c.get("share", c.get("share_draws"))
+        figures = c.get("values") or c.get("values_default") or {}
+        tied = figures.get("share_of_draws_tied")
+        note = c.get("note")
+        tie_note = None
+        if (
+            isinstance(tied, int | float)
+            and tied > 0.5
+            and "makes no difference" not in (note or "")
+        ):
+            # the check's note for a claim that holds in every draw replaces its note on ties;
+            # a reader needs both (a claim can hold everywhere because the change never acts)
+            tie_note = (
+                f"in {100 * tied:.0f}% of draws the change makes no difference (e.g. no path "
+                "settles under either mix); the share counts ties as "
+                + ("holding" if _relation(c.get("id")) == "a>=b" else "failing")
+            )
         rows.append(
             {
                 "id": c.get("id"),
@@ -578,14 +596,25 @@ def claims_view(section: dict[str, Any]) -> dict[str, Any]:
                 "share": share,
                 "low": c.get("low"),
                 "high": c.get("high"),
-                "figures": c.get("values") or c.get("values_default") or {},
-                "note": c.get("note"),
+                "figures": figures,
+                "note": note,
+                "tie_note": tie_note,
                 "every_draw": share == 1.0,
                 # the note without a leading "holds in every draw" (the row's label says it)
                 "why": _strip_prefix(c.get("note"), "holds in every draw"),
             }
         )
     return {**section, "rows": rows}
+
+
+def _relation(claim_id: Any) -> str | None:
+    """The relation a claim's test checks (``a>=b``, ``a<b``, ...), from the claims check."""
+    try:
+        from detente.analysis.claims import TESTS
+    except ImportError:  # the claims check is absent from this build
+        return None
+    t = TESTS.get(str(claim_id))
+    return None if t is None else t.relation
 
 
 def _strip_prefix(text: str | None, prefix: str) -> str | None:

@@ -200,13 +200,17 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) 
     if not sc.claims:
         return {"available": False, "reason": "the scenario states no claims"}
     kwargs = _accepted(fn, {"seed": seed, "draws": draws, "paths": paths})
-    results = fn(sc, **kwargs)
+    results = [_json(r) for r in fn(sc, **kwargs)]
+    sources = {c.id: c.source for c in sc.claims if c.source}
+    for r in results:  # the scenario's source of each claim, shown beside it
+        if isinstance(r, dict) and r.get("id") in sources:
+            r.setdefault("source", sources[r["id"]])
     return {
         "available": True,
         "draws": draws,
         "paths": paths,
         "seed": seed,
-        "result": [_json(r) for r in results],
+        "result": results,
     }
 
 
