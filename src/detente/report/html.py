@@ -532,7 +532,8 @@ def war_policy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             by_end = {**(pol.get("outcomes") or {}), "ongoing": None}
         shares = {k: by_end.get(k) for k, _ in OUTCOME_COLUMNS}
         dur = pol.get("duration_months") or {}
-        terms = pol.get("terms") if isinstance(pol.get("terms"), dict) else {}
+        raw_terms = pol.get("terms")
+        terms: dict[str, Any] = raw_terms if isinstance(raw_terms, dict) else {}
         curve = curves.get(name)
         rows.append(
             {
