@@ -200,7 +200,12 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) 
     if not sc.claims:
         return {"available": False, "reason": "the scenario states no claims"}
     kwargs = _accepted(fn, {"seed": seed, "draws": draws, "paths": paths})
-    results = [_json(r) for r in fn(sc, **kwargs)]
+    import warnings
+
+    with warnings.catch_warnings():
+        # a draw with no path at war gives NaN means (few draws): the result says n, not stderr
+        warnings.simplefilter("ignore", RuntimeWarning)
+        results = [_json(r) for r in fn(sc, **kwargs)]
     sources = {c.id: c.source for c in sc.claims if c.source}
     for r in results:  # the scenario's source of each claim, shown beside it
         if isinstance(r, dict) and r.get("id") in sources:
