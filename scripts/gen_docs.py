@@ -435,6 +435,17 @@ def gallery() -> str:
             plots.talks_figure(war),
         )
     )
+    from detente.report.html import war_policy_rows
+
+    items.append(
+        (
+            "endings",
+            "How the war ends, per policy mix",
+            "Shares of settlement, victory of either side, fading and still at war at the horizon "
+            "among the paths at war at the forecast point; `detente report`.",
+            plots.endings_figure(war_policy_rows(war), 36),
+        )
+    )
     sens = api.sensitivity(sc, model="compromise", method="morris", n=8, seed=1)
     items.append(
         (
