@@ -457,7 +457,8 @@ def _num(value: Any, digits: int = 2) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A table cell: integers as integers, other numbers to 3 significant decimals."""
+    """A table cell: integers as integers, other numbers to 3 decimals (3 significant digits
+    below 0.01)."""
     if isinstance(value, bool) or value is None:
         return "-" if value is None else str(value).lower()
     if isinstance(value, int) or (
@@ -465,6 +466,8 @@ def _cell(value: Any) -> str:
     ):
         return str(int(value))
     if isinstance(value, float):
+        if 0 < abs(value) < 0.01:  # e.g. a cost of 1.4e-4 per month: not "0.000"
+            return f"{value:.3g}"
         return _num(value, 3)
     return str(value)
 
