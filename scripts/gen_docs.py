@@ -96,7 +96,7 @@ def _rule_of(prop: dict[str, Any]) -> str:
 
 def scenario_reference() -> str:
     from detente.api.docs import scenario_schema
-    from detente.scenario.war_schema import EVENT_KINDS, PARAMETERS
+    from detente.scenario.war_schema import EVENT_KINDS, PARAMETERS, STRUCTURAL
     from detente.war.policies import BUILTIN_POLICIES
 
     schema = scenario_schema()
@@ -142,14 +142,29 @@ def scenario_reference() -> str:
                 f"{_esc(prop.get('description', ''))} |"
             )
         out.append("")
+        if name == "ClaimSpec":
+            out += [
+                "A claim is chosen by its `id`: one of the seven claims in [Claims](../claims.md)",
+                "(`appeasement`, `credible-pressure`, `empty-threats`, `third-party-support`,",
+                "`beliefs-converge`, `not-fast`, `uneven-costs`), each with its own one-change",
+                "counterfactual. `statement` says the test in words and is not parsed; another id",
+                "is listed with no test; `months` is accepted but `detente claims --months` sets",
+                "the horizon of every claim.",
+                "",
+            ]
     out += [
         "## War parameters",
         "",
         "Under `war: parameters:`. Each is an Estimate (give `sd` or `low`/`high` to have",
-        "`detente claims` and the report draw it); a parameter you do not set takes its default,",
-        "and `detente report` lists the defaults it used. Units: a month is the time step;",
+        "`detente war`, `detente claims` and the report draw it). The structural parameters",
+        "(" + ", ".join(f"`{n}`" for n in STRUCTURAL) + ") are calibrated on the COW wars",
+        "before 1946: left unset, `detente war` draws them from the calibration (`--fixed`:",
+        "their calibrated medians) rather than taking the default below; set one to fix it.",
+        "Any other parameter you do not set takes",
+        "its default, and `detente war` and `detente report` list the ones that did. Units: a",
+        "month is the time step; capabilities, aid and third-party support are COW CINC shares;",
         "*control* and *terms* are shares of the contested territory (0 = the defender holds all",
-        "of it, 1 = the attacker holds all it claims); weighted costs are in units of the prize.",
+        "of it, 1 = the attacker holds all it claims); costs are in units of the prize.",
         "",
         "| parameter | unit | default | allowed range | meaning |",
         "|---|---|---|---|---|",
@@ -161,13 +176,15 @@ def scenario_reference() -> str:
         )
     units = {
         "threat": "sanctions level threatened; carried out at the deadline with P = `enforce`",
-        "sanction": "sanctions level added (0-1)",
-        "secondary": "secondary-sanctions level added (0-1)",
-        "aid": "military aid to the defender added, capacity per month (may be negative)",
-        "summit": "a summit read as evidence of low resolve, a multiple of `summit_weight`",
-        "concession": "a public concession, a multiple of `concession_weight`",
-        "purchases": "share of the sanctioned volume third parties buy, added",
-        "dual_use": "third-party dual-use exports to the attacker, capacity per month, added",
+        "sanction": "sanctions level on the attacker added (0-1)",
+        "secondary": "secondary-sanctions level on third parties' support added (0-1)",
+        "aid": "military aid to the defender added, CINC (arrives over `aid_lag`; may be negative)",
+        "summit": "a summit, read as evidence of low resolve: a multiple of `concession_weight`",
+        "concession": "a public concession: evidence of low resolve (a multiple of "
+        "`concession_weight`) and lower stakes (a multiple of `stake_cut`)",
+        "purchases": "third-party support of the attacker added, a multiple of `support_A` "
+        "(-1 withdraws it)",
+        "dual_use": "third-party dual-use exports to the attacker added, CINC",
     }
     out += [
         "",
