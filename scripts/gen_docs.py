@@ -96,7 +96,7 @@ def _rule_of(prop: dict[str, Any]) -> str:
 
 def scenario_reference() -> str:
     from detente.api.docs import scenario_schema
-    from detente.scenario.war_schema import EVENT_KINDS, PARAMETERS
+    from detente.scenario.war_schema import EVENT_KINDS, PARAMETERS, STRUCTURAL
     from detente.war.policies import BUILTIN_POLICIES
 
     schema = scenario_schema()
@@ -142,14 +142,29 @@ def scenario_reference() -> str:
                 f"{_esc(prop.get('description', ''))} |"
             )
         out.append("")
+        if name == "ClaimSpec":
+            out += [
+                "A claim is chosen by its `id`: one of the seven claims in [Claims](../claims.md)",
+                "(`appeasement`, `credible-pressure`, `empty-threats`, `third-party-support`,",
+                "`beliefs-converge`, `not-fast`, `uneven-costs`), each with its own one-change",
+                "counterfactual. `statement` says the test in words and is not parsed; another id",
+                "is listed with no test; `months` is accepted but `detente claims --months` sets",
+                "the horizon of every claim.",
+                "",
+            ]
     out += [
         "## War parameters",
         "",
         "Under `war: parameters:`. Each is an Estimate (give `sd` or `low`/`high` to have",
-        "`detente claims` and the report draw it); a parameter you do not set takes its default,",
-        "and `detente report` lists the defaults it used. Units: a month is the time step;",
+        "`detente war`, `detente claims` and the report draw it). The structural parameters",
+        "(" + ", ".join(f"`{n}`" for n in STRUCTURAL) + ") are calibrated on the COW wars",
+        "before 1946: left unset, `detente war` draws them from the calibration (`--fixed`:",
+        "their calibrated medians) rather than taking the default below; set one to fix it.",
+        "Any other parameter you do not set takes",
+        "its default, and `detente war` and `detente report` list the ones that did. Units: a",
+        "month is the time step; capabilities, aid and third-party support are COW CINC shares;",
         "*control* and *terms* are shares of the contested territory (0 = the defender holds all",
-        "of it, 1 = the attacker holds all it claims); weighted costs are in units of the prize.",
+        "of it, 1 = the attacker holds all it claims); costs are in units of the prize.",
         "",
         "| parameter | unit | default | allowed range | meaning |",
         "|---|---|---|---|---|",
@@ -161,13 +176,15 @@ def scenario_reference() -> str:
         )
     units = {
         "threat": "sanctions level threatened; carried out at the deadline with P = `enforce`",
-        "sanction": "sanctions level added (0-1)",
-        "secondary": "secondary-sanctions level added (0-1)",
-        "aid": "military aid to the defender added, capacity per month (may be negative)",
-        "summit": "a summit read as evidence of low resolve, a multiple of `summit_weight`",
-        "concession": "a public concession, a multiple of `concession_weight`",
-        "purchases": "share of the sanctioned volume third parties buy, added",
-        "dual_use": "third-party dual-use exports to the attacker, capacity per month, added",
+        "sanction": "sanctions level on the attacker added (0-1)",
+        "secondary": "secondary-sanctions level on third parties' support added (0-1)",
+        "aid": "military aid to the defender added, CINC (arrives over `aid_lag`; may be negative)",
+        "summit": "a summit, read as evidence of low resolve: a multiple of `concession_weight`",
+        "concession": "a public concession: evidence of low resolve (a multiple of "
+        "`concession_weight`) and lower stakes (a multiple of `stake_cut`)",
+        "purchases": "third-party support of the attacker added, a multiple of `support_A` "
+        "(-1 withdraws it)",
+        "dual_use": "third-party dual-use exports to the attacker added, CINC",
     }
     out += [
         "",
@@ -203,23 +220,48 @@ def claims_reference() -> str:
     from detente.analysis import claims
 
     out = [
-        "# Claims",
+        "# Claims reference",
         "",
-        "Generated from `detente.analysis.claims`. Each of the article's claims is tested against",
-        "a counterfactual that changes one thing: the two policy mixes are simulated on the same",
-        "parameter draw with the same random numbers, and the claim holds in that draw if the",
-        "metric moves the way the claim says. `detente claims` reports the share of calibrated",
-        "draws in which it holds, with a 95% Wilson interval.",
+        "Generated from `detente.analysis.claims` (see [Claims](../claims.md)). Each of the",
+        "article's claims is tested against a counterfactual that changes one thing: the two",
+        "policy mixes are simulated on the same parameter draw with the same random numbers, and",
+        "the claim holds in that draw if the metric moves the way the claim says. `detente",
+        "claims` reports the share of calibrated draws in which it holds, with a 95% Wilson",
+        "interval.",
         "",
-        "| claim | mix | counterfactual | metric | holds when |",
-        "|---|---|---|---|---|",
+        "| claim | mix | counterfactual | the one change | metric | holds when |",
+        "|---|---|---|---|---|---|",
     ]
     for cid, t in claims.TESTS.items():
         changed = ", ".join(f"{k} = {v:g}" for k, v in t.b_params)
         cf = t.b or "-"
         if changed:
             cf = f"{cf} with {changed}"
-        out.append(f"| `{cid}` | `{t.a}` | `{_esc(cf)}` | `{t.metric}` | {_esc(t.reading)} |")
+        if t.b_params:
+            diff = ", ".join(f"`{k}`" for k, _ in t.b_params)
+        elif t.b:
+            diff = ", ".join(f"`{d}`" for d in claims.mix_difference(t.a, t.b))
+        else:
+            diff = "none (one mix, two outputs)"
+        out.append(
+            f"| `{cid}` | `{t.a}` | `{_esc(cf)}` | {diff} | `{t.metric}` | {_esc(t.reading)} |"
+        )
+    out += [
+        "",
+        "## The counterfactual mixes",
+        "",
+        "The claims check's own policy mixes (they replace a scenario mix of the same name during",
+        "the check); their sizes are war parameters, drawn like any other.",
+        "",
+        "| mix | description | events |",
+        "|---|---|---|",
+    ]
+    for name, mix in claims.MIXES.items():
+        events = "; ".join(
+            f"{e.kind} in month {e.month}" + (f" every {e.every}" if e.every else "")
+            for e in mix.events
+        )
+        out.append(f"| `{name}` | {_esc(mix.description or '')} | {_esc(events) or '-'} |")
     out.append("")
     return "\n".join(out)
 
@@ -383,7 +425,7 @@ def gallery() -> str:
     GALLERY.mkdir(parents=True, exist_ok=True)
     sc = api.load("ukraine-2025")
     fc = api.forecast(sc, model=["median", "compromise", "eum"], draws=200, seed=1)
-    fj = fc.to_json()
+    fj = fc.to_dict()
     items: list[tuple[str, str, str, Any]] = [
         (
             "positions",
@@ -404,13 +446,24 @@ def gallery() -> str:
     items.append(
         (
             "talks",
-            "P(talks by month) per policy mix",
+            "P(settlement by month) per policy mix",
             "The war model's policy comparison with a 90% Monte Carlo band; `detente war`, "
             "`detente report`.",
             plots.talks_figure(war),
         )
     )
-    sens = api.sensitivity(sc, "compromise", method="morris", n=8, seed=1)
+    from detente.report.html import war_policy_rows
+
+    items.append(
+        (
+            "endings",
+            "How the war ends, per policy mix",
+            "Shares of settlement, victory of either side, fading and still at war at the horizon "
+            "among the paths at war at the forecast point; `detente report`.",
+            plots.endings_figure(war_policy_rows(war), 36),
+        )
+    )
+    sens = api.sensitivity(sc, model="compromise", method="morris", n=8, seed=1)
     items.append(
         (
             "sensitivity",
@@ -419,7 +472,7 @@ def gallery() -> str:
             plots.sensitivity_figure(sens.to_dict() if hasattr(sens, "to_dict") else sens),
         )
     )
-    wi = api.whatif(sc, ["remove IND"], models=["compromise", "median"])
+    wi = api.whatif(sc, interventions=["remove IND"], model=["compromise", "median"])
     items.append(
         (
             "whatif",
@@ -428,7 +481,7 @@ def gallery() -> str:
             plots.whatif_figure(wi.to_dict() if hasattr(wi, "to_dict") else wi),
         )
     )
-    sw = api.sweep(sc, ["USA.position.sanctions=0:100:6"])
+    sw = api.sweep(sc, levers=["USA.position.sanctions=0:100:6"])
     items.append(
         (
             "sweep",
@@ -448,7 +501,7 @@ def gallery() -> str:
         "",
         "One of each plot detente draws, on the default scenario (ukraine-2025) with small,",
         "seeded settings; regenerated by `make docs`. The report (`detente report`) embeds them",
-        "as inline SVG; `detente war --plot FILE.png` writes the talks chart.",
+        "as inline SVG; `detente war --plot FILE.png` writes the war chart.",
         "",
     ]
     for key, title, caption, fig in items:

@@ -74,9 +74,12 @@ def test_war_parameters_carry_unit_default_and_range(schema: dict) -> None:
 
     props = schema["$defs"]["WarSpec"]["properties"]["parameters"]["properties"]
     assert set(props) == set(PARAMETERS)
-    theta = props["theta"]
-    assert theta["default"] == PARAMETERS["theta"].default
-    assert "share/month" in theta["description"] and "[-0.1, 0.1]" in theta["description"]
+    tau = props["tau"]
+    assert tau["default"] == PARAMETERS["tau"].default
+    assert "share/month" in tau["description"] and "[0, 2]" in tau["description"]
+    window = props["window"]
+    assert window["default"] == PARAMETERS["window"].default == 12
+    assert "months" in window["description"] and "[1, 120]" in window["description"]
 
 
 def test_show_prints_the_embedded_scenario(capsys: pytest.CaptureFixture[str]) -> None:

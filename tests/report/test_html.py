@@ -188,3 +188,159 @@ def test_cli_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     res = CliRunner().invoke(app, ["report", "last", "-o", str(tmp_path / "r2.html"), *small])
     assert res.exit_code == 0, (res.output, res.exception)
     assert f"run {run.id} (report" in (tmp_path / "r2.html").read_text()
+
+
+def _row(page: str, table_id: str, first_cell: str) -> str:
+    table = page[page.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    row = table[table.index(first_cell) :]
+    return row[: row.index("</tr>")]
+
+
+def test_war_section_shows_endings_duration_and_terms_per_policy(data: dict, page: str) -> None:
+    from detente.war import run_war
+
+    sc = scenario_io.load("ukraine-2025")
+    result = data["war"]["result"]
+    # the report's shares are run_war's, on the same seed and sizes (an oracle by re-running)
+    run = run_war(
+        sc,
+        ["status-quo"],
+        months=len(result["months"]),
+        draws=result["draws"],
+        paths_per_draw=result["paths_per_draw"],
+        seed=result["seed"],
+    )
+    summary = run.policies["status-quo"].summary()
+    by_end = summary["p_by_end"]
+    assert sum(by_end.values()) == pytest.approx(1.0, abs=1e-9)
+    row = _row(page, "policy-table", "<strong>status-quo</strong>")
+    cells = [float(x) for x in re.findall(r'<td class="num">([0-9.]+)</td>', row)]
+    shares = [by_end[k] for k in report_html.OUTCOME_COLUMNS_KEYS]
+    assert cells[:5] == pytest.approx(shares, abs=5e-4)  # printed to three decimals
+    drow = _row(page, "duration-table", "<strong>status-quo</strong>")
+    for q in ("p10", "p25", "p50"):
+        assert f">{summary['duration_months'][q]:.0f}<" in drow
+    if summary["duration_months"]["p90"] is None:
+        assert "&gt; horizon" in drow
+    t = summary["terms"]
+    if t["median"] is not None:
+        assert f"{t['median']:.3f} [{t['p10']:.3f}, {t['p90']:.3f}]" in drow
+    assert 'id="chart-endings"' in page
+
+
+def test_claims_section_shows_share_interval_mixes_and_change(data: dict, page: str) -> None:
+    from detente.analysis.claims import TESTS, mix_difference
+
+    claims = data["claims"]["result"]
+    assert claims
+    for c in claims:
+        block = page[page.index(f'id="claim-{c["id"]}"') :]
+        block = block[
+            : block.index('<tr id="claim-', 10) if '<tr id="claim-' in block[10:] else None
+        ]
+        assert f"{100 * c['share']:.0f}%" in block
+        assert f"{100 * c['low']:.0f}&ndash;{100 * c['high']:.0f}%" in block
+        assert f"{c['holds']} of {c['draws']}" in block
+        t = TESTS[c["id"]]
+        if t.b is not None and not t.b_params:
+            assert f"<code>{t.a}</code> vs <code>{t.b}</code>" in block
+            for change in mix_difference(t.a, t.b):
+                assert f"<code>{change}</code>" in block
+        if c["share"] == 1.0:
+            text = htmllib.unescape(block)
+            assert "Holds in every draw:" in text
+            # the note says why, without repeating "holds in every draw"
+            why = re.sub(r"^holds in every draw[ :,;-]*", "", c["note"])
+            assert why[1:] in text
+
+
+def test_war_terms_beside_the_territory_forecasts(data: dict, page: str) -> None:
+    terms = data["terms"]
+    assert terms["available"] and terms["issue"] == "territory"
+    assert 'id="war-terms"' in page
+    rows = [r for r in data["forecast"]["forecasts"] if r["issue"] == "territory"]
+    for r in rows:
+        row = _row(page, "forecast-territory", f"<td>{r['model']}</td>")
+        assert ("outside the war terms" in row) == api.outside_terms(r["forecast"], terms)
+    # a range both accept that holds one forecast and not the other: only that one is flagged
+    lo = min(r["forecast"] for r in rows)
+    hi = max(r["forecast"] for r in rows)
+    assert lo < hi
+    fake = dict(data)
+    fake["terms"] = {
+        **terms,
+        "acceptable": {"low": lo - 1, "high": (lo + hi) / 2, "range_exists": True},
+    }
+    other = report_html.render_report(fake)
+    inside = next(r for r in rows if r["forecast"] == lo)
+    outside = next(r for r in rows if r["forecast"] == hi)
+    assert "outside the war terms" not in _row(
+        other, "forecast-territory", f"<td>{inside['model']}</td>"
+    )
+    assert "outside the war terms" in _row(
+        other, "forecast-territory", f"<td>{outside['model']}</td>"
+    )
+    assert "no terms exist that both belligerents would accept" not in other
+    fake["terms"] = {**terms, "acceptable": {"low": hi + 1, "high": lo - 1, "range_exists": False}}
+    none = report_html.render_report(fake)
+    assert "no terms exist that both belligerents would accept" in none
+    for r in rows:
+        assert "outside the war terms" in _row(none, "forecast-territory", f"<td>{r['model']}</td>")
+
+
+def test_calibrated_war_parameters_are_not_called_defaults(data: dict) -> None:
+    from detente.scenario.war_schema import STRUCTURAL
+    from detente.war.calibration import calibrated_medians
+
+    med = calibrated_medians()
+    rows = {r["name"]: r for r in data["defaults"] if r["what"] == "war parameter"}
+    for name in STRUCTURAL:
+        assert rows[name]["calibrated"] and rows[name]["value"] == pytest.approx(med[name])
+        assert rows[name]["meaning"].startswith("calibrated: drawn from the")
+    assert not any(r["calibrated"] for n, r in rows.items() if n not in STRUCTURAL)
+
+
+def test_a_claim_that_holds_everywhere_by_ties_says_so() -> None:
+    # the claims check replaces its note on ties by the every-draw note; the report keeps both
+    section = {
+        "available": True,
+        "draws": 4,
+        "paths": 10,
+        "seed": 0,
+        "result": [
+            {
+                "id": "appeasement",
+                "text": "t",
+                "test": "months to settlement with concessions >= without",
+                "compared": ["concessions", "status-quo"],
+                "difference": ["+concession"],
+                "draws": 4,
+                "holds": 4,
+                "share": 1.0,
+                "low": 0.51,
+                "high": 1.0,
+                "values": {"share_of_draws_tied": 1.0},
+                "note": "holds in every draw: read it as a property of the model's structure",
+            },
+            {
+                "id": "credible-pressure",
+                "text": "t",
+                "test": "months to settlement with enforced threats < without",
+                "compared": ["credible-pressure", "status-quo"],
+                "difference": ["+threat"],
+                "draws": 4,
+                "holds": 0,
+                "share": 0.0,
+                "low": 0.0,
+                "high": 0.49,
+                "values": {"share_of_draws_tied": 0.75},
+                "note": "in 75% of draws the change makes no difference (e.g. no path settles "
+                "under either mix); the share counts ties as failing",
+            },
+        ],
+    }
+    a, c = report_html.claims_view(section)["rows"]
+    assert a["every_draw"] and a["why"].startswith("Read it as a property")
+    assert a["tie_note"].startswith("in 100% of draws") and a["tie_note"].endswith("as holding")
+    assert c["tie_note"] is None  # its own note already says it

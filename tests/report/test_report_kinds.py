@@ -121,6 +121,9 @@ def test_scenario_without_war_has_no_war_section(tmp_path: Path) -> None:
     assert "War model: policy comparison</strong> — the scenario has no `war:` section" in text
     assert "ruling out NATO" not in text and "P(talks)" not in text
     assert data["war"]["available"] is False
+    # nor the war model's terms beside the forecasts
+    assert data["terms"]["available"] is False and 'id="war-terms"' not in page
+    assert "outside the war terms" not in page
     # defaults used in place of missing parameters are listed: the model's, no war parameters
     names = {(r["what"], r["name"]) for r in data["defaults"]}
     assert ("model compromise", "p") in names or any(w == "model compromise" for w, _ in names)

@@ -161,22 +161,29 @@ actors:                         # one or more actors
     saliences: {terms: 0.7}
 
 # --- optional: a war between two actors (detente war, detente claims) -----------------------
+# The war model's structural parameters (beta, tau, sigma, battle_rate, cost, mobil0,
+# mobil_rate, rate_disp) are calibrated on the COW wars before 1946: leave them unset and every
+# run draws them from the calibration. Set what is specific to your war (`detente schema` lists
+# every parameter with its unit, default and allowed range).
 # war:
 #   attacker: B
 #   defender: A
-#   parameters:                 # unset parameters take their defaults (see the docs)
-#     control0: {value: 0.2, source: "share of the contested territory the attacker holds"}
-#     horizon: {value: 24, low: 12, high: 36}
-#   policies:                   # your own policy mixes, beside the five built-in ones
-#     talks-offer:
-#       description: "a summit in month 3"
+#   parameters:                 # unset parameters take their defaults; the output says which
+#     capability_A: {value: 0.02, source: "COW CINC share of the attacker, year before the war"}
+#     capability_D: {value: 0.01, source: "COW CINC share of the defender"}
+#     control0: {value: 0.2, low: 0.15, high: 0.25, source: "attacker's share of the territory"}
+#     elapsed: {value: 6, source: "months the war has lasted at the forecast point"}
+#   policies:                   # your own policy mixes, beside the six built-in ones
+#     sanctions-now:
+#       description: "sanctions raised by 0.2 in month 2"
 #       events:
-#         - {kind: summit, month: 3, intensity: 1}
+#         - {kind: sanction, month: 2, intensity: 0.2}
 #
-# claims:                       # checkable statements over the war model's outputs
-#   - id: pressure-helps
-#     text: "Pressure brings talks sooner than the status quo"
-#     statement: "p_talks(pressure, 24) > p_talks(status-quo, 24)"
+# claims:                       # which of the seven claims to test (by id; see docs/claims.md)
+#   - id: credible-pressure     # appeasement, credible-pressure, empty-threats,
+#                               # third-party-support, beliefs-converge, not-fast, uneven-costs
+#     text: "Threats that are carried out bring settlement sooner"
+#     statement: "settlement comes sooner with enforced threats than without"  # in words
 #
 # outcomes: {terms: 40}         # a past negotiation's known outcome (for backtests)
 """

@@ -79,17 +79,34 @@ def defaults_used(scenario: Scenario | None, forecast_json: dict[str, Any] | Non
                     }
                 )
     if scenario is not None and scenario.war is not None:
-        from detente.scenario.war_schema import PARAMETERS
+        from detente.scenario.war_schema import PARAMETERS, STRUCTURAL
 
+        medians: dict[str, float] = {}
+        try:
+            from detente.war.calibration import calibrated_draws, calibrated_medians
+
+            medians = calibrated_medians()
+            n_cal = len(next(iter(calibrated_draws().values()), []))
+        except Exception:  # no shipped calibration in this build: the defaults stand
+            n_cal = 0
         for pname, info in PARAMETERS.items():
             if pname not in scenario.war.parameters:
+                calibrated = pname in STRUCTURAL and pname in medians
                 rows.append(
                     {
                         "what": "war parameter",
                         "name": pname,
-                        "value": info.default,
+                        # a structural parameter left unset is not fixed at a default: every
+                        # run draws it from the calibration; the row shows the draws' median
+                        "value": medians[pname] if calibrated else info.default,
                         "unit": info.unit,
-                        "meaning": info.doc,
+                        "meaning": (
+                            f"calibrated: drawn from the {n_cal} accepted draws (COW wars "
+                            f"before 1946); shown: their median. {info.doc}"
+                        )
+                        if calibrated
+                        else info.doc,
+                        "calibrated": calibrated,
                     }
                 )
     return rows
@@ -107,6 +124,7 @@ def report_data(
     war: dict[str, Any] | None = None,
     claims: dict[str, Any] | None = None,
     baserates: dict[str, Any] | None = None,
+    terms: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     source: str | None = None,
     claims_draws: int = 200,
@@ -119,7 +137,9 @@ def report_data(
     they are; with ``compute`` the rest is computed with ``seed`` (else each is left out with
     ``not_computed`` as the reason). ``claims_draws`` x ``claims_paths``: the claims check's
     effort (draws from the war parameters' uncertainty x paths per draw). ``data_dir``: the
-    folder of the COW/UCDP/GSDB files for the base rates.
+    folder of the COW/UCDP/GSDB files for the base rates. ``terms``: the war model's
+    settlement terms on the territory issue (:func:`detente.api.war_terms`), shown beside the
+    bargaining forecasts of that issue.
 
     A section whose inputs are absent is not computed: it is ``{"available": False, "reason"}``
     (a scenario without ``war:`` has no war section; a run without a scenario has no forecast).
@@ -167,6 +187,13 @@ def report_data(
             claims = _left(not_computed)
         else:
             claims = sections.claims_section(scenario, seed, claims_draws, claims_paths)
+    if terms is None:
+        if scenario is None or scenario.war is None:
+            terms = _left("the scenario has no `war:` section")
+        elif not compute:
+            terms = _left(not_computed)
+        else:
+            terms = sections.terms_section(scenario, seed)
     if baserates is None:
         if data_dir is None and (scenario is None or scenario.war is None):
             baserates = _left(
@@ -193,6 +220,7 @@ def report_data(
         "war": war,
         "claims": claims,
         "baserates": baserates,
+        "terms": terms,
         "extra": extra or {},
         "defaults": defaults_used(scenario, forecast_json),
         "notes": [],
@@ -255,16 +283,17 @@ def render_report(data: dict[str, Any]) -> str:
     if war.get("available"):
         result = war.get("result") or {}
         curves = plots.talks_curves(result)
+        horizon = result.get("months")
+        horizon = len(horizon) if isinstance(horizon, list) else horizon
+        rows = war_policy_rows(result)
         war_view = {
             "chart": plots.to_inline_svg(plots.talks_figure(result)) if curves else None,
-            "rows": [
-                {
-                    "policy": c["label"] or c["policy"],
-                    "by": {m: _at(c, m) for m in (6, 12, 24, 36)},
-                    "summary": _policy_summary(result, c["policy"]),
-                }
-                for c in curves
-            ],
+            "endings_chart": plots.to_inline_svg(plots.endings_figure(rows, horizon))
+            if rows
+            else None,
+            "rows": rows,
+            "horizon": horizon,
+            "elapsed": result.get("elapsed"),
             "tables": tables_of(
                 result,
                 skip=(
@@ -276,6 +305,14 @@ def render_report(data: dict[str, Any]) -> str:
                     "paths_per_draw",
                     "seed",
                     "uncertain_parameters",
+                    "elapsed",
+                    "parameters",
+                    "scenario",
+                    "fixed",
+                    "levers",
+                    "draws_accepted",
+                    "plot",
+                    "base_rates",  # shown in its own section
                 ),
             ),
         }
@@ -312,7 +349,8 @@ def render_report(data: dict[str, Any]) -> str:
         left_out=left_out(data),
         defaults=data.get("defaults") or [],
         forecast_available=bool(fc.get("forecasts")),
-        claims=_section_view(data["claims"]),
+        claims=claims_view(data["claims"]),
+        terms=terms_view(data.get("terms") or {}, fc),
         baserates=_section_view(data["baserates"]),
         extra=extra_views,
         sources=list(_estimate_sources(sc)) if sc is not None else [],
@@ -353,7 +391,7 @@ def run_report_data(
     is_forecast = isinstance(result.get("forecasts"), list) and "models" in result
     known = {m.name for m in list_models()}
     models = [m for m in (run.models or []) if m in known] or None
-    war = claims = baserates = None
+    war = claims = baserates = terms = None
     extra: dict[str, Any] = {}
     forecast_json = None
     mc = None
@@ -365,6 +403,7 @@ def run_report_data(
         war = result.get("war")
         claims = result.get("claims")
         baserates = result.get("baserates")
+        terms = result.get("terms")
         extra = dict(result.get("extra") or {})
     elif is_forecast:
         forecast_json = result
@@ -397,6 +436,7 @@ def run_report_data(
         war=war,
         claims=claims,
         baserates=baserates,
+        terms=terms,
         extra=extra,
         source=f"run {run.id} ({run.command}, {when} UTC)",
         compute=compute,
@@ -422,7 +462,8 @@ def _num(value: Any, digits: int = 2) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A table cell: integers as integers, other numbers to 3 significant decimals."""
+    """A table cell: integers as integers, other numbers to 3 decimals (3 significant digits
+    below 0.01)."""
     if isinstance(value, bool) or value is None:
         return "-" if value is None else str(value).lower()
     if isinstance(value, int) or (
@@ -430,6 +471,8 @@ def _cell(value: Any) -> str:
     ):
         return str(int(value))
     if isinstance(value, float):
+        if 0 < abs(value) < 0.01:  # e.g. a cost of 1.4e-4 per month: not "0.000"
+            return f"{value:.3g}"
         return _num(value, 3)
     return str(value)
 
@@ -466,27 +509,142 @@ def _estimate_sources(sc: dict[str, Any]) -> Any:
                     )
 
 
+OUTCOME_COLUMNS = (
+    ("settlement", "settlement"),
+    ("victory_attacker", "attacker wins"),
+    ("victory_defender", "defender wins"),
+    ("fading", "fades out"),
+    ("ongoing", "still at war"),
+)
+OUTCOME_COLUMNS_KEYS = tuple(k for k, _ in OUTCOME_COLUMNS)
+
+
+def war_policy_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per policy mix of a war result (the report's comparison or a stored ``detente war`` run):
+    name, description, the shares of each ending among the paths at war at the forecast point
+    (settlement, attacker wins, defender wins, fades out, still at war at the horizon; they sum
+    to 1), the duration quantiles (months from the war's start; None: beyond the horizon), the
+    terms of the settlements (attacker's share of the prize: p10, median, p90) and P(settlement
+    within 12 and 24 months of the forecast point)."""
+    pols = result.get("policies")
+    if isinstance(pols, dict):
+        pols = [{"name": k, **v} for k, v in pols.items() if isinstance(v, dict)]
+    curves = {c["policy"]: c for c in plots.talks_curves(result)}
+    rows = []
+    for pol in pols or []:
+        if not isinstance(pol, dict):
+            continue
+        name = str(pol.get("name") or pol.get("policy") or "")
+        by_end = pol.get("p_by_end") or (pol.get("summary") or {}).get("p_by_end")
+        if not isinstance(by_end, dict):  # only shares among the ended paths are known
+            by_end = {**(pol.get("outcomes") or {}), "ongoing": None}
+        shares = {k: by_end.get(k) for k, _ in OUTCOME_COLUMNS}
+        dur = pol.get("duration_months") or {}
+        raw_terms = pol.get("terms")
+        terms: dict[str, Any] = raw_terms if isinstance(raw_terms, dict) else {}
+        curve = curves.get(name)
+        rows.append(
+            {
+                "policy": pol.get("label") or name,
+                "description": pol.get("description"),
+                "shares": shares,
+                "duration": {q: dur.get(q) for q in ("p10", "p25", "p50", "p75", "p90")},
+                "terms": {k: terms.get(k) for k in ("p10", "median", "p90")},
+                "settled_by": {m: _at(curve, m) if curve else None for m in (12, 24)},
+            }
+        )
+    return rows
+
+
 def _at(curve: dict[str, Any], month: float) -> float | None:
+    """The curve's value at ``month`` months after the forecast point (None past its end)."""
     for m, p in zip(curve["months"], curve["p"], strict=False):
         if m >= month:
             return p
     return None
 
 
-def _policy_summary(result: dict[str, Any], name: str) -> dict[str, Any]:
-    pols = result.get("policies")
-    if isinstance(pols, dict):
-        pols = [{"name": k, **v} for k, v in pols.items() if isinstance(v, dict)]
-    if isinstance(pols, list):
-        for pol in pols:
-            if isinstance(pol, dict) and (pol.get("name") or pol.get("policy")) == name:
-                summary = dict(pol.get("summary") or {})
-                terms = pol.get("terms") or summary.get("terms")
-                if isinstance(terms, dict):
-                    summary["terms_median"] = terms.get("median")
-                summary.setdefault("description", pol.get("description"))
-                return summary
-    return {}
+def claims_view(section: dict[str, Any]) -> dict[str, Any]:
+    """The claims section's rows: each claim's share of draws in which it holds with its 95%
+    Wilson interval, what the two mixes compare and the one thing they differ in, its values and
+    its note (e.g. why a claim holds in every draw). Reads :class:`ClaimResult.to_dict` and the
+    older ``to_json`` keys (``share_draws``, ``statement``)."""
+    if not section.get("available"):
+        return section
+    rows = []
+    for c in section.get("result") or []:
+        if not isinstance(c, dict):
+            continue
+        share = c.get("share", c.get("share_draws"))
+        figures = c.get("values") or c.get("values_default") or {}
+        tied = figures.get("share_of_draws_tied")
+        note = c.get("note")
+        tie_note = None
+        if (
+            isinstance(tied, int | float)
+            and tied > 0.5
+            and "makes no difference" not in (note or "")
+        ):
+            # the check's note for a claim that holds in every draw replaces its note on ties;
+            # a reader needs both (a claim can hold everywhere because the change never acts)
+            tie_note = (
+                f"in {100 * tied:.0f}% of draws the change makes no difference (e.g. no path "
+                "settles under either mix); the share counts ties as "
+                + ("holding" if _relation(c.get("id")) == "a>=b" else "failing")
+            )
+        rows.append(
+            {
+                "id": c.get("id"),
+                "text": c.get("text"),
+                "source": c.get("source"),
+                "test": c.get("test") or c.get("statement"),
+                "compared": list(c.get("compared") or []),
+                "difference": list(c.get("difference") or []),
+                "draws": c.get("draws"),
+                "holds": c.get("holds"),
+                "share": share,
+                "low": c.get("low"),
+                "high": c.get("high"),
+                "figures": figures,
+                "note": note,
+                "tie_note": tie_note,
+                "every_draw": share == 1.0,
+                # the note without a leading "holds in every draw" (the row's label says it)
+                "why": _strip_prefix(c.get("note"), "holds in every draw"),
+            }
+        )
+    return {**section, "rows": rows}
+
+
+def _relation(claim_id: Any) -> str | None:
+    """The relation a claim's test checks (``a>=b``, ``a<b``, ...), from the claims check."""
+    try:
+        from detente.analysis.claims import TESTS
+    except ImportError:  # the claims check is absent from this build
+        return None
+    t = TESTS.get(str(claim_id))
+    return None if t is None else t.relation
+
+
+def _strip_prefix(text: str | None, prefix: str) -> str | None:
+    if not text or not text.lower().startswith(prefix):
+        return text
+    rest = text[len(prefix) :].lstrip(" :,;-")
+    return rest[:1].upper() + rest[1:] if rest else text
+
+
+def terms_view(terms: dict[str, Any], fc: dict[str, Any]) -> dict[str, Any]:
+    """The war model's terms beside the territory forecasts: each bargaining model's forecast of
+    the territory issue flagged when it lies outside what both belligerents would accept at the
+    forecast point (:func:`detente.api.outside_terms`)."""
+    if not terms.get("available"):
+        return terms
+    flags = {
+        row["model"]: api.outside_terms(float(row["forecast"]), terms)
+        for row in fc.get("forecasts") or []
+        if row.get("issue") == terms.get("issue") and row.get("forecast") is not None
+    }
+    return {**terms, "outside": flags}
 
 
 def _section_view(section: dict[str, Any]) -> dict[str, Any]:

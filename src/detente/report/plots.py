@@ -327,6 +327,71 @@ def trajectory_figure(forecast: Any, model: str, scenario: Any = None) -> Figure
     return fig
 
 
+def _talks_top(curves: list[dict[str, Any]]) -> float:
+    values = [
+        v
+        for c in curves
+        for key in ("p", "high")
+        for v in (c.get(key) or [])
+        if v is not None and math.isfinite(v)
+    ]
+    peak = max(values, default=1.0)
+    if peak > 0.25:
+        return 1.0
+    return next(top for top in (0.02, 0.05, 0.1, 0.25) if top >= 1.2 * peak)
+
+
+ENDINGS = (
+    ("settlement", "settlement", "#2e7d32"),
+    ("victory_attacker", "attacker wins", "#c62828"),
+    ("victory_defender", "defender wins", "#1565c0"),
+    ("fading", "fades out", "#9e9d24"),
+    ("ongoing", "still at war", "#b0b7c3"),
+)
+
+
+def endings_figure(rows: Sequence[Mapping[str, Any]], horizon: int | None = None) -> Figure:
+    """How the war ends per policy: one horizontal bar per policy, split into the shares of
+    settlement, attacker's and defender's victory, fading and still at war at the horizon (rows:
+    :func:`detente.report.html.war_policy_rows`)."""
+    rows = [r for r in rows if any(v is not None for v in (r.get("shares") or {}).values())]
+    if not rows:
+        return _empty("no outcome shares in this result")
+    fig = Figure(figsize=(8.5, 0.45 * len(rows) + 1.3))
+    ax = fig.add_subplot()
+    names = [_short_label(str(r["policy"]), 28) for r in rows]
+    y = list(range(len(rows)))[::-1]
+    left = [0.0] * len(rows)
+    for key, label, color in ENDINGS:
+        widths = [float((r["shares"] or {}).get(key) or 0.0) for r in rows]
+        ax.barh(y, widths, left=left, color=color, height=0.62, label=label)
+        for i, (w, x0) in enumerate(zip(widths, left, strict=True)):
+            if w >= 0.06:
+                ax.text(
+                    x0 + w / 2,
+                    y[i],
+                    f"{100 * w:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color="white" if key != "ongoing" else "#1d2330",
+                )
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(
+        "share of the paths at war at the forecast point"
+        + (f" (still at war: after {horizon} months)" if horizon else ""),
+        fontsize=9,
+    )
+    ax.set_title(_t("How the war ends, per policy"), loc="left", fontsize=10, fontweight="bold")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
 # -- war: P(talks by month) -----------------------------------------------------------------
 
 
@@ -385,8 +450,11 @@ def _first_key(d: Mapping[str, Any], keys: Sequence[str]) -> Any:
     return None
 
 
-def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figure:
-    """P(talks by month) per policy: a line each, with its band (uncertainty) shaded."""
+def talks_figure(war: Any, title: str = "P(settlement by month) per policy") -> Figure:
+    """P(talks by month) per policy (talks: the negotiations that end the war in a settlement):
+    a line each, with its band (uncertainty) shaded. The y axis runs to 1, or, when every curve
+    stays below 0.25, to the smallest of 0.02, 0.05, 0.1, 0.25 above 1.2 x the curves' highest
+    point (so that a rare settlement is still visible)."""
     curves = talks_curves(war)
     if not curves:
         return _empty("no talks curves in this result")
@@ -406,10 +474,10 @@ def talks_figure(war: Any, title: str = "P(talks by month) per policy") -> Figur
             lw=2,
             label=_short_label(c["label"] or c["policy"], 40),
         )
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, _talks_top(curves))
     ax.set_xlim(min(min(c["months"]) for c in curves), max(max(c["months"]) for c in curves))
     ax.set_xlabel("months from now", fontsize=9)
-    ax.set_ylabel("P(talks by month)", fontsize=9)
+    ax.set_ylabel("P(settlement by month)", fontsize=9)
     ax.set_title(_t(title), loc="left", fontsize=10, fontweight="bold")
     ax.grid(color="#eee")
     ax.legend(fontsize=8, loc="upper left", frameon=False)

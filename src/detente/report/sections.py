@@ -131,12 +131,15 @@ def talks_comparison(
                 "high": hi.tolist(),
                 "summary": {k: v for k, v in summary.items() if not isinstance(v, dict)},
                 "outcomes": summary["outcomes"],
+                # shares of all paths at war at the forecast point, "ongoing" = still at war
+                "p_by_end": summary["p_by_end"],
                 "duration_months": summary["duration_months"],
                 "terms": summary.get("terms"),
             }
         )
     return {
         "months": list(range(1, months + 1)),
+        "elapsed": run.elapsed,
         "draws": draws,
         "paths_per_draw": paths_per_draw,
         "seed": seed,
@@ -166,6 +169,27 @@ def war_section(
     return {"available": True, "result": result}
 
 
+def terms_section(
+    sc: Scenario, seed: int, draws: int = 100, paths_per_draw: int = 40
+) -> dict[str, Any]:
+    """The war model's settlement terms on the scenario's territory issue (issue 11 item 6):
+    :func:`detente.api.war_terms` (where talks settle; the least the attacker and the most the
+    defender would accept at the forecast point), for the forecast tables to show beside the
+    bargaining models' forecasts of that issue and to flag those outside the accepted range."""
+    if sc.war is None:
+        return {"available": False, "reason": "the scenario has no `war:` section"}
+    if not any(i.id == "territory" for i in sc.issues):
+        return {"available": False, "reason": "the scenario has no issue with id `territory`"}
+    if _module("detente.war") is None:
+        return _absent("the war-termination model (detente.war.run_war)")
+    from detente import api
+
+    terms = api.war_terms(sc, draws=draws, paths_per_draw=paths_per_draw, seed=seed)
+    if terms is None:
+        return {"available": False, "reason": "the war model gave no terms"}
+    return {"available": True, "draws": draws, "paths_per_draw": paths_per_draw, **terms}
+
+
 def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) -> dict[str, Any]:
     """The scenario's claims, checked: under the default assumptions, and in what share of draws
     from the war parameters' uncertainty each holds."""
@@ -176,13 +200,22 @@ def claims_section(sc: Scenario, seed: int, draws: int = 200, paths: int = 200) 
     if not sc.claims:
         return {"available": False, "reason": "the scenario states no claims"}
     kwargs = _accepted(fn, {"seed": seed, "draws": draws, "paths": paths})
-    results = fn(sc, **kwargs)
+    import warnings
+
+    with warnings.catch_warnings():
+        # a draw with no path at war gives NaN means (few draws): the result says n, not stderr
+        warnings.simplefilter("ignore", RuntimeWarning)
+        results = [_json(r) for r in fn(sc, **kwargs)]
+    sources = {c.id: c.source for c in sc.claims if c.source}
+    for r in results:  # the scenario's source of each claim, shown beside it
+        if isinstance(r, dict) and r.get("id") in sources:
+            r.setdefault("source", sources[r["id"]])
     return {
         "available": True,
         "draws": draws,
         "paths": paths,
         "seed": seed,
-        "result": [_json(r) for r in results],
+        "result": results,
     }
 
 
