@@ -1,0 +1,154 @@
+"""Model runs off the event loop: a bounded worker pool, and background jobs with progress and
+cancel.
+
+Every computation a request asks for runs in one of ``workers`` threads, never on the event loop,
+so ``/health`` and page loads answer while models run. At most ``workers + queue`` computations
+are admitted at once; beyond that a request gets 503 with Retry-After (:class:`Overloaded`).
+
+A *job* is a computation the page polls: it reports ``done/total`` through the ``progress``
+callback the api functions call between steps, and a cancel takes effect at the next step (the
+callback raises :class:`Cancelled`; the half-done work is dropped, nothing is stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Overloaded(Exception):
+    """Every worker is busy and the queue is full."""
+
+    retry_after = 5
+
+
+class Cancelled(Exception):
+    """The user cancelled the job."""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    state: str = "queued"  # queued, running, done, error, cancelled
+    done: int = 0
+    total: int = 1
+    result: Any = None
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    context: dict[str, Any] = field(default_factory=dict)
+    seen: bool = False  # whether the page has shown the finished result
+
+    @property
+    def fraction(self) -> float:
+        return 0.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def progress(self, done: int, total: int) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+        self.done, self.total = int(done), max(1, int(total))
+
+
+class Pool:
+    """A bounded thread pool and the jobs it runs."""
+
+    def __init__(self, workers: int = 2, queue: int = 6, keep: int = 100) -> None:
+        self.workers, self.queue, self.keep = workers, queue, keep
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-web")
+        self._lock = threading.Lock()
+        self._active = 0
+        self._ids = itertools.count(1)
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    def _admit(self) -> None:
+        with self._lock:
+            if self._active >= self.workers + self.queue:
+                raise Overloaded()
+            self._active += 1
+
+    def _release(self) -> None:
+        with self._lock:
+            self._active -= 1
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn`` in a worker and wait for it (the event loop stays free meanwhile)."""
+        self._admit()
+
+        def call() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._release()
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, call)
+
+    def submit(self, kind: str, fn: Callable[[Job], Any], **context: Any) -> Job:
+        """Start ``fn(job)`` as a background job; the page polls :meth:`get`."""
+        self._admit()
+        job = Job(id=str(next(self._ids)), kind=kind, context=context)
+        with self._lock:
+            self.jobs[job.id] = job
+            while len(self.jobs) > self.keep:
+                self.jobs.popitem(last=False)
+
+        def call() -> None:
+            try:
+                if job.cancel_event.is_set():
+                    raise Cancelled()
+                job.state = "running"
+                job.result = fn(job)
+                job.state = "cancelled" if job.cancel_event.is_set() else "done"
+            except Cancelled:
+                job.state = "cancelled"
+            except Exception as exc:  # shown in the page as one line
+                job.state = "error"
+                job.error = _message(exc)
+            finally:
+                job.finished = time.monotonic()
+                self._release()
+
+        self.executor.submit(call)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        job = self.jobs.get(job_id)
+        if job is not None and job.state in ("queued", "running"):
+            job.cancel_event.set()
+        return job
+
+    def shutdown(self) -> None:
+        for job in list(self.jobs.values()):
+            job.cancel_event.set()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _message(exc: BaseException) -> str:
+    from detente.scenario.errors import DetenteError
+
+    if isinstance(exc, DetenteError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "the run needs more memory than this machine has; ask for fewer draws or paths"
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"the run failed: {type(exc).__name__}{': ' + text if text else ''}"
