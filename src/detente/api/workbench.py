@@ -13,7 +13,6 @@ one model, one case), and may raise to cancel the work there.
 from __future__ import annotations
 
 import copy
-import json
 import math
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -678,11 +677,19 @@ def compare_runs(store: Any, a: int | str, b: int | str) -> dict[str, Any]:
 
 
 def _short(v: Any) -> str:
+    """A value as a person reads it: numbers to 4 significant digits, dicts as ``k = v``."""
     if v is None:
         return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:.4g}"
-    text = v if isinstance(v, str) else json.dumps(v)
+    if isinstance(v, dict):
+        text = "; ".join(f"{k} = {_short(x)}" for k, x in v.items()) or "(none)"
+    elif isinstance(v, list | tuple):
+        text = ", ".join(_short(x) for x in v) or "(none)"
+    else:
+        text = str(v)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -29,7 +29,7 @@ def serve(
     policy levers, open and compare past runs, download reports."""
     import uvicorn
 
-    from detente.web.app import LOOPBACK_HOSTS, create_app
+    from detente.web.app import LOOPBACK_HOSTS, create_app, server_options
 
     loopback = host in ("127.0.0.1", "localhost", "::1")
     # Bound to loopback: answer only to loopback names (no DNS rebinding); else to any name.
@@ -42,7 +42,7 @@ def serve(
         )
     console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())
     except OSError as exc:
         raise DetenteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 

@@ -14,7 +14,9 @@ are served by the app.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +80,19 @@ def create_app(
     from detente.web.tabs import _jobs, modules
 
     store_path = resolve_path(store)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.pool.shutdown()
+
     app = FastAPI(
-        title="detente", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
+        title="detente",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
     )
     app.state.env = env = core.make_env()
     app.state.store = None if store_path is None else RunStore(store_path)
@@ -95,10 +108,6 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _handlers(app, env)
-
-    @app.on_event("shutdown")
-    def _stop_pool() -> None:
-        app.state.pool.shutdown()
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request, scenario: str | None = None) -> HTMLResponse:
@@ -155,6 +164,10 @@ def _handlers(app: FastAPI, env: Any) -> None:
     async def detente_error(request: Request, exc: DetenteError) -> Response:
         return err(str(exc))
 
+    @app.exception_handler(security.CsrfError)
+    async def csrf_error(request: Request, exc: security.CsrfError) -> Response:
+        return err(str(exc), 403)
+
     @app.exception_handler(ParameterError)
     async def parameter_error(request: Request, exc: ParameterError) -> Response:
         return err(str(exc))
@@ -192,3 +205,9 @@ def _handlers(app: FastAPI, env: Any) -> None:
     @app.exception_handler(MemoryError)
     async def memory(request: Request, exc: MemoryError) -> Response:
         return err("the run needs more memory than this machine has; ask for less", 413)
+
+
+def server_options() -> dict[str, Any]:
+    """uvicorn settings for ``detente serve``: idle keep-alive connections close after 5 s,
+    at most 100 connections at once (503 beyond), and a graceful stop within 5 s."""
+    return {"timeout_keep_alive": 5, "limit_concurrency": 100, "timeout_graceful_shutdown": 5}

@@ -91,10 +91,11 @@ class Guard:
         max_body: int,
         rate: float | None,
         burst: int,
-        body_timeout: float = BODY_TIMEOUT_S,
+        body_timeout: float | None = None,
     ) -> None:
         self.app, self.token, self.max_body = app, token, max_body
-        self.rate, self.burst, self.body_timeout = rate, burst, body_timeout
+        self.rate, self.burst = rate, burst
+        self.body_timeout = BODY_TIMEOUT_S if body_timeout is None else body_timeout
         self.buckets: dict[str, tuple[float, float]] = {}
 
     def _allow(self, client: str) -> float:
