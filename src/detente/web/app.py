@@ -98,6 +98,7 @@ def create_app(
     app.state.store = None if store_path is None else RunStore(store_path)
     app.state.csrf_token = csrf_token or security.new_token()
     app.state.pool = Pool(workers=workers, queue=queue)
+    app.state.refused = {}
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(
         security.Guard,
@@ -105,6 +106,7 @@ def create_app(
         max_body=MAX_BODY_BYTES,
         rate=rate_limit,
         burst=burst,
+        stats=app.state.refused,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _handlers(app, env)
@@ -132,7 +134,13 @@ def create_app(
     def health(request: Request) -> JSONResponse:
         pool = request.app.state.pool
         return JSONResponse(
-            {"ok": True, "version": __version__, "busy": pool.active, "workers": pool.workers}
+            {
+                "ok": True,
+                "version": __version__,
+                "busy": pool.active,
+                "workers": pool.workers,
+                "refused": dict(request.app.state.refused),
+            }
         )
 
     @app.get("/vendor/plotly.min.js")

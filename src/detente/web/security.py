@@ -92,11 +92,14 @@ class Guard:
         rate: float | None,
         burst: int,
         body_timeout: float | None = None,
+        stats: dict[str, int] | None = None,
     ) -> None:
         self.app, self.token, self.max_body = app, token, max_body
         self.rate, self.burst = rate, burst
         self.body_timeout = BODY_TIMEOUT_S if body_timeout is None else body_timeout
         self.buckets: dict[str, tuple[float, float]] = {}
+        # Counts of refused requests by reason (reported by /health).
+        self.stats = stats if stats is not None else {}
 
     def _allow(self, client: str) -> float:
         """0 when the request may go ahead, else the seconds until it may."""
@@ -152,6 +155,7 @@ class Guard:
                 return
         problem = origin_problem(method, headers, scope.get("scheme", "http"))
         if problem:
+            self.stats["cross_origin"] = self.stats.get("cross_origin", 0) + 1
             await refuse(_html_error(problem, 403))
             return
         length = headers.get("content-length")
