@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench stress fuzz clean
+.PHONY: setup run test lint bench stress fuzz clean screenshots
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -33,6 +33,10 @@ stress: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/pip install -q -e '.[fuzz]'
 	$(BIN)/python fuzz/atheris_loaders.py -max_total_time=$${FUZZ_SECONDS:-300} -max_len=8192
+
+# One PNG per web workbench tab at 1366 px and 400 px, in artifacts/screenshots (gitignored).
+screenshots: $(STAMP)
+	$(BIN)/python tests/web/screenshots.py artifacts/screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

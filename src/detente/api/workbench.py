@@ -669,8 +669,10 @@ def compare_runs(store: Any, a: int | str, b: int | str) -> dict[str, Any]:
             change = float(vb) - float(va)
         rows.append({"path": d["path"], "a": _short(va), "b": _short(vb), "change": change})
     diff["results"] = rows
-    for item in diff["settings"].values():
+    for key, item in diff["settings"].items():
         item["a_text"], item["b_text"] = _short(item["a"]), _short(item["b"])
+        if key.endswith("sha256"):
+            item["a_text"], item["b_text"] = item["a_text"][:12], item["b_text"][:12]
     for ch in diff.get("scenario_changes") or []:
         ch["a_text"], ch["b_text"] = _short(ch.get("a")), _short(ch.get("b"))
     return diff

@@ -24,10 +24,11 @@ PALETTE = [
 def _layout(title: str, xtitle: str = "", ytitle: str = "", **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}},
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-        "xaxis": {"title": {"text": xtitle}, "zeroline": False},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 80},
+        "xaxis": {"title": {"text": xtitle}, "zeroline": False, "automargin": True},
         "yaxis": {"title": {"text": ytitle}, "zeroline": False, "automargin": True},
-        "legend": {"orientation": "h", "y": -0.2},
+        # The legend sits at the figure's bottom edge, below the x axis title, never on it.
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
         "hovermode": "closest",
         "autosize": True,
         "height": 360,
@@ -89,7 +90,7 @@ def issue_forecasts(result: dict[str, Any], issue: dict[str, Any]) -> dict[str, 
     layout = _layout(
         issue.get("name") or issue["id"],
         f"{lo:g} = {issue.get('low_label') or ''}  …  {hi:g} = {issue.get('high_label') or ''}",
-        height=max(220, 60 + 34 * len(models)),
+        height=max(250, 120 + 34 * len(models)),
     )
     layout["xaxis"]["range"] = [lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)]
     if issue.get("reference") is not None:
@@ -191,7 +192,7 @@ def outcome_shares(talks: dict[str, Any]) -> dict[str, Any]:
         barmode="stack",
     )
     layout["xaxis"]["tickformat"] = ".0%"
-    layout["height"] = max(240, 80 + 36 * len(names))
+    layout["height"] = max(260, 130 + 36 * len(names))
     return {"data": data, "layout": layout, "name": "outcome-shares"}
 
 
@@ -286,7 +287,7 @@ def whatif(result: dict[str, Any]) -> dict[str, Any]:
         },
     ]
     layout = _layout("What if: base vs intervened forecast", "forecast", "")
-    layout["height"] = max(240, 80 + 30 * len(rows))
+    layout["height"] = max(260, 130 + 30 * len(rows))
     return {"data": data, "layout": layout, "name": "whatif"}
 
 

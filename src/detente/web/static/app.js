@@ -18,7 +18,16 @@
       b.classList.toggle("active", on);
     });
     if (history.replaceState) { history.replaceState(null, "", "#" + id); }
-    drawPlots(document.getElementById("tab-" + id));
+    var panel = document.getElementById("tab-" + id);
+    if (!panel) { return; }
+    // Panels that load their content when first shown (the Timing tab's curves).
+    panel.querySelectorAll("[data-autoload]:not([data-loaded])").forEach(function (el) {
+      el.dataset.loaded = "1";
+      htmx.trigger(el, "autoload");
+    });
+    var nav = document.querySelector("nav.tabs");
+    if (nav && nav.getBoundingClientRect().top < 0) { nav.scrollIntoView({ block: "start" }); }
+    drawPlots(panel);
   }
   function current() { return (location.hash || "#scenario").slice(1); }
   document.addEventListener("click", function (e) {
@@ -92,15 +101,21 @@
     });
   }
   window.detenteCsv = csvOf;
+  // Charts inside a closed <details> are drawn when it opens.
+  document.addEventListener("toggle", function (e) {
+    if (e.target.open) { drawPlots(e.target); }
+  }, true);
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target && e.detail.target.id === "workbench") { activate(current()); }
     drawPlots(document.querySelector(".panel:not([hidden])"));
   });
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "run-detail") {
+    if (e.detail.target && (e.detail.target.id === "run-detail" || e.detail.target.id === "compare-out")) {
       e.detail.target.scrollIntoView({ behavior: "auto", block: "start" });
     }
   });
-  window.addEventListener("load", function () { activate(current()); });
-  activate(current());
+  // Start once htmx has processed the page (its DOMContentLoaded listener was added first).
+  if (document.readyState === "complete") { activate(current()); }
+  else { document.addEventListener("DOMContentLoaded", function () { activate(current()); }); }
+  window.addEventListener("load", function () { drawPlots(document.querySelector(".panel:not([hidden])")); });
 })();
