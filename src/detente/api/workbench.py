@@ -25,6 +25,34 @@ from detente.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None] | None
 
+
+class ProgressRunner:
+    """A serial runner (detente.analysis.distributed's Runner protocol) that reports each
+    finished task through ``progress(done, total)``: progress and a cancel point between the
+    chunks of a Monte Carlo, a sweep or a sensitivity design. Same numbers as SerialRunner."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], *, label: str = "") -> list:
+        self.total += len(tasks)
+        out = []
+        for task in tasks:
+            if self.progress:
+                self.progress(self.done, max(self.total, 1))
+            out.append(fn(task))
+            self.done += 1
+        if self.progress:
+            self.progress(self.done, max(self.total, 1))
+        return out
+
+
+def _runner(progress: Progress) -> ProgressRunner | None:
+    return ProgressRunner(progress) if progress else None
+
+
 # -- cost: one estimate for every request ------------------------------------------------------
 
 # Work units a web request may ask for: one unit ~ one actor-issue-round of one bargaining model
@@ -258,11 +286,9 @@ def sensitivity(
         ok, why = war_status(scenario)
         if not ok:
             raise DetenteError(why)
-    if progress:
-        progress(0, 1)
-    res = _sensitivity(scenario, model, method=method, n=n, seed=seed, by=by)
-    if progress:
-        progress(1, 1)
+    res = _sensitivity(
+        scenario, model, method=method, n=n, seed=seed, by=by, runner=_runner(progress)
+    )
     return to_jsonable(res.to_json())
 
 
@@ -303,6 +329,7 @@ def whatif(
     draws: int = 1,
     seed: int = 0,
     thresholds: Sequence[str] = (),
+    progress: Progress = None,
 ) -> dict[str, Any]:
     """Forecasts before and after the interventions (detente.analysis.levers.whatif)."""
     from detente.analysis.levers import whatif as _whatif
@@ -314,6 +341,7 @@ def whatif(
         draws=draws,
         seed=seed,
         thresholds=list(thresholds),
+        runner=_runner(progress),
     )
     return to_jsonable(res.to_json())
 
@@ -326,13 +354,20 @@ def sweep(
     draws: int = 1,
     seed: int = 0,
     thresholds: Sequence[str] = (),
+    progress: Progress = None,
 ) -> dict[str, Any]:
     """Forecasts over a grid of one or two levers (detente.analysis.levers.sweep): rows with
     each grid point's lever values, issue, median (and 90% interval with draws)."""
     from detente.analysis.levers import sweep as _sweep
 
     res = _sweep(
-        scenario, list(levers), model=model, draws=draws, seed=seed, thresholds=list(thresholds)
+        scenario,
+        list(levers),
+        model=model,
+        draws=draws,
+        seed=seed,
+        thresholds=list(thresholds),
+        runner=_runner(progress),
     )
     return {
         "levers": [a.target for a in res.axes],
@@ -362,12 +397,20 @@ def smallest_lever(
     probability: float = 0.5,
     draws: int = 200,
     seed: int = 0,
+    progress: Progress = None,
 ) -> dict[str, Any]:
     """The smallest change ``actor`` can make to reach ``target`` with ``probability``."""
     from detente.analysis.levers import smallest_lever as _lever
 
     res = _lever(
-        scenario, actor, target, model=model, probability=probability, draws=draws, seed=seed
+        scenario,
+        actor,
+        target,
+        model=model,
+        probability=probability,
+        draws=draws,
+        seed=seed,
+        runner=_runner(progress),
     )
     return to_jsonable(res.to_json())
 
@@ -393,12 +436,14 @@ def backtest(
     """Score models on the backtest cases (detente.analysis.backtest.run_backtest)."""
     from detente.analysis.backtest import load_cases, run_backtest
 
-    if progress:
-        progress(0, 1)
     loaded = load_cases(list(cases) if cases else None)
-    res = run_backtest(loaded, list(models) if models else None, draws=draws, seed=seed)
-    if progress:
-        progress(1, 1)
+    res = run_backtest(
+        loaded,
+        list(models) if models else None,
+        draws=draws,
+        seed=seed,
+        runner=_runner(progress) if draws else None,
+    )
     return to_jsonable(res.to_json())
 
 
@@ -429,15 +474,20 @@ def forecast(
                 "capabilities and scales (values near the float limit overflow)"
             )
     if draws:
-        mc: dict[str, Any] = {}
-        for i, name in enumerate(names):
-            if progress:
-                progress(i, len(names))
-            part = _forecast(scenario, model=[name], draws=draws, seed=seed, thresholds=thresholds)
-            mc.update(part.to_json().get("uncertainty") or {})
-        result["uncertainty"] = mc
-    if progress:
-        progress(len(names), len(names))
+        # As detente.api.forecast(draws=..., seed=...) runs it (one seed for every model), with
+        # a runner that reports each chunk of draws: the same numbers, with progress and cancel.
+        from detente.analysis.montecarlo import monte_carlo, parse_threshold
+        from detente.analysis.uncertainty import resolve_seed
+
+        ths = [parse_threshold(t, scenario.issue_ids) for t in thresholds]
+        entropy = resolve_seed(seed)
+        runner = _runner(progress)
+        result["uncertainty"] = {
+            name: monte_carlo(
+                scenario, name, draws, seed=entropy, thresholds=ths, runner=runner
+            ).to_json()
+            for name in names
+        }
     return to_jsonable(result)
 
 

@@ -53,7 +53,13 @@ async def run_whatif(request: Request) -> HTMLResponse:
     def work(job: Job) -> dict[str, Any]:
         job.progress(0, 1)
         result = workbench.whatif(
-            sc, interventions, models=models, draws=draws, seed=seed, thresholds=thresholds
+            sc,
+            interventions,
+            models=models,
+            draws=draws,
+            seed=seed,
+            thresholds=thresholds,
+            progress=job.progress,
         )
         run_id = record(
             request,
@@ -86,7 +92,13 @@ async def run_sweep(request: Request) -> HTMLResponse:
     def work(job: Job) -> dict[str, Any]:
         job.progress(0, 1)
         result = workbench.sweep(
-            sc, levers, model=model, draws=draws, seed=seed, thresholds=thresholds
+            sc,
+            levers,
+            model=model,
+            draws=draws,
+            seed=seed,
+            thresholds=thresholds,
+            progress=job.progress,
         )
         run_id = record(
             request,
@@ -121,7 +133,14 @@ async def run_lever(request: Request) -> HTMLResponse:
     def work(job: Job) -> dict[str, Any]:
         job.progress(0, 1)
         result = workbench.smallest_lever(
-            sc, actor, target, model=model, probability=probability, draws=draws, seed=seed
+            sc,
+            actor,
+            target,
+            model=model,
+            probability=probability,
+            draws=draws,
+            seed=seed,
+            progress=job.progress,
         )
         run_id = record(
             request,
