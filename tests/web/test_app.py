@@ -40,7 +40,9 @@ def _client(app: Any) -> TestClient:
 
 @pytest.fixture()
 def client(store: Path) -> TestClient:
-    return _client(web_app.create_app(store, rate_limit=None))
+    # Threads, not worker processes: a fresh process pool per test would cost seconds each
+    # (test_health_answers_while_a_model_runs uses the processes the real server uses).
+    return _client(web_app.create_app(store, rate_limit=None, processes=False))
 
 
 def _scenario_json(page: str) -> str:
@@ -363,7 +365,7 @@ def test_every_analysis_tab_runs_a_job(client: TestClient, store: Path) -> None:
 
 
 def test_jobs_cancel_and_overload(store: Path) -> None:
-    app = web_app.create_app(store, rate_limit=None, workers=1, queue=0)
+    app = web_app.create_app(store, rate_limit=None, workers=1, queue=0, processes=False)
     client = _client(app)
     gate = __import__("threading").Event()
 
@@ -412,9 +414,12 @@ def test_health_answers_while_a_model_runs(store: Path) -> None:
         time.sleep(0.05)
     assert job.state == "done"
     assert latencies, "the model run was too quick to measure /health against"
+    app.state.pool.shutdown()
     latencies.sort()
-    # Generous bound (a shared 2-core CI machine): the event loop is never blocked for long.
-    assert latencies[len(latencies) // 2] < 0.25
+    # The models run in a worker process: the server's event loop and GIL stay free. Bounds
+    # generous for a shared 2-core CI machine (measured here: p50 3-9 ms, p99 20-40 ms).
+    assert latencies[len(latencies) // 2] < 0.1
+    assert latencies[int(0.99 * len(latencies))] < 0.5
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -484,7 +489,7 @@ def test_runs_compare_export_and_reports(client: TestClient, store: Path) -> Non
 
 
 def test_store_off(tmp_path: Path) -> None:
-    client = _client(web_app.create_app("off"))
+    client = _client(web_app.create_app("off", processes=False))
     assert "storing is off" in client.get("/").text
     res = _finish(client, client.post("/forecast", data={**_form(client), "model": "median"}))
     assert "Stored as run" not in res.text

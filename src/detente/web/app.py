@@ -66,13 +66,15 @@ def create_app(
     workers: int = WORKERS,
     queue: int = QUEUE,
     csrf_token: str | None = None,
+    processes: bool = True,
 ) -> FastAPI:
     """The app; runs go to ``store`` (default: $DETENTE_STORE or the user's data dir).
 
     ``allowed_hosts``: the Host names it answers to (loopback names; ``detente serve --host
     0.0.0.0`` passes ``["*"]``; tests add :data:`TEST_HOSTS`). Each client may make
     ``rate_limit`` requests per second with bursts of ``burst`` (429 beyond; None: no limit).
-    ``workers`` model runs go at once and ``queue`` more may wait (503 beyond).
+    ``workers`` model runs go at once and ``queue`` more may wait (503 beyond); they run in
+    worker processes (``processes=False``: threads, e.g. for quick tests).
     """
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -97,7 +99,7 @@ def create_app(
     app.state.env = env = core.make_env()
     app.state.store = None if store_path is None else RunStore(store_path)
     app.state.csrf_token = csrf_token or security.new_token()
-    app.state.pool = Pool(workers=workers, queue=queue)
+    app.state.pool = Pool(workers=workers, queue=queue, processes=processes)
     app.state.refused = {}
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(

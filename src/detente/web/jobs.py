@@ -1,9 +1,11 @@
 """Model runs off the event loop: a bounded worker pool, and background jobs with progress and
 cancel.
 
-Every computation a request asks for runs in one of ``workers`` threads, never on the event loop,
-so ``/health`` and page loads answer while models run. At most ``workers + queue`` computations
-are admitted at once; beyond that a request gets 503 with Retry-After (:class:`Overloaded`).
+Every computation a request asks for runs in one of ``workers`` worker processes (threads with
+``processes=False``), never on the event loop, so ``/health`` and page loads answer while models
+run: a compiled kernel that holds the GIL for a quarter of a second stalls only its own process.
+At most ``workers + queue`` computations are admitted at once; beyond that a request gets 503
+with Retry-After (:class:`Overloaded`).
 
 A *job* is a computation the page polls: it reports ``done/total`` through the ``progress``
 callback the api functions call between steps, and a cancel takes effect at the next step (the
@@ -13,12 +15,13 @@ callback raises :class:`Cancelled`; the half-done work is dropped, nothing is st
 from __future__ import annotations
 
 import asyncio
+import importlib
 import itertools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,12 +65,36 @@ class Job:
         self.done, self.total = int(done), max(1, int(total))
 
 
-class Pool:
-    """A bounded thread pool and the jobs it runs."""
+def _child(fn: str, args: tuple, kwargs: dict, state: Any, cancel: Any) -> Any:
+    """Runs in a worker process: ``fn`` (a module-level function by dotted name) with a
+    ``progress`` callback that reports through ``state`` and cancels when ``cancel`` is set."""
+    module, name = fn.rsplit(".", 1)
+    func = getattr(importlib.import_module(module), name)
 
-    def __init__(self, workers: int = 2, queue: int = 6, keep: int = 100) -> None:
+    def progress(done: int, total: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if state is not None:
+            state["done"], state["total"] = int(done), int(total)
+
+    return func(*args, progress=progress, **kwargs)
+
+
+class Pool:
+    """A bounded pool of model workers (processes, or threads) and the jobs it runs."""
+
+    def __init__(
+        self, workers: int = 2, queue: int = 6, keep: int = 100, processes: bool = True
+    ) -> None:
         self.workers, self.queue, self.keep = workers, queue, keep
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-web")
+        self.processes = processes
+        # Threads wait on the worker processes (and relay progress); they do no model work.
+        self.executor = ThreadPoolExecutor(
+            max_workers=workers + queue, thread_name_prefix="detente-web"
+        )
+        self._procs: Executor | None = None
+        self._manager: Any = None
+        self._start_lock = threading.Lock()
         self._lock = threading.Lock()
         self._active = 0
         self._ids = itertools.count(1)
@@ -87,8 +114,45 @@ class Pool:
         with self._lock:
             self._active -= 1
 
+    def _workers(self) -> tuple[Executor, Any]:
+        with self._start_lock:
+            if self._procs is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                # spawn: a fresh interpreter (forking a process with threads is unsafe).
+                ctx = multiprocessing.get_context("spawn")
+                self._procs = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                self._manager = ctx.Manager()
+            return self._procs, self._manager
+
+    def compute(self, job: Job | None, fn: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` (dotted name of a module-level function taking ``progress``) in a worker
+        process, relaying its progress to ``job`` and ``job``'s cancel to it; from a job's or
+        :meth:`run`'s thread."""
+        if not self.processes:
+            module, name = fn.rsplit(".", 1)
+            func = getattr(importlib.import_module(module), name)
+            return func(*args, progress=job.progress if job else None, **kwargs)
+        procs, manager = self._workers()
+        state = manager.dict() if job else None
+        cancel = manager.Event() if job else None
+        future = procs.submit(_child, fn, args, kwargs, state, cancel)
+        while job is not None:
+            try:
+                return future.result(timeout=0.2)
+            except TimeoutError:
+                pass
+            if job.cancel_event.is_set() and cancel is not None:
+                cancel.set()
+            try:
+                job.done, job.total = int(state.get("done", 0)), max(1, int(state.get("total", 1)))
+            except Exception:  # the manager went away (shutting down): the result will say
+                pass
+        return future.result()
+
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run ``fn`` in a worker and wait for it (the event loop stays free meanwhile)."""
+        """Run ``fn`` in a worker thread and wait for it (the event loop stays free)."""
         self._admit()
 
         def call() -> Any:
@@ -141,6 +205,13 @@ class Pool:
         for job in list(self.jobs.values()):
             job.cancel_event.set()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self._procs is not None:
+            self._procs.shutdown(wait=False, cancel_futures=True)
+        if self._manager is not None:
+            try:
+                self._manager.shutdown()
+            except Exception:  # already gone
+                pass
 
 
 def _message(exc: BaseException) -> str:

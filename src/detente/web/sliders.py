@@ -49,6 +49,25 @@ def lever_values(form: Any) -> dict[str, float]:
     return out
 
 
+def talks_pair(
+    sc: Any, policies: list[str] | None, levers: dict[str, float], progress: Any = None
+) -> dict[str, Any]:
+    """The talks curves at ``levers`` and, for the change column, at every lever 1x: the same
+    seed, parameter draws and random numbers for both (common random numbers)."""
+    from detente.api import workbench
+
+    opts: dict[str, Any] = {
+        "policies": policies,
+        "months": WEB_MONTHS,
+        "draws": WEB_DRAWS,
+        "paths_per_draw": WEB_PATHS_PER_DRAW,
+        "seed": WEB_SEED,
+    }
+    result = workbench.talks(sc, levers=levers, progress=progress, **opts)
+    base = workbench.talks(sc, levers=None, **opts) if levers else result
+    return {"result": result, "base": base}
+
+
 def at(curve: list[float], month: int) -> float | None:
     """P(talks by ``month``) from a curve indexed by month - 1."""
     return curve[month - 1] if 0 < month <= len(curve) else None

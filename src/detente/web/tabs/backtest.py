@@ -40,8 +40,13 @@ async def run_backtest(request: Request) -> HTMLResponse:
     )
 
     def work(job: Job) -> dict[str, Any]:
-        result = workbench.backtest(
-            cases or None, models=models, draws=draws, seed=seed, progress=job.progress
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.backtest",
+            cases or None,
+            models=models,
+            draws=draws,
+            seed=seed,
         )
         run_id = record(
             request,

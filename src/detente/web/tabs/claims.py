@@ -28,7 +28,9 @@ async def run_claims(request: Request) -> HTMLResponse:
     workbench.check_cost("claims", sc, draws=draws, paths=paths)
 
     def work(job: Job) -> dict[str, Any]:
-        result = workbench.claims(sc, draws=draws, paths=paths, seed=seed, progress=job.progress)
+        result = request.app.state.pool.compute(
+            job, "detente.api.workbench.claims", sc, draws=draws, paths=paths, seed=seed
+        )
         run_id = record(
             request,
             "web:claims",

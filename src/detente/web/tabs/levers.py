@@ -51,15 +51,15 @@ async def run_whatif(request: Request) -> HTMLResponse:
     workbench.check_cost("whatif", sc, models=models, draws=draws, points=2)
 
     def work(job: Job) -> dict[str, Any]:
-        job.progress(0, 1)
-        result = workbench.whatif(
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.whatif",
             sc,
             interventions,
             models=models,
             draws=draws,
             seed=seed,
             thresholds=thresholds,
-            progress=job.progress,
         )
         run_id = record(
             request,
@@ -90,15 +90,15 @@ async def run_sweep(request: Request) -> HTMLResponse:
     workbench.check_cost("sweep", sc, models=[model], draws=draws, points=points)
 
     def work(job: Job) -> dict[str, Any]:
-        job.progress(0, 1)
-        result = workbench.sweep(
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.sweep",
             sc,
             levers,
             model=model,
             draws=draws,
             seed=seed,
             thresholds=thresholds,
-            progress=job.progress,
         )
         run_id = record(
             request,
@@ -131,8 +131,9 @@ async def run_lever(request: Request) -> HTMLResponse:
     workbench.check_cost("lever", sc, models=[model], draws=draws)
 
     def work(job: Job) -> dict[str, Any]:
-        job.progress(0, 1)
-        result = workbench.smallest_lever(
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.smallest_lever",
             sc,
             actor,
             target,
@@ -140,7 +141,6 @@ async def run_lever(request: Request) -> HTMLResponse:
             probability=probability,
             draws=draws,
             seed=seed,
-            progress=job.progress,
         )
         run_id = record(
             request,

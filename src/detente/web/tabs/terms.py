@@ -31,13 +31,14 @@ async def run_forecast(request: Request) -> HTMLResponse:
 
     def work(job: Job) -> dict[str, Any]:
         t0 = time.perf_counter()
-        result = workbench.forecast(
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.forecast",
             sc,
             models=models,
             draws=draws,
             seed=seed,
             thresholds=thresholds,
-            progress=job.progress,
         )
         elapsed = time.perf_counter() - t0
         run_id = record(

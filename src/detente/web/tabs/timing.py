@@ -4,7 +4,6 @@ and at what cost; sliders scale each kind of lever and the curves redraw."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -17,20 +16,6 @@ from detente.web.tabs import Tab
 
 TAB = Tab("timing", "Timing (war)", "When do talks start under each policy, and how does it end?")
 router = APIRouter(dependencies=[Depends(check_csrf)])
-
-
-def _talks(sc: Any, policies: list[str] | None, levers: dict[str, float]) -> dict[str, Any]:
-    opts = {
-        "policies": policies,
-        "months": sliders.WEB_MONTHS,
-        "draws": sliders.WEB_DRAWS,
-        "paths_per_draw": sliders.WEB_PATHS_PER_DRAW,
-        "seed": sliders.WEB_SEED,
-    }
-    result = workbench.talks(sc, levers=levers, **opts)
-    # The same settings with every lever at 1x (same seed: common random numbers).
-    base = workbench.talks(sc, levers=None, **opts) if levers else result
-    return {"result": result, "base": base}
 
 
 @router.post("/talks", response_class=HTMLResponse)
@@ -51,7 +36,8 @@ async def talks(request: Request) -> HTMLResponse:
         paths=sliders.WEB_DRAWS * sliders.WEB_PATHS_PER_DRAW,
     )
     t0 = time.perf_counter()
-    out = await request.app.state.pool.run(_talks, sc, policies, levers)
+    pool = request.app.state.pool
+    out = await pool.run(pool.compute, None, "detente.web.sliders.talks_pair", sc, policies, levers)
     elapsed = time.perf_counter() - t0
     result = out["result"]
     run_id = None

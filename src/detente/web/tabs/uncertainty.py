@@ -41,8 +41,15 @@ async def run_sensitivity(request: Request) -> HTMLResponse:
     workbench.check_cost("sensitivity", sc, models=None if model == "war" else [model], n=n)
 
     def work(job: Job) -> dict[str, Any]:
-        result = workbench.sensitivity(
-            sc, model=model, method=method, n=n, seed=seed, by=by, progress=job.progress
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.sensitivity",
+            sc,
+            model=model,
+            method=method,
+            n=n,
+            seed=seed,
+            by=by,
         )
         run_id = record(
             request,
