@@ -750,3 +750,73 @@ def export_run(store: Any, run_id: int, fmt: str) -> bytes:
     from detente.store.views import export_run as _export
 
     return _export(store.get(run_id), fmt)
+
+
+# -- catalog, scenarios and the store, as the web app reaches them -------------------------------
+
+
+def models() -> list[dict[str, Any]]:
+    """Every registered bargaining model: name, title, citation, whether dynamic/multi-issue."""
+    from detente.bargaining.registry import list_models
+
+    return [
+        {
+            "name": m.name,
+            "title": m.title,
+            "citation": m.citation,
+            "dynamic": bool(m.dynamic),
+            "multi_issue": bool(m.multi_issue),
+        }
+        for m in list_models()
+    ]
+
+
+def embedded_scenarios() -> list[str]:
+    """The names of the scenarios shipped with detente."""
+    return list(scenario_io.embedded_names())
+
+
+DEFAULT_SCENARIO = scenario_io.DEFAULT_SCENARIO
+
+
+def scenario_from_data(data: dict[str, Any], name: str = "edited scenario") -> Scenario:
+    """A validated Scenario from its plain data (as the editor holds it)."""
+    return scenario_io.from_data(data, name=name)
+
+
+def load_upload(name: str, data: bytes) -> Scenario:
+    """A scenario from an uploaded file's bytes (YAML, CSV, KTAB CSV/XML by ``name``'s suffix);
+    errors name the upload, never a temporary path."""
+    import tempfile
+    from pathlib import Path
+
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xml":
+        # The KTAB XML reader reads files: parse a private copy, and name the upload in errors.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            try:
+                return scenario_io.load(path)
+            except DetenteError as exc:
+                raise DetenteError(str(exc).replace(str(path), name)) from None
+    text = scenario_io.decode(data, name)
+    if suffix == ".csv":
+        return scenario_io.loads_csv(text, name=name)
+    return scenario_io.loads(text, name=name)
+
+
+def open_store(store: Any = None) -> Any:
+    """The run store at ``store`` (default: $DETENTE_STORE or the user's data dir), or None
+    when storing is off."""
+    from detente.store.runs import RunStore, resolve_path
+
+    path = resolve_path(store)
+    return None if path is None else RunStore(path)
+
+
+def parameter_error() -> type[Exception]:
+    """The exception a model raises for a bad parameter (shown as one line)."""
+    from detente.bargaining.registry import ParameterError
+
+    return ParameterError

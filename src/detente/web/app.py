@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import ClientDisconnect
 
 from detente import __version__, api
-from detente.scenario.errors import DetenteError
+from detente.api import DetenteError, workbench
 from detente.web import core, security
 from detente.web.core import (  # noqa: F401 - re-exported for callers and tests
     MAX_BODY_BYTES,
@@ -78,10 +78,7 @@ def create_app(
     """
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    from detente.store.runs import RunStore, resolve_path
     from detente.web.tabs import _jobs, modules
-
-    store_path = resolve_path(store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +94,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.env = env = core.make_env()
-    app.state.store = None if store_path is None else RunStore(store_path)
+    app.state.store = workbench.open_store(store)
     app.state.csrf_token = csrf_token or security.new_token()
     app.state.pool = Pool(workers=workers, queue=queue, processes=processes)
     app.state.refused = {}
@@ -115,16 +112,13 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request, scenario: str | None = None) -> HTMLResponse:
-        from detente.scenario import io as scenario_io
         from detente.web.page import page_ctx
 
-        name = scenario or scenario_io.DEFAULT_SCENARIO
-        if name not in scenario_io.embedded_names():
+        embedded = workbench.embedded_scenarios()
+        name = scenario or workbench.DEFAULT_SCENARIO
+        if name not in embedded:
             # Only embedded names: a path here would let any page read any file the server can.
-            raise WebError(
-                f"no embedded scenario {name[:60]!r} "
-                f"(embedded: {', '.join(scenario_io.embedded_names())})"
-            )
+            raise WebError(f"no embedded scenario {name[:60]!r} (embedded: {', '.join(embedded)})")
         return core.render(
             request,
             "index.html",
@@ -165,7 +159,7 @@ def create_app(
 
 
 def _handlers(app: FastAPI, env: Any) -> None:
-    from detente.bargaining.registry import ParameterError
+    ParameterError = workbench.parameter_error()  # noqa: N806 - an exception class
 
     def err(message: str, status: int = 422, headers: dict[str, str] | None = None) -> Response:
         return core.error_response(env, message, status, headers)

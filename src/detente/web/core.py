@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData, UploadFile
 
 from detente import api
-from detente.scenario.errors import DetenteError
-from detente.scenario.schema import Scenario
+from detente.api import DetenteError, Scenario
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 1_000_000  # a scenario is a few KB; refuse anything near this
@@ -131,14 +129,13 @@ def safe_name(name: str | None) -> str:
 
 def editor_ctx(sc: Scenario, source: str) -> dict[str, Any]:
     from detente.api import workbench
-    from detente.scenario import io as scenario_io
 
     war_ok, war_why = workbench.war_status(sc)
     return {
         "sc": sc,
         "source": source,
         "models": [{"name": n, "checked": True} for n in api.default_models(sc)],
-        "resettable": source in scenario_io.embedded_names(),
+        "resettable": source in workbench.embedded_scenarios(),
         "scenario_json": json.dumps(sc.model_dump(mode="json"), separators=(",", ":")),
         "war_ok": war_ok,
         "war_why": war_why,
@@ -199,14 +196,14 @@ def scenario_data(form: FormData) -> dict[str, Any]:
 
 def edited_scenario(form: FormData) -> Scenario:
     """The form's scenario with the table's edits applied, validated again."""
-    from detente.scenario import io as scenario_io
+    from detente.api import workbench
 
-    return scenario_io.from_data(scenario_data(form), name="edited scenario")
+    return workbench.scenario_from_data(scenario_data(form), name="edited scenario")
 
 
 async def read_upload(file: Any) -> tuple[Scenario, str]:
     """The uploaded scenario and its (safe) name; a readable error for no file or a bad one."""
-    from detente.scenario import io as scenario_io
+    from detente.api import workbench
 
     if not isinstance(file, UploadFile) or not (file.filename or "").strip():
         raise WebError("choose a scenario file to upload first (YAML, CSV or KTAB CSV/XML)")
@@ -219,18 +216,7 @@ async def read_upload(file: Any) -> tuple[Scenario, str]:
         raise WebError(f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; a scenario is a few KB")
     if not data.strip():
         raise WebError(f"{name}: the file is empty")
-    if suffix == ".xml":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            path.write_bytes(data)
-            try:
-                return scenario_io.load(path), name
-            except DetenteError as exc:
-                raise WebError(str(exc).replace(str(path), name)) from None
-    text = scenario_io.decode(data, name)
-    if suffix == ".csv":
-        return scenario_io.loads_csv(text, name=name), name
-    return scenario_io.loads(text, name=name), name
+    return workbench.load_upload(name, data), name
 
 
 # -- the run store ----------------------------------------------------------------------------

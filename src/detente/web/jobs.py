@@ -215,7 +215,7 @@ class Pool:
 
 
 def _message(exc: BaseException) -> str:
-    from detente.scenario.errors import DetenteError
+    from detente.api import DetenteError
 
     if isinstance(exc, DetenteError):
         return str(exc)

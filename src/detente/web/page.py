@@ -7,28 +7,26 @@ from typing import Any
 from fastapi import Request
 
 from detente import __version__
-from detente.api import workbench
-from detente.scenario.schema import Scenario
+from detente.api import Scenario, workbench
 from detente.web import sliders
 from detente.web.core import MAX_UPLOAD_BYTES, editor_ctx
 
 
 def page_ctx(request: Request, sc: Scenario, source: str) -> dict[str, Any]:
-    from detente.bargaining.registry import list_models
-    from detente.scenario import io as scenario_io
     from detente.web.tabs import tabs
 
     store = request.app.state.store
     ctx = editor_ctx(sc, source)
     ctx.update(
         tabs=tabs(),
-        embedded=scenario_io.embedded_names(),
+        embedded=workbench.embedded_scenarios(),
         version=__version__,
         store=store,
         max_upload=MAX_UPLOAD_BYTES,
         lever_kinds=sliders.LEVER_KINDS,
         slider={"min": sliders.SLIDER_MIN, "max": sliders.SLIDER_MAX, "step": sliders.SLIDER_STEP},
-        all_models=[m.name for m in list_models()],
+        all_models=[m["name"] for m in workbench.models()],
+        model_info=workbench.models(),
         backtest_cases=_cases(),
         runs_page=workbench.runs_page(store),
     )

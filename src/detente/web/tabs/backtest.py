@@ -20,15 +20,13 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 
 @router.post("/backtest", response_class=HTMLResponse)
 async def run_backtest(request: Request) -> HTMLResponse:
-    from detente.bargaining.registry import list_models
-
     form = await request.form()
     known_cases = workbench.backtest_cases()
     cases = strings(form, "case")
     for c in cases:
         if c not in known_cases:
             raise WebError(f"no backtest case {c[:40]!r}")
-    known_models = [m.name for m in list_models()]
+    known_models = [m["name"] for m in workbench.models()]
     models = strings(form, "model") or None
     for m in models or []:
         if m not in known_models:

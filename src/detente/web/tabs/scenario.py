@@ -7,7 +7,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from detente import api
 from detente.api import workbench
-from detente.scenario import io as scenario_io
 from detente.web.core import (
     WebError,
     edited_scenario,
@@ -38,11 +37,11 @@ def workbench_response(request: Request, sc: object, source: str) -> HTMLRespons
 
 
 def _embedded(name: str) -> str:
-    if name not in scenario_io.embedded_names():
+    if name not in workbench.embedded_scenarios():
         # Only embedded names: a path here would let any page read any file the server can.
         raise WebError(
             f"no embedded scenario {name[:60]!r} "
-            f"(embedded: {', '.join(scenario_io.embedded_names())})"
+            f"(embedded: {', '.join(workbench.embedded_scenarios())})"
         )
     return name
 
