@@ -212,6 +212,7 @@ def _handlers(app: FastAPI, env: Any) -> None:
 
 
 def server_options() -> dict[str, Any]:
-    """uvicorn settings for ``detente serve``: idle keep-alive connections close after 5 s,
-    at most 100 connections at once (503 beyond), and a graceful stop within 5 s."""
-    return {"timeout_keep_alive": 5, "limit_concurrency": 100, "timeout_graceful_shutdown": 5}
+    """uvicorn settings for ``detente serve`` (see :mod:`detente.web.server`)."""
+    from detente.web.server import server_options as options
+
+    return options()
