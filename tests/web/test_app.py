@@ -582,3 +582,17 @@ def test_a_slow_body_times_out(store: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
     sent = _asgi(app, "POST", "/talks", trickle, [(b"x-csrf-token", b"t")])
     assert sent["status"] == 408
+
+
+def test_a_forecast_that_overflows_is_one_line_not_a_500(client: TestClient, store: Path) -> None:
+    import yaml
+
+    data = scenario_io.load("ukraine-2025").model_dump(mode="json", exclude_none=True)
+    data["actors"][0]["capability"] = {"value": 1e308}
+    up = client.post("/scenario/upload", files={"file": ("huge.yaml", yaml.safe_dump(data))})
+    assert up.status_code == 200
+    form = {"scenario_json": _scenario_json(up.text), "model": "compromise"}
+    with pytest.warns(RuntimeWarning):  # numpy's overflow, which the forecast then refuses
+        res = _finish(client, client.post("/forecast", data=form))
+    assert 'id="error-box"' in res.text and "non-finite forecast on territory" in res.text
+    assert RunStore(store).count() == 0
