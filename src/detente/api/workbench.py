@@ -186,7 +186,7 @@ def talks(
     else:
         drawn, accepted = {}, 1.0
     n = draws * paths_per_draw
-    params = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
+    params: dict[str, Any] = {k: np.repeat(v, paths_per_draw) for k, v in drawn.items()}
     out = []
     for i, name in enumerate(names):
         if progress:
@@ -479,7 +479,7 @@ def forecast(
         from detente.analysis.montecarlo import monte_carlo, parse_threshold
         from detente.analysis.uncertainty import resolve_seed
 
-        ths = [parse_threshold(t, scenario.issue_ids) for t in thresholds]
+        ths: list[Any] = [parse_threshold(t, scenario.issue_ids) for t in thresholds]
         entropy = resolve_seed(seed)
         runner = _runner(progress)
         result["uncertainty"] = {

@@ -173,7 +173,7 @@ def _handlers(app: FastAPI, env: Any) -> None:
         return err(str(exc), 403)
 
     @app.exception_handler(ParameterError)
-    async def parameter_error(request: Request, exc: ParameterError) -> Response:
+    async def parameter_error(request: Request, exc: Exception) -> Response:
         return err(str(exc))
 
     @app.exception_handler(RequestValidationError)

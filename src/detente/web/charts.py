@@ -242,7 +242,10 @@ def sensitivity(result: dict[str, Any], output: str, top: int = 15) -> dict[str,
     rows = (result["outputs"][output]["indices"] or [])[:top][::-1]
     names = [r["name"] for r in rows]
     if result["method"] == "sobol":
-        keys = [("ST", "ST_conf", "total (ST)"), ("S1", "S1_conf", "first order (S1)")]
+        keys: list[tuple[str, str | None, str]] = [
+            ("ST", "ST_conf", "total (ST)"),
+            ("S1", "S1_conf", "first order (S1)"),
+        ]
     else:
         keys = [("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma")]
     data = []

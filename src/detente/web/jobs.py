@@ -145,6 +145,8 @@ class Pool:
                 pass
             if job.cancel_event.is_set() and cancel is not None:
                 cancel.set()
+            if state is None:
+                continue
             try:
                 job.done, job.total = int(state.get("done", 0)), max(1, int(state.get("total", 1)))
             except Exception:  # the manager went away (shutting down): the result will say

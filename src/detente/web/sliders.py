@@ -80,10 +80,10 @@ def rows(result: dict[str, Any], base: dict[str, Any] | None) -> list[dict[str, 
     for p in result["policies"]:
         b = base_by.get(p["name"])
         by = {m: at(p["p_talks"], m) for m in (6, 12, 24)}
-        delta = {
-            m: (None if b is None or by[m] is None else by[m] - (at(b["p_talks"], m) or 0.0))
-            for m in (6, 12, 24)
-        }
+        delta: dict[int, float | None] = {}
+        for m in (6, 12, 24):
+            now, before = by[m], None if b is None else at(b["p_talks"], m)
+            delta[m] = None if now is None or before is None else now - before
         s = p["summary"]
         out.append(
             {
