@@ -293,3 +293,16 @@ def test_a_cross_site_page_cannot_drive_the_app(
             page.wait_for_timeout(100)
         assert refused() == n + 1, path
     assert store.count() == before
+
+
+def test_a_long_run_shows_progress_and_cancels(page: Any, live_server: dict[str, Any]) -> None:
+    store = RunStore(live_server["store"])
+    _open(page, live_server, "terms")
+    before = store.count()
+    page.fill("#draws", "5000")
+    page.click("#run-button")
+    page.wait_for_selector("#terms-out progress")
+    page.click("#terms-out .cancel-job")
+    page.wait_for_selector("#terms-out .job-cancelled", timeout=120_000)
+    assert "nothing was stored" in page.inner_text("#terms-out")
+    assert store.count() == before
