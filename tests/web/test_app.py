@@ -596,3 +596,29 @@ def test_a_forecast_that_overflows_is_one_line_not_a_500(client: TestClient, sto
         res = _finish(client, client.post("/forecast", data=form))
     assert 'id="error-box"' in res.text and "non-finite forecast on territory" in res.text
     assert RunStore(store).count() == 0
+
+
+def test_model_parameters_as_on_the_command_line(client: TestClient, store: Path) -> None:
+    form = _form(client, model=["eum"], params="eum.q=0.5")
+    res = _finish(client, client.post("/forecast", data=form))
+    fc = api.forecast("ukraine-2025", model="eum", params={"eum": {"q": 0.5}})
+    default = api.forecast("ukraine-2025", model="eum")
+    changed = 0
+    for k, issue in enumerate(fc.scenario.issue_ids):
+        value = float(fc.results["eum"].forecast[0, k])
+        changed += value != float(default.results["eum"].forecast[0, k])
+        table = res.text.split(f'id="forecast-{issue}"')[1].split("</table>")[0]
+        assert f">{value:.2f}<" in table
+    assert changed  # q = 0.5 moves at least one issue here
+    assert RunStore(store).get("last").params["model_params"] == {"eum": {"q": 0.5}}
+    bad_q = client.post("/forecast", data={**form, "params": "eum.q=7"})
+    assert bad_q.status_code == 422 and "q" in bad_q.text
+    for bad, needle in (
+        ("eum.q=1:30", "not a number"),
+        ("eum.q=\uff11", "not a number"),
+        ("eum.q=1e999", "finite"),
+        ("eumq=1", "MODEL.NAME=VALUE"),
+        ("smp.x=1", "not among the chosen models"),
+    ):
+        res = client.post("/forecast", data={**form, "params": bad})
+        assert res.status_code == 422 and needle in res.text, bad

@@ -450,6 +450,45 @@ def backtest(
 # -- forecasts ---------------------------------------------------------------------------------
 
 
+def parse_params(lines: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``["eum.q=0.5", "smp.min_turns=3"]`` -> ``{"eum": {"q": 0.5}, "smp": {"min_turns": 3}}``.
+
+    Values are plain numbers (ASCII digits, finite), true/false, or a choice's name; each model
+    checks its own parameter names, ranges and choices when it runs."""
+    import re
+
+    out: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        key, sep, raw = line.partition("=")
+        model, dot, name = key.strip().partition(".")
+        raw = raw.strip()
+        if not sep or not dot or not model or not name:
+            raise DetenteError(f"parameter {line[:60]!r}: write MODEL.NAME=VALUE, e.g. eum.q=0.5")
+        value: Any
+        if raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        elif re.fullmatch(r"[+-]?[0-9]+", raw) and len(raw) <= 12:
+            value = int(raw)
+        elif re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?", raw):
+            value = float(raw)
+            if not math.isfinite(value):
+                raise DetenteError(f"parameter {key.strip()}: {raw[:30]!r} is not a finite number")
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,39}", raw):
+            value = raw  # a choice, e.g. eum.offer_rule=closest (the model checks it)
+        else:
+            raise DetenteError(f"parameter {key.strip()}: {raw[:30]!r} is not a number")
+        out.setdefault(model, {})[name] = value
+    return out
+
+
+def check_params(params: dict[str, dict[str, Any]]) -> None:
+    """Each model's own check of its parameter names, ranges and choices (before any work)."""
+    from detente.bargaining.registry import get_model
+
+    for name, values in params.items():
+        get_model(name).resolve(values)
+
+
 def forecast(
     scenario: Scenario,
     *,
@@ -457,6 +496,7 @@ def forecast(
     draws: int = 0,
     seed: int = 0,
     thresholds: Sequence[str] = (),
+    params: dict[str, dict[str, Any]] | None = None,
     progress: Progress = None,
 ) -> dict[str, Any]:
     """Each model's forecast (and Monte Carlo summaries with ``draws``), one model a step;
@@ -464,7 +504,7 @@ def forecast(
     from detente.api import forecast as _forecast
 
     names = list(models) if models else None
-    fc = _forecast(scenario, model=names)
+    fc = _forecast(scenario, model=names, params=params)
     names = list(fc.results)
     result = fc.to_json()
     for row in result["forecasts"]:
@@ -484,7 +524,13 @@ def forecast(
         runner = _runner(progress)
         result["uncertainty"] = {
             name: monte_carlo(
-                scenario, name, draws, seed=entropy, thresholds=ths, runner=runner
+                scenario,
+                name,
+                draws,
+                seed=entropy,
+                params=(params or {}).get(name),
+                thresholds=ths,
+                runner=runner,
             ).to_json()
             for name in names
         }

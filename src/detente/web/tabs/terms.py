@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from detente.api import workbench
 from detente.web import charts
-from detente.web.core import MAX_DRAWS, edited_scenario, form_int, lines, record, strings
+from detente.web.core import MAX_DRAWS, WebError, edited_scenario, form_int, lines, record, strings
 from detente.web.jobs import Job
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab, _jobs
@@ -27,6 +27,11 @@ async def run_forecast(request: Request) -> HTMLResponse:
     draws = form_int(form.get("draws"), "Monte Carlo draws", 0, MAX_DRAWS)
     seed = form_int(form.get("seed"), "seed", 0, 2**63 - 1, default=1)
     thresholds = lines(form.get("thresholds"), "thresholds", 10)
+    params = workbench.parse_params(lines(form.get("params"), "model parameters", 20))
+    for name in params:
+        if models and name not in models:
+            raise WebError(f"parameters for {name[:20]!r}, which is not among the chosen models")
+    workbench.check_params(params)
     workbench.check_cost("forecast", sc, models=models, draws=draws)
 
     def work(job: Job) -> dict[str, Any]:
@@ -39,6 +44,7 @@ async def run_forecast(request: Request) -> HTMLResponse:
             draws=draws,
             seed=seed,
             thresholds=thresholds,
+            params=params,
         )
         elapsed = time.perf_counter() - t0
         run_id = record(
@@ -48,7 +54,7 @@ async def run_forecast(request: Request) -> HTMLResponse:
             result,
             models=list(result["models"]),
             seed=seed if draws else None,
-            params={"draws": draws, "thresholds": thresholds},
+            params={"draws": draws, "thresholds": thresholds, "model_params": params},
             timings={"total_s": elapsed},
         )
         return {"result": result, "run_id": run_id, "elapsed": elapsed, **view(result)}
