@@ -791,7 +791,7 @@ def _short(v: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def export_run(store: Any, run_id: int, fmt: str) -> bytes:
+def export_run(store: Any, run_id: int | str, fmt: str) -> bytes:
     """A run exported as csv, json or parquet (detente.store.views.export_run)."""
     from detente.store.views import export_run as _export
 

@@ -35,6 +35,7 @@ from detente.web.core import (  # noqa: F401 - re-exported for callers and tests
     MAX_UPLOAD_BYTES,
     WebError,
 )
+from detente.web.core import safe_name as _safe_name  # noqa: F401
 from detente.web.jobs import Overloaded, Pool
 from detente.web.security import LOOPBACK_HOSTS, TEST_HOSTS  # noqa: F401
 
@@ -43,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 RATE_LIMIT_PER_S = 50.0
 RATE_BURST = 200
 WORKERS = 2  # model runs at once (the machine's cores are shared with the browser)
-QUEUE = 6  # model runs that may wait for a worker; beyond: 503
+QUEUE = 16  # model runs that may wait for a worker; beyond: 503
 
 
 def plotly_js() -> Path | None:
@@ -82,6 +83,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool.warm_up()
         yield
         app.state.pool.shutdown()
 

@@ -65,19 +65,47 @@ class Job:
         self.done, self.total = int(done), max(1, int(total))
 
 
-def _child(fn: str, args: tuple, kwargs: dict, state: Any, cancel: Any) -> Any:
+# In a worker process: the shared progress block (3 integers a slot: done, total, cancel).
+_SHARED: Any = None
+
+
+def _init_worker(shared: Any, parent: int) -> None:
+    """Worker process start: keep the shared block; exit when the server process is gone (so a
+    killed server leaves no workers behind)."""
+    import os
+
+    global _SHARED
+    _SHARED = shared
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _child(fn: str, args: tuple, kwargs: dict, slot: int) -> Any:
     """Runs in a worker process: ``fn`` (a module-level function by dotted name) with a
-    ``progress`` callback that reports through ``state`` and cancels when ``cancel`` is set."""
+    ``progress`` callback that writes to the job's slot and cancels when the slot says so."""
     module, name = fn.rsplit(".", 1)
     func = getattr(importlib.import_module(module), name)
 
     def progress(done: int, total: int) -> None:
-        if cancel is not None and cancel.is_set():
+        if slot < 0 or _SHARED is None:
+            return
+        if _SHARED[3 * slot + 2]:
             raise Cancelled()
-        if state is not None:
-            state["done"], state["total"] = int(done), int(total)
+        _SHARED[3 * slot], _SHARED[3 * slot + 1] = int(done), int(total)
 
     return func(*args, progress=progress, **kwargs)
+
+
+def preload(progress: Any = None) -> None:
+    """Import what model runs need (run in each worker process once)."""
+    import detente.api.workbench  # noqa: F401
+    import detente.war  # noqa: F401
 
 
 class Pool:
@@ -93,7 +121,8 @@ class Pool:
             max_workers=workers + queue, thread_name_prefix="detente-web"
         )
         self._procs: Executor | None = None
-        self._manager: Any = None
+        self._shared: Any = None
+        self._free_slots = list(range(workers + queue))
         self._start_lock = threading.Lock()
         self._lock = threading.Lock()
         self._active = 0
@@ -114,17 +143,32 @@ class Pool:
         with self._lock:
             self._active -= 1
 
-    def _workers(self) -> tuple[Executor, Any]:
+    def _workers(self) -> Executor:
         with self._start_lock:
             if self._procs is None:
                 import multiprocessing
+                import os
                 from concurrent.futures import ProcessPoolExecutor
 
                 # spawn: a fresh interpreter (forking a process with threads is unsafe).
                 ctx = multiprocessing.get_context("spawn")
-                self._procs = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-                self._manager = ctx.Manager()
-            return self._procs, self._manager
+                self._shared = ctx.RawArray("q", 3 * (self.workers + self.queue))
+                self._procs = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=ctx,
+                    initializer=_init_worker,
+                    initargs=(self._shared, os.getpid()),
+                )
+            return self._procs
+
+    def warm_up(self) -> None:
+        """Start the worker processes now and import the models there (in the background), so
+        the first request does not wait for a fresh interpreter."""
+        if not self.processes:
+            return
+        procs = self._workers()
+        for _ in range(self.workers):
+            procs.submit(_child, "detente.web.jobs.preload", (), {}, -1)
 
     def compute(self, job: Job | None, fn: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``fn`` (dotted name of a module-level function taking ``progress``) in a worker
@@ -134,24 +178,30 @@ class Pool:
             module, name = fn.rsplit(".", 1)
             func = getattr(importlib.import_module(module), name)
             return func(*args, progress=job.progress if job else None, **kwargs)
-        procs, manager = self._workers()
-        state = manager.dict() if job else None
-        cancel = manager.Event() if job else None
-        future = procs.submit(_child, fn, args, kwargs, state, cancel)
-        while job is not None:
-            try:
-                return future.result(timeout=0.2)
-            except TimeoutError:
-                pass
-            if job.cancel_event.is_set() and cancel is not None:
-                cancel.set()
-            if state is None:
-                continue
-            try:
-                job.done, job.total = int(state.get("done", 0)), max(1, int(state.get("total", 1)))
-            except Exception:  # the manager went away (shutting down): the result will say
-                pass
-        return future.result()
+        procs = self._workers()
+        slot = -1
+        if job is not None:
+            with self._lock:
+                slot = self._free_slots.pop() if self._free_slots else -1
+        shared = self._shared
+        if slot >= 0:
+            shared[3 * slot : 3 * slot + 3] = [0, 1, 0]
+        try:
+            future = procs.submit(_child, fn, args, kwargs, slot)
+            while job is not None:
+                try:
+                    return future.result(timeout=0.2)
+                except TimeoutError:
+                    pass
+                if slot >= 0:
+                    if job.cancel_event.is_set():
+                        shared[3 * slot + 2] = 1
+                    job.done, job.total = int(shared[3 * slot]), max(1, int(shared[3 * slot + 1]))
+            return future.result()
+        finally:
+            if slot >= 0:
+                with self._lock:
+                    self._free_slots.append(slot)
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run ``fn`` in a worker thread and wait for it (the event loop stays free)."""
@@ -209,11 +259,6 @@ class Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self._procs is not None:
             self._procs.shutdown(wait=False, cancel_futures=True)
-        if self._manager is not None:
-            try:
-                self._manager.shutdown()
-            except Exception:  # already gone
-                pass
 
 
 def _message(exc: BaseException) -> str:

@@ -22,7 +22,10 @@ EXPORT_TYPES = {
 }
 
 
-def _run_id(raw: str) -> int:
+def _run_id(raw: str) -> int | str:
+    """A run id, or "last" (the newest run, as ``detente runs show last``)."""
+    if raw == "last":
+        return raw
     return form_int(raw, "run id", 1, 2**62)
 
 
@@ -59,7 +62,8 @@ def show_run(request: Request, run_id: str) -> HTMLResponse:
 @router.post("/runs/{run_id}/name", response_class=HTMLResponse)
 async def name_run(request: Request, run_id: str) -> HTMLResponse:
     form = await request.form()
-    workbench.name_run(need_store(request), _run_id(run_id), str(form.get("name") or ""))
+    rid = need_store(request).get(_run_id(run_id)).id
+    workbench.name_run(need_store(request), rid, str(form.get("name") or ""))
     resp = runs(request, q=str(form.get("q") or ""), page=int(str(form.get("page") or 1)))
     return resp
 
@@ -67,7 +71,7 @@ async def name_run(request: Request, run_id: str) -> HTMLResponse:
 @router.post("/runs/{run_id}/delete", response_class=HTMLResponse)
 async def delete_run(request: Request, run_id: str) -> HTMLResponse:
     form = await request.form()
-    workbench.delete_run(need_store(request), _run_id(run_id))
+    workbench.delete_run(need_store(request), need_store(request).get(_run_id(run_id)).id)
     return runs(request, q=str(form.get("q") or ""), page=int(str(form.get("page") or 1)))
 
 
@@ -75,7 +79,7 @@ async def delete_run(request: Request, run_id: str) -> HTMLResponse:
 def export(request: Request, run_id: str, format: str = "csv") -> Response:
     if format not in EXPORT_TYPES:
         raise WebError(f"export format {format[:20]!r}: choose csv, json or parquet")
-    rid = _run_id(run_id)
+    rid = need_store(request).get(_run_id(run_id)).id
     data = workbench.export_run(need_store(request), rid, format)
     return Response(
         data,
@@ -90,8 +94,8 @@ def run_report(request: Request, run_id: str) -> Response:
     # the landed app did, until the api offers a report service.
     from detente.report.html import report_for_run
 
-    rid = _run_id(run_id)
-    run = need_store(request).get(rid)
+    run = need_store(request).get(_run_id(run_id))
+    rid = run.id
     html = report_for_run(run, draws=0, claims_draws=50, claims_paths=100)
     return Response(
         html,
