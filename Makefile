@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 CORE := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck bench calibrate stress fuzz docs clean
+.PHONY: setup run test lint typecheck bench calibrate stress fuzz docs screenshots clean
 
 # `make run` needs only the core (every model forecasts with numpy): installed in about a minute.
 $(CORE): pyproject.toml
@@ -58,6 +58,10 @@ docs: $(STAMP)
 	$(BIN)/python -c "import mkdocs, material, jsonschema" 2>/dev/null || $(PIP) install -q -e '.[docs]'
 	$(BIN)/python scripts/gen_docs.py
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# One PNG per web workbench tab at 1366 px and 400 px, in artifacts/screenshots (gitignored).
+screenshots: $(STAMP)
+	$(BIN)/python tests/web/screenshots.py artifacts/screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info site .import_linter_cache .mypy_cache

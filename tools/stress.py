@@ -1083,6 +1083,15 @@ def load_test(
                     report.problems.append("the web app did not start")
                     return report
                 time.sleep(0.1)
+            # The page's CSRF token: every POST carries it, as the browser's does.
+            import re
+
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/")
+            page = conn.getresponse().read().decode("utf-8", "replace")
+            conn.close()
+            found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+            token = found.group(1) if found else ""
             streams = np.random.SeedSequence(seed).spawn(clients)
             latencies: list[list[float]] = [[] for _ in range(clients)]
             routes: list[list[tuple[str, float, bool]]] = [[] for _ in range(clients)]
@@ -1131,7 +1140,11 @@ def load_test(
                         if path == "/talks"
                         else None
                     )
-                    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+                    headers = (
+                        {"Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token}
+                        if body
+                        else {}
+                    )
                     start = time.perf_counter()
                     try:
                         conn.request(method, path, body=body, headers=headers)

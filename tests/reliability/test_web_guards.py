@@ -31,9 +31,36 @@ XSS_IMG = "<img src=x onerror=alert(2)>"
 pytestmark = pytest.mark.timeout(300)
 
 
+def _with_token(app: Any) -> TestClient:
+    # A loopback host name (the app refuses others) and the page's CSRF token on every request.
+    import re
+
+    client = TestClient(app, base_url="http://127.0.0.1")
+    page = client.get("/").text
+    client.headers["X-CSRF-Token"] = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+    return client
+
+
+def _finish(client: TestClient, resp: Any) -> Any:
+    """Wait for a model run the page started as a job; its finished fragment."""
+    import re
+    import time
+
+    found = re.search(r'id="job-(\d+)"', resp.text)
+    assert found, resp.text[:200]
+    for _ in range(600):
+        resp = client.get(f"/jobs/{found[1]}")
+        if 'class="job"' not in resp.text:
+            return resp
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")
+
+
 @pytest.fixture()
 def client(tmp_path: Path) -> TestClient:
-    return TestClient(webapp.create_app(tmp_path / "runs.sqlite", rate_limit=None))
+    return _with_token(
+        webapp.create_app(tmp_path / "runs.sqlite", rate_limit=None, processes=False)
+    )
 
 
 def _hostile_doc() -> dict[str, Any]:
@@ -80,6 +107,7 @@ def test_everything_rendered_from_a_scenario_is_escaped(client: TestClient) -> N
     )
     assert fc.status_code == 200
     _clean(fc.text)
+    _clean(_finish(client, fc).text)
     for page in ("/", "/runs", "/runs/last", "/runs/last/report", "/runs/compare?a=1&b=last"):
         resp = client.get(page)
         assert resp.status_code == 200, page
@@ -146,7 +174,10 @@ def test_upload_and_body_limits(client: TestClient) -> None:
 
 
 def test_rate_limit_per_client(tmp_path: Path) -> None:
-    limited = TestClient(webapp.create_app(tmp_path / "r.sqlite", rate_limit=0.5, burst=5))
+    limited = TestClient(
+        webapp.create_app(tmp_path / "r.sqlite", rate_limit=0.5, burst=5),
+        base_url="http://127.0.0.1",
+    )
     codes = [limited.get("/health").status_code for _ in range(8)]
     # A burst of 5 passes; at 0.5 requests/s no token comes back within the next three requests
     # (they take milliseconds), so those are refused with Retry-After.

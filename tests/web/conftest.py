@@ -70,7 +70,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
     store = tmp_path_factory.mktemp("web-store") / "runs.sqlite"
     port = _free_port()
-    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(store, rate_limit=None), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -97,7 +99,7 @@ def browser(chromium: str) -> Iterator[Any]:
 @pytest.fixture()
 def page(browser: Any, live_server: dict[str, Any]) -> Iterator[Any]:
     """A fresh page; every request it makes is recorded (to check nothing leaves the machine)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     context.set_default_timeout(60_000)  # CI machines with 2 busy cores are slow
     pg = context.new_page()
     pg.requests = []  # type: ignore[attr-defined]
@@ -110,3 +112,29 @@ def page(browser: Any, live_server: dict[str, Any]) -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def evil_site() -> Iterator[dict[str, Any]]:
+    """Another origin (localhost on another port) that serves whatever page a test sets."""
+    import http.server
+
+    pages: dict[str, str] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            body = pages.get(self.path, "<p>nothing</p>").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://localhost:{server.server_address[1]}", "pages": pages}
+    server.shutdown()

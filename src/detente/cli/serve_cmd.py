@@ -37,7 +37,11 @@ def serve(
 
     # The web app is the CLI's sibling (neither imports the other's modules): loaded by name.
     web = importlib.import_module("detente.web.app")
-    LOOPBACK_HOSTS, create_app = web.LOOPBACK_HOSTS, web.create_app
+    LOOPBACK_HOSTS, create_app, server_options = (
+        web.LOOPBACK_HOSTS,
+        web.create_app,
+        web.server_options,
+    )
 
     loopback = host in ("127.0.0.1", "localhost", "::1")
     # Bound to loopback: answer only to loopback names (no DNS rebinding); else to any name.
@@ -53,7 +57,7 @@ def serve(
         )
     console.print(f"detente web app on http://{host}:{port}/  (runs: {where}; Ctrl-C stops)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())
     except OSError as exc:
         raise api.DetenteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
