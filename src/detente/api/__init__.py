@@ -136,6 +136,7 @@ _EXPORTS: dict[str, str] = {
     # still go through this one door while no module of the api imports the report statically.
     "report": "detente.report.service",
     "make_report": "detente.report.service",
+    **dict.fromkeys(["build_report", "report_for_run"], "detente.report.html"),
     **dict.fromkeys(
         ["embedded_scenario_text", "scenario_schema", "scenario_template"], "detente.api.docs"
     ),

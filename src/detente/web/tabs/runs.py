@@ -90,9 +90,8 @@ def export(request: Request, run_id: str, format: str = "csv") -> Response:
 
 @router.get("/runs/{run_id}/report")
 def run_report(request: Request, run_id: str) -> Response:
-    # The report is the layer above the api (F2's detente.report); the web app reaches it as
-    # the landed app did, until the api offers a report service.
-    from detente.report.html import report_for_run
+    # The report layer (above the api) is re-exported lazily by detente.api: one door.
+    from detente.api import report_for_run
 
     run = need_store(request).get(_run_id(run_id))
     rid = run.id

@@ -84,8 +84,8 @@ async def download(request: Request) -> Response:
 @router.post("/report")
 async def scenario_report(request: Request) -> Response:
     """The HTML report of the edited scenario (as ``detente report``), built in a worker."""
-    # The report is the layer above the api (detente.report); reached as the landed app did.
-    from detente.report.html import build_report
+    # The report layer (above the api) is re-exported lazily by detente.api: one door.
+    from detente.api import build_report
 
     form = await request.form()
     sc = edited_scenario(form)
