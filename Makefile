@@ -8,13 +8,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup run test lint typecheck bench calibrate stress fuzz docs screenshots clean
 
-# `make run` needs only the core (every model forecasts with numpy): installed in about a minute.
+# `make run` installs detente with every extra (`pip install .` alone is the lean core: every model
+# forecasts with numpy), in well under two minutes here.
 $(CORE): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(PIP) install -q --disable-pip-version-check --prefer-binary -e .
+	$(PIP) install -q --disable-pip-version-check --prefer-binary -e '.[all]'
 	touch $(CORE)
 
-# Everything else (all extras and the dev tools), for tests and benchmarks.
+# The dev tools on top, for tests and benchmarks.
 $(STAMP): $(CORE)
 	$(PIP) install -q --disable-pip-version-check --prefer-binary -e '.[all,dev]'
 	touch $(STAMP)

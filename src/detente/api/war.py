@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from detente.extras import require
 from detente.scenario.errors import DetenteError
 from detente.scenario.schema import Scenario
 
@@ -59,6 +60,7 @@ def war(
 ) -> Any:
     """The war under each policy mix (a :class:`detente.war.WarRun`). ``set_``: NAME=VALUE
     overrides of war parameters; ``lever``: KIND=FACTOR scalings of every event of a kind."""
+    require("scipy", "the war model")  # its parameter draws (truncated normals)
     from detente.api.constraints import check_war_request
     from detente.war import run_war
 
@@ -101,6 +103,7 @@ def claims(
 ) -> list[Any]:
     """The scenario's claims, each tested against its one-change counterfactual over the
     calibrated draws (see :mod:`detente.analysis.claims`)."""
+    require("scipy", "the war model")  # its parameter draws (truncated normals)
     from detente.analysis.claims import check_claims
     from detente.api.constraints import check_war_request
 
@@ -157,6 +160,7 @@ def war_terms(
     (Nash terms, paths that settle) and, at the forecast point, the least the attacker and the
     most the defender would accept (medians over paths; low > high: no terms both accept), in
     the issue's units. None without a war section or an issue with id ``territory``."""
+    require("scipy", "the war model")  # its parameter draws (truncated normals)
     import numpy as np
 
     sc = _scenario_any(scenario)
@@ -165,8 +169,17 @@ def war_terms(
         return None
     from detente.war import run_war
 
+    # A small run: the kernel as plain Python (the same numbers as the compiled one) costs less
+    # than compiling it in a fresh process.
+    small = draws * paths_per_draw * months <= 200_000
     run = run_war(
-        sc, ["status-quo"], months=months, draws=draws, paths_per_draw=paths_per_draw, seed=seed
+        sc,
+        ["status-quo"],
+        months=months,
+        draws=draws,
+        paths_per_draw=paths_per_draw,
+        seed=seed,
+        python=small,
     )
     pp = run.policies["status-quo"]
     settled = pp.valid & (pp.code() == 0)

@@ -96,7 +96,12 @@ def print_forecast(result: api.Forecast) -> None:
         )
     )
     # The war model's settlement terms on the territory issue (None without a war section)
-    terms = api.war_terms(sc, draws=40, paths_per_draw=25) if sc.war is not None else None
+    terms = None
+    if sc.war is not None:
+        try:
+            terms = api.war_terms(sc, draws=40, paths_per_draw=25)
+        except api.MissingExtra as exc:  # the lean core: forecasts without the war model
+            console.print(f"(the war model's terms are left out: {exc})")
     for k, issue in enumerate(sc.issues):
         s = issue.scale
         table = Table(
