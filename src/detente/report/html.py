@@ -252,8 +252,7 @@ def power_section(scenario: Scenario) -> dict[str, Any]:
     result = power_api.voting_power(scenario).to_dict()
     caps: dict[str, float | None] = {}
     for actor in scenario.actors:
-        cap = actor.capability
-        caps[actor.id] = float(getattr(cap, "value", cap)) if cap is not None else None
+        caps[actor.id] = float(actor.capability.value)
     return {
         "available": True,
         "result": result,
