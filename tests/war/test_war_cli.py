@@ -101,7 +101,7 @@ def test_claims_json() -> None:
     [
         (["--set", "nope=1"], "unknown war parameter"),
         (["--set", "tau"], "--set 'tau'"),
-        (["--lever", "threat=-1"], "non-negative"),
+        (["--lever", "threat=-1"], "must be a number in [0, 100]"),
         (["-P", "nope"], "unknown policy mix"),
         (["--seed", "-3"], "--seed"),
         (["--data", "/nonexistent-dir"], "missing"),
