@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from detente import __version__, api
 from detente.report import plots, sections
+from detente.scenario.errors import DetenteError
 from detente.scenario.schema import Scenario
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -214,7 +215,10 @@ def report_data(
         elif scenario.voting is None:
             power = _left("the scenario has no `voting:` section")
         else:
-            power = power_section(scenario)
+            try:
+                power = power_section(scenario)
+            except DetenteError as exc:  # e.g. a rule too large to compute exactly
+                power = _left(f"the voting power cannot be computed: {exc}")
     if ledger is None:
         ledger = _left("no forecast ledger given (`detente report --ledger FILE`)")
     fc_section = (
