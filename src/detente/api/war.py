@@ -17,10 +17,23 @@ def _scenario(scenario: Scenario | str | None) -> Scenario:
 
     sc = scenario if isinstance(scenario, Scenario) else load(scenario)
     if sc.war is None:
-        raise DetenteError(
-            f"scenario {sc.meta.id or sc.meta.title!r} has no 'war:' section; add one (see "
-            "ukraine-2025) to run the war model"
+        from detente.scenario.errors import NO_VALUE, ScenarioError
+
+        # a file (or embedded name) is named as the loaders name it; an object by its meta
+        name = (
+            scenario if isinstance(scenario, str) else f"scenario {sc.meta.id or sc.meta.title!r}"
         )
+        raise ScenarioError(
+            name,
+            "war",
+            NO_VALUE,
+            "is missing: the war model needs a 'war:' section (attacker, defender, parameters; "
+            "see ukraine-2025)",
+        )
+    if isinstance(scenario, Scenario):  # built in code, not loaded: the loader's war rules
+        from detente.scenario.war_schema import check_war
+
+        check_war(sc.war, sc.actor_ids, f"scenario {sc.meta.id or sc.meta.title!r}")
     return sc
 
 

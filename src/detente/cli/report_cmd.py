@@ -48,10 +48,18 @@ def report(
         help="Folder of the COW/UCDP/GSDB files for the base rates (default: ../shared/data/war "
         "beside a checkout, when there).",
     ),
+    ledger: str | None = typer.Option(
+        None,
+        "--ledger",
+        metavar="FILE",
+        help="Add the forecast ledger's scores and reliability diagram ('default': "
+        "$DETENTE_LEDGER, else ./forecasts.ledger.jsonl).",
+    ),
 ) -> None:
     """Write one self-contained HTML report (it opens offline) of a scenario or of a stored run of
     any kind: the scenario and its sources, forecasts with Monte Carlo intervals, plots, the war
-    model's policy comparison, claims, base rates, the defaults used. A section without its
+    model's policy comparison, claims, base rates, voting power, the forecast ledger's scores
+    (--ledger), the defaults used. A section without its
     inputs is left out, with one line saying why."""
     from detente.api import make_report
     from detente.cli.store import current_store_path
@@ -68,6 +76,7 @@ def report(
             claims_draws=claims_draws,
             claims_paths=claims_paths,
             data_dir=data,
+            ledger=ledger,
         )
     t1 = time.perf_counter()
     data_, html, sc = rep.data, rep.html, rep.scenario

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from detente import __version__, api
 from detente.report import plots, sections
+from detente.scenario.errors import DetenteError
 from detente.scenario.schema import Scenario
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,6 +46,8 @@ SECTION_TITLES = {
     "war": "War model: policy comparison",
     "claims": "Claims",
     "baserates": "Base rates",
+    "power": "Voting power",
+    "ledger": "Forecast ledger",
     "extra": "The run's result",
     "defaults": "Defaults used",
 }
@@ -126,6 +129,8 @@ def report_data(
     baserates: dict[str, Any] | None = None,
     terms: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
+    power: dict[str, Any] | None = None,
+    ledger: dict[str, Any] | None = None,
     source: str | None = None,
     claims_draws: int = 200,
     claims_paths: int = 200,
@@ -139,7 +144,9 @@ def report_data(
     effort (draws from the war parameters' uncertainty x paths per draw). ``data_dir``: the
     folder of the COW/UCDP/GSDB files for the base rates. ``terms``: the war model's
     settlement terms on the territory issue (:func:`detente.api.war_terms`), shown beside the
-    bargaining forecasts of that issue.
+    bargaining forecasts of that issue. ``power``: the voting power section (computed from the
+    scenario's ``voting:`` rule when absent). ``ledger``: the forecast ledger's scores
+    (:func:`ledger_section`), left out when None.
 
     A section whose inputs are absent is not computed: it is ``{"available": False, "reason"}``
     (a scenario without ``war:`` has no war section; a run without a scenario has no forecast).
@@ -202,6 +209,18 @@ def report_data(
             )
         else:
             baserates = sections.baserates_section(scenario, data_dir)
+    if power is None:
+        if scenario is None:
+            power = _left(no_sc)
+        elif scenario.voting is None:
+            power = _left("the scenario has no `voting:` section")
+        else:
+            try:
+                power = power_section(scenario)
+            except DetenteError as exc:  # e.g. a rule too large to compute exactly
+                power = _left(f"the voting power cannot be computed: {exc}")
+    if ledger is None:
+        ledger = _left("no forecast ledger given (`detente report --ledger FILE`)")
     fc_section = (
         {"available": True}
         if forecast_json is not None
@@ -221,10 +240,39 @@ def report_data(
         "claims": claims,
         "baserates": baserates,
         "terms": terms,
+        "power": power,
+        "ledger": ledger,
         "extra": extra or {},
         "defaults": defaults_used(scenario, forecast_json),
         "notes": [],
     }
+
+
+def power_section(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's ``voting:`` rule's exact power indices (Shapley & Shubik 1954; Banzhaf
+    1965) with each voter's capability when the voter is one of the scenario's actors."""
+    from detente.api import power as power_api
+
+    result = power_api.voting_power(scenario).to_dict()
+    caps: dict[str, float | None] = {}
+    for actor in scenario.actors:
+        caps[actor.id] = float(actor.capability.value)
+    return {
+        "available": True,
+        "result": result,
+        "capability": {v: caps.get(v) for v in result["voters"]},
+    }
+
+
+def ledger_section(ledger_file: str | Path | None) -> dict[str, Any]:
+    """The forecast ledger's scores (:func:`detente.api.ledger.score`): Brier and log scores
+    against the baseline, CRPS of quantity forecasts, the reliability diagram's bins. A missing
+    or broken ledger is the ledger's own one-line error."""
+    from detente.api import ledger as ledger_api
+
+    path = ledger_api.store.ledger_path(ledger_file)
+    score = ledger_api.score(path)
+    return {"available": True, "file": str(path), "result": score.to_dict()}
 
 
 def left_out(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -247,7 +295,9 @@ def _left_out_sections(data: dict[str, Any]) -> list[dict[str, str]]:
     if not fs.get("available"):
         for key in ("forecasts", "plots"):
             out.append({"id": key, "title": SECTION_TITLES[key], "reason": fs.get("reason", "")})
-    for key in ("war", "claims", "baserates"):
+    for key in ("war", "claims", "baserates", "power", "ledger"):
+        if key not in data:  # a report stored before the section existed
+            continue
         sec = data.get(key) or {}
         if not sec.get("available"):
             out.append({"id": key, "title": SECTION_TITLES[key], "reason": sec.get("reason", "")})
@@ -327,7 +377,47 @@ def render_report(data: dict[str, Any]) -> str:
             view["chart"] = plots.to_inline_svg(plots.talks_figure(result))
         if kind == "sweep" and plots.sweep_rows(result):
             view["chart"] = plots.to_inline_svg(plots.sweep_figure(result))
+        if plots.benchmark_rows(result):
+            # the DEU benchmark: the leaderboard with intervals and the errors plot
+            view["leaderboard"] = plots.benchmark_rows(result)
+            view["chart"] = plots.to_inline_svg(plots.benchmark_figure(result))
+            view["chart_id"] = "chart-benchmark"
+            view["caption"] = (
+                "Each model's errors (left) and its MAE minus the compromise model's, with the "
+                "95% bootstrap interval clustered by proposal (right; green: below zero, red: "
+                "above, grey: straddles zero)"
+            )
+            view["tables"] = tables_of(result, skip=("models",))
+        elif isinstance(result, dict) and isinstance(result.get("trajectory"), list):
+            # scenario discovery: the boxes and the peeling trajectory
+            view["boxes"] = discovery_boxes(result)
+            view["chart"] = plots.to_inline_svg(plots.discovery_figure(result))
+            view["chart_id"] = "chart-peeling"
+            view["caption"] = (
+                "PRIM peeling trajectory: density against coverage (Bryant & Lempert 2010); "
+                "red circle: box 1; dashed: the base rate"
+            )
+            view["tables"] = tables_of(result, skip=("prim", "cart", "trajectory"))
         extra_views.append(view)
+    power = data.get("power") or _left("")
+    power_view = None
+    if power.get("available"):
+        caps = power.get("capability") or {}
+        power_view = {
+            "chart": plots.to_inline_svg(plots.power_figure(power["result"], caps)),
+            "rows": power_rows(power),
+        }
+    ledger = data.get("ledger") or _left("")
+    ledger_view = None
+    if ledger.get("available"):
+        res = ledger["result"]
+        ledger_view = {
+            "chart": plots.to_inline_svg(plots.reliability_figure(res))
+            if any(r.get("n") for r in res.get("reliability") or [])
+            else None,
+            "summary": res.get("summary") or {},
+            "tables": tables_of(res.get("forecasts") or [], "Resolved forecasts"),
+        }
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"], default=True),
@@ -353,8 +443,62 @@ def render_report(data: dict[str, Any]) -> str:
         terms=terms_view(data.get("terms") or {}, fc),
         baserates=_section_view(data["baserates"]),
         extra=extra_views,
+        power=power,
+        power_view=power_view,
+        ledger=ledger,
+        ledger_view=ledger_view,
         sources=list(_estimate_sources(sc)) if sc is not None else [],
     )
+
+
+def power_rows(power: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per voter (largest Shapley-Shubik index first): both indices and the voter's capability
+    and share of the voters' capability (None when the voter is not a scenario actor)."""
+    voters = (power.get("result") or {}).get("voters") or {}
+    caps = power.get("capability") or {}
+    total = sum(v for v in caps.values() if v is not None)
+    rows = [
+        {
+            "voter": v,
+            "shapley_shubik": idx.get("shapley_shubik"),
+            "banzhaf": idx.get("banzhaf"),
+            "banzhaf_raw": idx.get("banzhaf_raw"),
+            "capability": caps.get(v),
+            "capability_share": caps[v] / total if caps.get(v) is not None and total else None,
+        }
+        for v, idx in voters.items()
+    ]
+    rows.sort(key=lambda r: -(r["shapley_shubik"] or 0.0))
+    return rows
+
+
+def discovery_boxes(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A discovery result's boxes (PRIM first, then CART): method, number, coverage, density,
+    mass, draws and the box as text (e.g. ``0.2 <= x <= 0.6 and y >= 3``)."""
+    rows = []
+    for method in ("prim", "cart"):
+        for i, b in enumerate(result.get(method) or [], start=1):
+            parts = []
+            for name, lim in (b.get("bounds") or {}).items():
+                lo, hi = lim.get("low"), lim.get("high")
+                if lo is not None and hi is not None:
+                    parts.append(f"{lo:.4g} <= {name} <= {hi:.4g}")
+                elif lo is not None:
+                    parts.append(f"{name} >= {lo:.4g}")
+                elif hi is not None:
+                    parts.append(f"{name} <= {hi:.4g}")
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "box": i,
+                    "coverage": b.get("coverage"),
+                    "density": b.get("density"),
+                    "mass": b.get("mass"),
+                    "draws": b.get("draws"),
+                    "limits": " and ".join(parts) or "(everywhere)",
+                }
+            )
+    return rows
 
 
 def build_report(scenario: Scenario, **kwargs: Any) -> str:
@@ -391,7 +535,8 @@ def run_report_data(
     is_forecast = isinstance(result.get("forecasts"), list) and "models" in result
     known = {m.name for m in list_models()}
     models = [m for m in (run.models or []) if m in known] or None
-    war = claims = baserates = terms = None
+    given_ledger = kwargs.pop("ledger", None)  # a ledger named now replaces a stored one
+    war = claims = baserates = terms = power = ledger = None
     extra: dict[str, Any] = {}
     forecast_json = None
     mc = None
@@ -404,6 +549,8 @@ def run_report_data(
         claims = result.get("claims")
         baserates = result.get("baserates")
         terms = result.get("terms")
+        power = result.get("power")
+        ledger = result.get("ledger")
         extra = dict(result.get("extra") or {})
     elif is_forecast:
         forecast_json = result
@@ -437,6 +584,8 @@ def run_report_data(
         claims=claims,
         baserates=baserates,
         terms=terms,
+        power=power,
+        ledger=given_ledger or ledger,
         extra=extra,
         source=f"run {run.id} ({run.command}, {when} UTC)",
         compute=compute,

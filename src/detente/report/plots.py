@@ -691,3 +691,210 @@ def sweep_figure(sweep: Any) -> Figure:
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def benchmark_rows(result: Any) -> list[dict[str, Any]]:
+    """A DEU benchmark's leaderboard (``BenchmarkResult.to_dict()`` or a stored ``backtest deu``
+    run) as [{model, n, mae, rmse, crps, coverage_50, coverage_90, diff, low, high}], best MAE
+    first; empty for a result without per-model differences from compromise."""
+    data = _as_dict(result)
+    models = data.get("models")
+    if not isinstance(models, Mapping):
+        return []
+    rows = []
+    for name, e in models.items():
+        if not isinstance(e, Mapping) or not isinstance(e.get("diff_vs_compromise"), Mapping):
+            continue
+        d = e["diff_vs_compromise"]
+        rows.append(
+            {
+                "model": str(name),
+                **{k: e.get(k) for k in ("n", "mae", "rmse", "crps", "coverage_50", "coverage_90")},
+                "diff": d.get("mae"),
+                "low": d.get("low"),
+                "high": d.get("high"),
+            }
+        )
+    rows.sort(key=lambda r: math.inf if r["mae"] is None else float(r["mae"]))
+    return rows
+
+
+def benchmark_figure(result: Any) -> Figure:
+    """The DEU benchmark: each model's errors (MAE and RMSE, points of the 0-100 scale) and its
+    MAE difference from the compromise model with the 95% bootstrap interval clustered by
+    proposal (green: the interval lies below zero, red: above, grey: it straddles zero)."""
+    rows = [r for r in benchmark_rows(result) if r["mae"] is not None]
+    if not rows:
+        return _empty("no leaderboard in this result")
+    data = _as_dict(result)
+    rows = rows[::-1]  # best at the top
+    fig = Figure(figsize=(9.5, 0.9 + 0.36 * len(rows)))
+    ax_err, ax_diff = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 1.3]})
+    ys = list(range(len(rows)))
+    ax_err.scatter([r["mae"] for r in rows], ys, color=PALETTE[0], label="MAE", zorder=3)
+    rmse = [(y, r["rmse"]) for y, r in zip(ys, rows, strict=True) if r["rmse"] is not None]
+    ax_err.scatter(
+        [v for _, v in rmse], [y for y, _ in rmse], color=PALETTE[4], marker="s", s=18, label="RMSE"
+    )
+    ax_err.set_yticks(ys, [_short_label(r["model"], 24) for r in rows], fontsize=8)
+    ax_err.set_xlabel("error (points of the 0-100 scale)", fontsize=8)
+    ax_err.set_title("Errors per model", loc="left", fontsize=10, fontweight="bold")
+    ax_err.legend(fontsize=7, frameon=True, loc="best")
+    for y, r in zip(ys, rows, strict=True):
+        d = r["diff"]
+        if d is None:
+            continue
+        lo = d if r["low"] is None else r["low"]
+        hi = d if r["high"] is None else r["high"]
+        colour = "#2ca02c" if hi < 0 else ("#d62728" if lo > 0 else "#7f7f7f")
+        ax_diff.errorbar(
+            d, y, xerr=[[d - lo], [hi - d]], fmt="o", ms=4, color=colour, capsize=3, lw=1.2
+        )
+    ax_diff.axvline(0.0, color="black", lw=0.8)
+    ax_diff.set_xlabel(
+        "MAE minus compromise's MAE, 95% interval (clustered by proposal)", fontsize=8
+    )
+    ax_diff.set_title("Difference from compromise", loc="left", fontsize=10, fontweight="bold")
+    for ax in (ax_err, ax_diff):
+        ax.grid(axis="x", color="#eee")
+        ax.tick_params(labelsize=8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    n = data.get("n_issues")
+    if n:
+        fig.suptitle(
+            _t(
+                f"DEU benchmark: {n} issues, {data.get('n_proposals')} proposals, "
+                f"{data.get('mode')}"
+            ),
+            fontsize=9,
+            x=0.01,
+            ha="left",
+        )
+    fig.tight_layout()
+    return fig
+
+
+def discovery_figure(result: Any) -> Figure:
+    """A scenario-discovery result (``DiscoveryResult.to_dict()``): the PRIM peeling trajectory
+    (density against coverage, coloured by the number of inputs bounding the box), the first
+    box circled, the base rate dashed (Bryant & Lempert 2010)."""
+    data = _as_dict(result)
+    traj = [s for s in data.get("trajectory") or [] if isinstance(s, Mapping)]
+    if not traj:
+        return _empty("no peeling trajectory in this result")
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.add_subplot()
+    cov = [_num(s.get("coverage")) for s in traj]
+    den = [_num(s.get("density")) for s in traj]
+    res = [_num(s.get("restricted")) for s in traj]
+    ax.plot(cov, den, color="grey", lw=0.8)
+    pts = ax.scatter(cov, den, c=res, cmap="viridis", s=18, zorder=3)
+    fig.colorbar(pts, ax=ax, label="inputs bounding the box")
+    boxes = [b for b in data.get("prim") or [] if isinstance(b, Mapping)]
+    if boxes:
+        ax.scatter(
+            [_num(boxes[0].get("coverage"))],
+            [_num(boxes[0].get("density"))],
+            s=120,
+            facecolors="none",
+            edgecolors="red",
+            zorder=4,
+            label="box 1",
+        )
+    if data.get("base_rate") is not None:
+        ax.axhline(_num(data["base_rate"]), color=PALETTE[4], lw=0.8, ls="--", label="base rate")
+    ax.set_xlabel("coverage", fontsize=8)
+    ax.set_ylabel("density", fontsize=8)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=7, frameon=False, loc="lower left")
+    ax.set_title(_t(f"PRIM peeling trajectory: {data.get('target', '')}"), loc="left", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def power_figure(power: Any, capability: Mapping[str, float] | None = None) -> Figure:
+    """Voting power (``PowerResult.to_dict()``): Shapley-Shubik and normalised Banzhaf index per
+    voter, largest first, beside each voter's share of capability when it is a scenario actor."""
+    data = _as_dict(power)
+    voters = data.get("voters") or {}
+    if not isinstance(voters, Mapping) or not voters:
+        return _empty("no voters in this result")
+    names = sorted(voters, key=lambda v: -_num(voters[v].get("shapley_shubik")))
+    cap = dict(capability or {})
+    total = sum(v for v in cap.values() if v is not None) or 1.0
+    fig = Figure(figsize=(max(6.0, 0.4 * len(names) + 2.5), 3.6))
+    ax = fig.add_subplot()
+    x = list(range(len(names)))
+    w = 0.27 if cap else 0.4
+    ax.bar(
+        [i - w for i in x] if cap else [i - w / 2 for i in x],
+        [_num(voters[v].get("shapley_shubik")) for v in names],
+        w,
+        color=PALETTE[0],
+        label="Shapley-Shubik",
+    )
+    ax.bar(
+        x if cap else [i + w / 2 for i in x],
+        [_num(voters[v].get("banzhaf")) for v in names],
+        w,
+        color=PALETTE[4],
+        label="Banzhaf (normalised)",
+    )
+    if cap:
+        ax.bar(
+            [i + w for i in x],
+            [cap[v] / total if cap.get(v) is not None else 0.0 for v in names],
+            w,
+            color="#9aa",
+            label="share of capability",
+        )
+    ax.set_xticks(x, [_short_label(str(v), 12) for v in names], rotation=60, fontsize=8)
+    ax.set_ylabel("share", fontsize=8)
+    ax.set_title(_t(str(data.get("rule") or "voting power")), loc="left", fontsize=10)
+    ax.legend(fontsize=7, frameon=False)
+    ax.grid(axis="y", color="#eee")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def reliability_figure(score: Any) -> Figure:
+    """A forecast ledger's reliability diagram (``LedgerScore.to_dict()``): observed frequency
+    against mean forecast probability per tenth (labels: forecasts in the bin), the diagonal of
+    perfect calibration and the base rate."""
+    data = _as_dict(score)
+    rel = [r for r in data.get("reliability") or [] if isinstance(r, Mapping) and r.get("n")]
+    if not rel:
+        return _empty("no resolved probability forecasts in this ledger")
+    fig = Figure(figsize=(5.0, 4.6))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
+    xs = [_num(r["mean_forecast"]) for r in rel]
+    ys = [_num(r["observed"]) for r in rel]
+    ax.plot(xs, ys, color=PALETTE[0], marker="o", label="forecasts")
+    for r, x, y in zip(rel, xs, ys, strict=True):
+        ax.annotate(str(r["n"]), (x, y), xytext=(4, 2), textcoords="offset points", fontsize=7)
+    prob = (data.get("summary") or {}).get("probability") or {}
+    if prob.get("base_rate") is not None:
+        ax.axhline(
+            _num(prob["base_rate"]),
+            color=PALETTE[4],
+            lw=1,
+            label=f"base rate {_num(prob['base_rate']):.2f}",
+        )
+        ax.set_title(
+            f"Reliability: Brier {_num(prob.get('brier')):.3f} "
+            f"(baseline {_num(prob.get('baseline_brier')):.3f})",
+            loc="left",
+            fontsize=10,
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("forecast probability", fontsize=8)
+    ax.set_ylabel("observed frequency", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    fig.tight_layout()
+    return fig

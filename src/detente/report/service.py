@@ -48,10 +48,13 @@ def make_report(
     claims_draws: int = 200,
     claims_paths: int = 200,
     data_dir: str | None = None,
+    ledger: str | Path | None = None,
 ) -> Report:
     """The report of ``target``: a stored run (its id or 'last', read from ``store_path``) of any
-    kind, or a scenario file / embedded name (default ukraine-2025). Checks the options first (a
-    bad one is a DetenteError: one line)."""
+    kind, or a scenario file / embedded name (default ukraine-2025). ``ledger``: a forecast
+    ledger whose scores and reliability diagram get their own section ("default": the ledger
+    ``detente ledger`` uses, $DETENTE_LEDGER else ./forecasts.ledger.jsonl). Checks the options
+    first (a bad one is a DetenteError: one line)."""
     from detente.report.html import render_report, report_data, run_report_data
     from detente.scenario import io as scenario_io
 
@@ -63,6 +66,11 @@ def make_report(
     ):
         if value < low:
             raise DetenteError(f"{flag} {value}: must be at least {low}")
+    ledger_sec = None
+    if ledger is not None:
+        from detente.report.html import ledger_section
+
+        ledger_sec = ledger_section(None if str(ledger) in ("default", "-") else ledger)
     if is_run_id(target):
         from detente.store.runs import RunStore
 
@@ -76,6 +84,7 @@ def make_report(
             claims_draws=claims_draws,
             claims_paths=claims_paths,
             data_dir=data_dir,
+            ledger=ledger_sec,
         )
         sc = run.scenario()
     else:
@@ -90,6 +99,7 @@ def make_report(
             claims_draws=claims_draws,
             claims_paths=claims_paths,
             data_dir=data_dir,
+            ledger=ledger_sec,
         )
     return Report(data=data, html=render_report(data), scenario=sc)
 

@@ -66,6 +66,9 @@ def check_scenario(scenario: Scenario, file: str = "") -> Scenario:
     from detente.scenario.correlations_schema import check_correlations
 
     check_correlations(scenario, file)
+    from detente.scenario.war_schema import check_war
+
+    check_war(scenario.war, [a.id for a in scenario.actors], file)
     return scenario
 
 

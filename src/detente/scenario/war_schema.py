@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
+from detente.scenario.errors import NO_VALUE, ScenarioError
 from detente.scenario.estimate import Estimate, ShortText, _Strict
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -179,37 +180,6 @@ class WarSpec(_Strict):
     parameters: dict[Name, Estimate] = Field(default_factory=dict)
     policies: dict[Name, PolicySpec] = Field(default_factory=dict, max_length=1_000)
 
-    @field_validator("parameters")
-    @classmethod
-    def _known(cls, value: dict[str, Estimate]) -> dict[str, Estimate]:
-        for name, est in value.items():
-            info = PARAMETERS.get(name)
-            if info is None:
-                raise ValueError(
-                    f"unknown war parameter {name!r}; the parameters are: " + ", ".join(PARAMETERS)
-                )
-            lo = est.low if est.low is not None else est.value
-            hi = est.high if est.high is not None else est.value
-            if not (info.low <= lo and hi <= info.high):
-                raise ValueError(
-                    f"war parameter {name!r} = {est.value:g} (range [{lo:g}, {hi:g}]) must lie "
-                    f"within [{info.low:g}, {info.high:g}] ({info.doc})"
-                )
-        return value
-
-    @model_validator(mode="after")
-    def _references(self) -> WarSpec:
-        for pname, policy in self.policies.items():
-            for e, event in enumerate(policy.events):
-                for field in ("intensity", "enforce"):
-                    ref = getattr(event, field)
-                    if isinstance(ref, str) and ref not in PARAMETERS:
-                        raise ValueError(
-                            f"policies.{pname}.events[{e}].{field}: {ref!r} is neither a number "
-                            "nor a war parameter"
-                        )
-        return self
-
     def estimate(self, name: str) -> Estimate:
         """The parameter's Estimate: the scenario's, or the default without uncertainty."""
         if name in self.parameters:
@@ -225,3 +195,116 @@ class ClaimSpec(_Strict):
     statement: Annotated[str, Field(min_length=1, max_length=2_000)]
     source: ShortText | None = None
     months: int | None = Field(default=None, ge=1, le=600, description="months to simulate")
+
+
+# The built-in policy mixes (detente.war.policies.BUILTIN_POLICIES; a test keeps the two equal):
+# a scenario mix's ``base`` must name one of them or one of the scenario's own mixes.
+BUILTIN_MIXES = (
+    "status-quo",
+    "appeasement",
+    "pressure",
+    "credible-pressure",
+    "secondary-sanctions",
+    "more-aid",
+)
+# Event kinds whose intensity is a size that cannot be negative (a threat of negative sanctions,
+# a negative summit or concession mean nothing; the model would silently read them as 0). The
+# other kinds change a level, and a negative intensity lowers it (sanctions lifted, aid cut).
+NONNEGATIVE_KINDS = ("threat", "summit", "concession")
+
+
+def check_war(war: WarSpec | None, actor_ids: list[str] | tuple[str, ...], file: str = "") -> None:
+    """The war section's rules, each broken one a :class:`ScenarioError` that names the file,
+    the field, the value and the rule (``FILE: war.FIELD = VALUE: rule``): known parameter names
+    within their ranges, both sides actors of the scenario and different, policy mixes whose
+    ``base`` exists and does not loop, event intensities that refer to a war parameter or (for
+    threats, summits and concessions) are not negative, enforcement probabilities in [0, 1]."""
+    if war is None:
+        return
+    for name, est in war.parameters.items():
+        info = PARAMETERS.get(name)
+        if info is None:
+            raise ScenarioError(
+                file,
+                f"war.parameters.{name}",
+                NO_VALUE,
+                "is not a war parameter; the parameters are: " + ", ".join(PARAMETERS),
+            )
+        lo = est.low if est.low is not None else est.value
+        hi = est.high if est.high is not None else est.value
+        if not (info.low <= lo and hi <= info.high):
+            shown = est.value if lo == hi else [lo, hi]
+            raise ScenarioError(
+                file,
+                f"war.parameters.{name}",
+                shown,
+                f"must lie within [{info.low:g}, {info.high:g}] ({info.doc})",
+            )
+    ids = list(actor_ids)
+    for role in ("attacker", "defender"):
+        who = getattr(war, role)
+        if who not in ids:
+            given = "" if role in war.model_fields_set else " (not given: the default)"
+            raise ScenarioError(
+                file,
+                f"war.{role}",
+                who,
+                f"is not an actor of the scenario{given}; the actors are: {', '.join(ids[:20])}",
+            )
+    if war.attacker == war.defender:
+        raise ScenarioError(
+            file, "war.defender", war.defender, "is also the attacker; a war needs two sides"
+        )
+    mixes = set(BUILTIN_MIXES) | set(war.policies)
+    for pname, policy in war.policies.items():
+        if policy.base is not None and policy.base not in mixes:
+            raise ScenarioError(
+                file,
+                f"war.policies.{pname}.base",
+                policy.base,
+                "is not a policy mix; the mixes are: " + ", ".join([*BUILTIN_MIXES, *war.policies]),
+            )
+        chain = [pname]
+        current = policy.base
+        while current is not None and current in war.policies:
+            if current in chain:
+                raise ScenarioError(
+                    file,
+                    f"war.policies.{pname}.base",
+                    policy.base,
+                    "makes the mixes' base chain loop: " + " -> ".join([*chain, current]),
+                )
+            chain.append(current)
+            current = war.policies[current].base
+        for e, event in enumerate(policy.events):
+            where = f"war.policies.{pname}.events[{e}]"
+            for field in ("intensity", "enforce"):
+                ref = getattr(event, field)
+                if isinstance(ref, str) and ref not in PARAMETERS:
+                    raise ScenarioError(
+                        file,
+                        f"{where}.{field}",
+                        ref,
+                        "is neither a number nor the name of a war parameter",
+                    )
+            size = event.intensity
+            if (
+                event.kind in NONNEGATIVE_KINDS
+                and isinstance(size, Estimate)
+                and min(size.value, size.low if size.low is not None else size.value) < 0
+            ):
+                raise ScenarioError(
+                    file,
+                    f"{where}.intensity",
+                    size.value,
+                    f"a {event.kind}'s intensity must be >= 0 (the kinds that take a negative "
+                    "intensity, to lower a level: sanction, secondary, aid, purchases, dual_use)",
+                )
+            enf = event.enforce
+            if isinstance(enf, Estimate) and not 0.0 <= enf.value <= 1.0:
+                raise ScenarioError(
+                    file,
+                    f"{where}.enforce",
+                    enf.value,
+                    "is a probability: it must lie in [0, 1]",
+                )

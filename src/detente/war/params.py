@@ -18,6 +18,12 @@ def base_params(spec: WarSpec | None) -> dict[str, float]:
     """Every parameter at its assumed value (the scenario's Estimate, else the default)."""
     out = {name: info.default for name, info in PARAMETERS.items()}
     if spec is not None:
+        for name in spec.parameters:
+            if name not in PARAMETERS:  # a WarSpec built in code (the loader checks files)
+                raise DetenteError(
+                    f"war.parameters.{name}: is not a war parameter; the parameters are: "
+                    + ", ".join(PARAMETERS)
+                )
         out.update({name: est.value for name, est in spec.parameters.items()})
     return out
 
