@@ -51,7 +51,9 @@ def test_claims_report_shares_with_intervals() -> None:
 
 def test_uneven_costs_follow_capabilities_not_a_typed_weight() -> None:
     sc = api.load("ukraine-2025")
-    run = api.war(sc, policies=["status-quo"], draws=20, paths_per_draw=40, seed=2, set_=["elapsed=0"])
+    run = api.war(
+        sc, policies=["status-quo"], draws=20, paths_per_draw=40, seed=2, set_=["elapsed=0"]
+    )
     pp = run.policies["status-quo"]
     assert np.nanmean(pp.per_draw("cost_A")) < np.nanmean(pp.per_draw("cost_D"))
     swapped = api.war(
