@@ -995,23 +995,38 @@ def save_upload(data: bytes, name: str, folder: str) -> str:
     return str(path)
 
 
-def ledger(path: str) -> dict[str, Any]:
-    """A ledger file's entries, its hash-chain check and its score with the reliability table
-    (:mod:`detente.api.ledger`)."""
-    from pathlib import Path
-
+def ledger(path: str | None = None) -> dict[str, Any]:
+    """A ledger file's entries (each forecast with its outcome, when resolved), its hash-chain
+    check and, when the chain holds, its score with the reliability table
+    (:mod:`detente.api.ledger`); ``path`` None: the default ledger ($DETENTE_LEDGER)."""
     from detente.api import ledger as led
 
-    if not Path(path).is_file():
-        raise DetenteError(f"ledger {path[:200]!r}: no such file")
     report = led.verify(path)
     entries = led.entries(path) if report.ok else []
-    score = led.score(path) if report.ok else None
+    outcomes = {e["forecast"]: e for e in entries if e.get("kind") == "resolution"}
+    forecasts = []
+    for e in entries:
+        if e.get("kind") != "forecast":
+            continue
+        f = e.get("forecast") or {}
+        res = outcomes.get(e.get("seq"))
+        forecasts.append(
+            {
+                "id": e.get("seq"),
+                "time": e.get("time"),
+                "question": e.get("question"),
+                "resolves_by": e.get("resolves_by"),
+                "model": e.get("model"),
+                "type": f.get("type"),
+                "p": f.get("p"),
+                "outcome": None if res is None else res.get("outcome"),
+            }
+        )
+    score = led.score(path) if report.ok and outcomes else None
     return to_jsonable(
         {
-            "path": path,
             "verify": report.to_dict(),
-            "entries": entries,
+            "forecasts": forecasts,
             "score": None if score is None else score.to_dict(),
         }
     )
