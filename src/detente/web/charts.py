@@ -224,9 +224,9 @@ def claims(result: dict[str, Any]) -> dict[str, Any]:
             "type": "bar",
             "orientation": "h",
             "y": [r["id"] for r in rows],
-            "x": [r["share_draws"] for r in rows],
+            "x": [r["share"] for r in rows],
             "name": "share of draws",
-            "marker": {"color": [PALETTE[2] if r["holds_default"] else PALETTE[1] for r in rows]},
+            "marker": {"color": [PALETTE[2] if r["share"] >= 0.5 else PALETTE[1] for r in rows]},
             "hovertemplate": "%{y}: holds in %{x:.1%} of draws<extra></extra>",
         }
     ]
