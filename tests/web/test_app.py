@@ -634,7 +634,7 @@ def test_model_parameters_as_on_the_command_line(client: TestClient, store: Path
 
 # -- war terms, voting power, the DEU benchmark, discovery, the ledger (issues 11, 12, 15) ------
 
-FLAG = "&#9873; outside<"  # the flag cell of a forecast outside the war terms
+FLAG = 'aria-label="outside the war terms"'  # the flag cell of a forecast outside the war terms
 DEU_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "deu_tab_small.csv"
 
 
