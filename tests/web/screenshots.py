@@ -16,6 +16,26 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (1366, 400)
 CHROMIUM = "/usr/bin/chromium"
+DEU_SMALL = ROOT / "tests" / "fixtures" / "deu_tab_small.csv"  # synthetic DEU rows (a fixture)
+LEDGER = Path(tempfile.gettempdir()) / "detente-screenshots-ledger.jsonl"
+
+
+def _ledger() -> None:
+    """A small made-up ledger for the Runs tab's ledger panel: eight resolved forecasts."""
+    from detente.api import ledger as led
+
+    LEDGER.unlink(missing_ok=True)
+    for i, (p, y) in enumerate(
+        [(0.1, 0), (0.2, 0), (0.3, 1), (0.4, 0), (0.6, 1), (0.7, 1), (0.8, 0), (0.9, 1), (0.5, 0)]
+    ):
+        e = led.add(
+            f"Made-up question {i + 1}?",
+            led.probability_forecast(p),
+            resolves_by="2027-01-01",
+            ledger_file=LEDGER,
+        )
+        if i < 8:
+            led.resolve(e["seq"], bool(y), ledger_file=LEDGER)
 
 
 def _serve(store: Path) -> tuple[Any, str]:
@@ -61,6 +81,9 @@ def _act(page: Any, tab: str) -> None:
         page.fill("#sensitivity-n", "32")
         page.click("#sensitivity-button")
         page.wait_for_selector("#sensitivity-out .plot .main-svg", timeout=120_000)
+        page.fill("#discover-form input[name=draws]", "100")
+        page.click("#discover-button")
+        page.wait_for_selector("#discover-chart .main-svg", timeout=120_000)
     elif tab == "levers":
         page.fill("#whatif-text", "shift USA.position.territory -20")
         page.click("#whatif-button")
@@ -73,12 +96,20 @@ def _act(page: Any, tab: str) -> None:
     elif tab == "backtest":
         page.click("#backtest-button")
         page.wait_for_selector("#leaderboard", timeout=180_000)
+        page.fill("#deu-path", str(DEU_SMALL))
+        page.fill("#deu-form input[name=reps]", "200")
+        page.click("#deu-button")
+        page.wait_for_selector("#deu-chart .main-svg", timeout=180_000)
     elif tab == "runs":
         page.wait_for_selector("#runs-table")
         page.locator("#runs-table .open-run").first.click()
         page.wait_for_selector("#run-detail h3")
         page.click("#compare-button")
         page.wait_for_selector("#compare-result")
+        page.click("#ledger-panel summary")
+        page.fill("#ledger-path", str(LEDGER))
+        page.click("#ledger-button")
+        page.wait_for_selector("#ledger-chart .main-svg", timeout=60_000)
     page.wait_for_timeout(400)
 
 
@@ -88,6 +119,7 @@ def main(out: Path) -> list[Path]:
     from detente.web.tabs import tabs
 
     out.mkdir(parents=True, exist_ok=True)
+    _ledger()
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         server, url = _serve(Path(tmp) / "runs.sqlite")

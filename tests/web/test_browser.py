@@ -96,9 +96,12 @@ def test_slider_moves_the_talks_curve(page: Any, live_server: dict[str, Any]) ->
     page.wait_for_selector("#talks-chart .main-svg")
     curves = "document.getElementById('talks-chart').data.filter((t, i) => i % 2).map(t => t.y)"
     before = page.evaluate(curves)
-    page.fill("#lever-threat", "3")
+    # Concessions at 3x: the war model moves the appeasement mix's settlement curve (threats at
+    # 3x leave every settlement curve where it was in this model, so they cannot show a move).
+    page.fill("#lever-concession", "3")
     page.wait_for_function(
-        "() => (document.querySelector('#levers-used') || {}).innerText?.includes('threat 3.00')"
+        "() => (document.querySelector('#levers-used') || {}).innerText"
+        "?.includes('concession 3.00')"
     )
     page.wait_for_selector("#talks-chart .main-svg")
     after = page.evaluate(curves)
@@ -106,7 +109,7 @@ def test_slider_moves_the_talks_curve(page: Any, live_server: dict[str, Any]) ->
     # The page draws what the api computes for those levers (same seed, same settings).
     expected = workbench.talks(
         scenario_io.load("ukraine-2025"),
-        levers={"threat": 3.0},
+        levers={"concession": 3.0},
         months=sliders.WEB_MONTHS,
         draws=sliders.WEB_DRAWS,
         paths_per_draw=sliders.WEB_PATHS_PER_DRAW,
@@ -114,7 +117,7 @@ def test_slider_moves_the_talks_curve(page: Any, live_server: dict[str, Any]) ->
     )
     for shown, pol in zip(after, expected["policies"], strict=True):
         assert shown == pytest.approx(pol["p_talks"], abs=1e-12)
-    assert page.inner_text("#lever-threat + output") == "3.00\u00d7"
+    assert page.inner_text("#lever-concession + output") == "3.00\u00d7"
 
 
 def test_uploads_good_bad_and_none(page: Any, live_server: dict[str, Any]) -> None:

@@ -509,10 +509,13 @@ def forecast(
     seed: int = 0,
     thresholds: Sequence[str] = (),
     params: dict[str, dict[str, Any]] | None = None,
+    terms: bool = False,
     progress: Progress = None,
 ) -> dict[str, Any]:
     """Each model's forecast (and Monte Carlo summaries with ``draws``), one model a step;
-    a forecast that is not finite is an error naming the model and issue."""
+    a forecast that is not finite is an error naming the model and issue. With ``terms``: the
+    war model's settlement terms beside them (:func:`war_terms`, ``result["war_terms"]``) and
+    the voting rule's power indices (:func:`voting_power`, ``result["voting_power"]``)."""
     from detente.api import forecast as _forecast
 
     names = list(models) if models else None
@@ -546,6 +549,10 @@ def forecast(
             ).to_dict()
             for name in names
         }
+    if terms:
+        result["war_terms"] = war_terms(scenario, result["forecasts"], seed=seed)
+    if scenario.voting is not None:
+        result["voting_power"] = voting_power(scenario)
     return to_jsonable(result)
 
 
@@ -877,3 +884,161 @@ def parameter_error() -> type[Exception]:
     from detente.bargaining.registry import ParameterError
 
     return ParameterError
+
+
+# -- war terms, voting power, discovery, the DEU benchmark, the ledger -------------------------
+
+WAR_TERMS_DRAWS = 40  # draws x paths of the war model behind the Terms tab's settlement terms
+WAR_TERMS_PATHS = 20
+
+
+def war_terms(
+    scenario: Scenario,
+    forecasts: Sequence[dict[str, Any]],
+    *,
+    seed: int = 0,
+    draws: int = WAR_TERMS_DRAWS,
+    paths_per_draw: int = WAR_TERMS_PATHS,
+) -> dict[str, Any]:
+    """The war model's settlement terms on the territory issue (:func:`detente.api.war_terms`)
+    and, per bargaining forecast of that issue, whether it lies outside what both belligerents
+    would accept (:func:`detente.api.outside_terms`). Without a war section or a ``territory``
+    issue: ``{"available": False, "why": ...}``."""
+    from detente.api import outside_terms
+    from detente.api import war_terms as _war_terms
+
+    if scenario.war is None:
+        return {"available": False, "why": "the scenario has no war section, so no war terms"}
+    if not any(i.id == "territory" for i in scenario.issues):
+        return {"available": False, "why": "the scenario has no issue with id 'territory'"}
+    terms = _war_terms(scenario, draws=draws, paths_per_draw=paths_per_draw, seed=seed)
+    if terms is None:  # pragma: no cover - the two checks above are war_terms' own
+        return {"available": False, "why": "the war model gives no terms for this scenario"}
+    flags = {
+        r["model"]: outside_terms(float(r["forecast"]), terms)
+        for r in forecasts
+        if r["issue"] == "territory"
+    }
+    return to_jsonable(
+        {
+            "available": True,
+            **terms,
+            "draws": draws,
+            "paths_per_draw": paths_per_draw,
+            "seed": seed,
+            "outside": flags,
+        }
+    )
+
+
+def voting_power(scenario: Scenario) -> dict[str, Any] | None:
+    """Shapley-Shubik and Banzhaf indices of the scenario's ``voting:`` rule beside each voter's
+    capability (:mod:`detente.api.power`); None when the scenario states no voting rule."""
+    if scenario.voting is None:
+        return None
+    from detente.api import power
+
+    res = power.voting_power(scenario)
+    return to_jsonable({"name": scenario.voting.name, "table": power.power_table(scenario, res)})
+
+
+def discover(
+    scenario: Scenario,
+    target: str,
+    *,
+    draws: int = 200,
+    seed: int = 0,
+    paths: int = 16,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Scenario discovery (:func:`detente.api.discover.discover`): PRIM and CART boxes of the
+    stated uncertainties where ``target`` holds, and PRIM's peeling trajectory."""
+    from detente.api import discover as disc
+
+    if progress:
+        progress(0, 1)
+    res = disc.discover(scenario, target, draws=draws, seed=seed, paths=paths)
+    if progress:
+        progress(1, 1)
+    return to_jsonable(res.to_dict())
+
+
+def deu_benchmark(
+    deu: str,
+    train: str | None = None,
+    *,
+    seed: int = 0,
+    folds: int = 10,
+    reps: int = 500,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """The DEU benchmark (:func:`detente.api.backtest` with ``deu=``): every model and baseline
+    on every scoreable DEU issue, fitted on ``train`` (else cross-validated by proposal)."""
+    from detente.api import backtest as _backtest
+
+    if progress:
+        progress(0, 1)
+    res = _backtest(deu=deu, train=train, seed=seed, folds=folds, reps=reps)
+    if progress:
+        progress(1, 1)
+    return to_jsonable(res.to_dict())
+
+
+def save_upload(data: bytes, name: str, folder: str) -> str:
+    """Write an uploaded data file under ``folder`` with a safe name; its path."""
+    import re
+    from pathlib import Path
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)[:80] or "upload.csv"
+    path = Path(folder) / safe
+    path.write_bytes(data)
+    return str(path)
+
+
+def ledger(path: str | None = None) -> dict[str, Any]:
+    """A ledger file's entries (each forecast with its outcome, when resolved), its hash-chain
+    check and, when the chain holds, its score with the reliability table
+    (:mod:`detente.api.ledger`); ``path`` None: the default ledger ($DETENTE_LEDGER)."""
+    from detente.api import ledger as led
+
+    report = led.verify(path)
+    entries = led.entries(path) if report.ok else []
+    outcomes = {e["forecast"]: e for e in entries if e.get("kind") == "resolution"}
+    forecasts = []
+    for e in entries:
+        if e.get("kind") != "forecast":
+            continue
+        f = e.get("forecast") or {}
+        res = outcomes.get(e.get("seq"))
+        forecasts.append(
+            {
+                "id": e.get("seq"),
+                "time": e.get("time"),
+                "question": e.get("question"),
+                "resolves_by": e.get("resolves_by"),
+                "model": e.get("model"),
+                "type": f.get("type"),
+                "p": f.get("p"),
+                "outcome": None if res is None else res.get("outcome"),
+            }
+        )
+    score = led.score(path) if report.ok and outcomes else None
+    return to_jsonable(
+        {
+            "verify": report.to_dict(),
+            "forecasts": forecasts,
+            "score": None if score is None else score.to_dict(),
+        }
+    )
+
+
+def deu_default() -> str:
+    """The DEU III file found beside the checkout (``../shared/data/bargaining/deu``), as the
+    DEU benchmark's default path; empty when absent."""
+    from pathlib import Path
+
+    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+        cand = base.parent / "shared" / "data" / "bargaining" / "deu" / "deu3-train.csv"
+        if cand.is_file():
+            return str(cand.resolve())
+    return ""

@@ -224,9 +224,9 @@ def claims(result: dict[str, Any]) -> dict[str, Any]:
             "type": "bar",
             "orientation": "h",
             "y": [r["id"] for r in rows],
-            "x": [r["share_draws"] for r in rows],
+            "x": [r["share"] for r in rows],
             "name": "share of draws",
-            "marker": {"color": [PALETTE[2] if r["holds_default"] else PALETTE[1] for r in rows]},
+            "marker": {"color": [PALETTE[2] if r["share"] >= 0.5 else PALETTE[1] for r in rows]},
             "hovertemplate": "%{y}: holds in %{x:.1%} of draws<extra></extra>",
         }
     ]
@@ -386,3 +386,188 @@ def run_chart(result: Any) -> dict[str, Any] | None:
     if isinstance(result.get("rows"), list):
         return whatif(result)
     return None
+
+
+def add_war_terms(fig: dict[str, Any], terms: dict[str, Any]) -> dict[str, Any]:
+    """The war model's terms drawn onto an issue's forecast chart: where talks settle (median,
+    10-90%) and the range both belligerents would accept now (shaded; red when none exists)."""
+    fig = {**fig, "data": list(fig["data"]), "layout": dict(fig["layout"])}
+    shapes = list(fig["layout"].get("shapes") or [])
+    acc = terms.get("acceptable")
+    if acc:
+        lo, hi = sorted((acc["low"], acc["high"]))
+        ok = acc["range_exists"]
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": lo,
+                "x1": hi,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#2e933c" if ok else "#d1495b",
+                "opacity": 0.15,
+                "line": {"width": 0},
+            }
+        )
+    fig["layout"]["shapes"] = shapes
+    t = terms.get("terms")
+    if t:
+        fig["data"].append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "war model: settlement terms",
+                "x": [t["median"]],
+                "y": ["war terms"],
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [t["p90"] - t["median"]],
+                    "arrayminus": [t["median"] - t["p10"]],
+                },
+                "marker": {"size": 11, "color": PALETTE[1], "symbol": "star"},
+                "hovertemplate": "war terms: %{x:.1f}<extra></extra>",
+            }
+        )
+    return fig
+
+
+def power(vp: dict[str, Any]) -> dict[str, Any]:
+    """Shapley-Shubik and Banzhaf indices per voter, beside capability as a share of the voters'
+    total capability."""
+    rows = vp["table"]
+    voters = [r["voter"] for r in rows]
+    caps = [r["capability"] for r in rows]
+    total = sum(c for c in caps if c) or 1.0
+    data = [
+        {
+            "type": "bar",
+            "name": "Shapley-Shubik",
+            "x": voters,
+            "y": [r["shapley_shubik"] for r in rows],
+            "marker": {"color": PALETTE[0]},
+        },
+        {
+            "type": "bar",
+            "name": "Banzhaf",
+            "x": voters,
+            "y": [r["banzhaf"] for r in rows],
+            "marker": {"color": PALETTE[2]},
+        },
+        {
+            "type": "bar",
+            "name": "capability share",
+            "x": voters,
+            "y": [None if c is None else c / total for c in caps],
+            "marker": {"color": PALETTE[7]},
+        },
+    ]
+    layout = _layout(f"Voting power: {vp['name']}", "voter", "share", barmode="group")
+    return {"data": data, "layout": layout, "name": "voting-power"}
+
+
+def deu_benchmark(result: dict[str, Any]) -> dict[str, Any]:
+    """Each model's mean absolute error minus the compromise model's on the DEU issues, with its
+    proposal-clustered bootstrap interval (below zero: better than compromise)."""
+    rows = [
+        (name, m["diff_vs_compromise"])
+        for name, m in result["models"].items()
+        if m.get("diff_vs_compromise")
+        and None
+        not in (
+            m["diff_vs_compromise"].get("mae"),
+            m["diff_vs_compromise"].get("low"),
+            m["diff_vs_compromise"].get("high"),
+        )
+    ]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "MAE difference vs compromise",
+            "x": [d["mae"] for _, d in rows],
+            "y": [n for n, _ in rows],
+            "error_x": {
+                "type": "data",
+                "symmetric": False,
+                "array": [d["high"] - d["mae"] for _, d in rows],
+                "arrayminus": [d["mae"] - d["low"] for _, d in rows],
+            },
+            "marker": {"size": 10, "color": PALETTE[0]},
+            "hovertemplate": "%{y}: %{x:.2f}<extra></extra>",
+        }
+    ]
+    layout = _layout(
+        "DEU benchmark: MAE difference from the compromise model (95% interval)",
+        f"difference in MAE ({result.get('units', 'points')})",
+        "",
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": 0,
+                "x1": 0,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#6b6b6b", "dash": "dot"},
+            }
+        ],
+        height=max(300, 28 * len(rows) + 120),
+    )
+    return {"data": data, "layout": layout, "name": "deu-benchmark"}
+
+
+def peeling(result: dict[str, Any]) -> dict[str, Any]:
+    """PRIM's peeling trajectory: coverage against density of each box it passed through."""
+    traj = result.get("trajectory") or []
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "peeling trajectory",
+            "x": [s["coverage"] for s in traj],
+            "y": [s["density"] for s in traj],
+            "text": [f"{s['restricted']} inputs restricted, mass {s['mass']:.2f}" for s in traj],
+            "marker": {"color": [s["restricted"] for s in traj], "colorscale": "Viridis"},
+            "hovertemplate": "coverage %{x:.2f}, density %{y:.2f}<br>%{text}<extra></extra>",
+        }
+    ]
+    layout = _layout(f"PRIM peeling: {result['target']}", "coverage", "density")
+    return {"data": data, "layout": layout, "name": "discovery-peeling"}
+
+
+def reliability(score: dict[str, Any]) -> dict[str, Any]:
+    """The ledger's reliability diagram: observed frequency against mean forecast probability
+    per tenth (marker size: number of forecasts), and the diagonal of perfect calibration."""
+    bins = [b for b in score.get("reliability") or [] if b["n"]]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "perfect calibration",
+            "x": [0, 1],
+            "y": [0, 1],
+            "line": {"color": "#6b6b6b", "dash": "dot"},
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "ledger forecasts",
+            "x": [b["mean_forecast"] for b in bins],
+            "y": [b["observed"] for b in bins],
+            "text": [f"n = {b['n']}" for b in bins],
+            "marker": {"size": [8 + 2 * min(b["n"], 10) for b in bins], "color": PALETTE[0]},
+            "hovertemplate": "forecast %{x:.2f}, observed %{y:.2f} (%{text})<extra></extra>",
+        },
+    ]
+    layout = _layout(
+        "Reliability of the ledger's probability forecasts",
+        "mean forecast probability",
+        "observed frequency",
+    )
+    layout["xaxis"]["range"] = [0, 1]
+    layout["yaxis"]["range"] = [-0.02, 1.02]
+    return {"data": data, "layout": layout, "name": "ledger-reliability"}

@@ -28,6 +28,7 @@ def page_ctx(request: Request, sc: Scenario, source: str) -> dict[str, Any]:
         all_models=[m["name"] for m in workbench.models()],
         model_info=workbench.models(),
         backtest_cases=_cases(),
+        deu_default=workbench.deu_default(),
         runs_page=workbench.runs_page(store),
     )
     return ctx

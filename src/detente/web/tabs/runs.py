@@ -101,3 +101,16 @@ def run_report(request: Request, run_id: str) -> Response:
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="detente-run-{rid}.html"'},
     )
+
+
+@router.post("/ledger", response_class=HTMLResponse)
+async def ledger(request: Request) -> HTMLResponse:
+    """The forecast ledger at the path given (blank: the default ledger): its entries, whether
+    its hash chain holds, and its score with the reliability diagram."""
+    form = await request.form()
+    path = str(form.get("ledger_path") or "").strip()
+    if len(path) > 1000:
+        raise WebError("ledger path: at most 1000 characters")
+    data = workbench.ledger(path or None)
+    fig = charts.reliability(data["score"]) if data["score"] else None
+    return render(request, "_ledger.html", ledger=data, fig=fig)

@@ -31,6 +31,7 @@ async def run_forecast(request: Request) -> HTMLResponse:
     for name in params:
         if models and name not in models:
             raise WebError(f"parameters for {name[:20]!r}, which is not among the chosen models")
+    terms = form.get("war_terms") == "on"
     workbench.check_params(params)
     workbench.check_cost("forecast", sc, models=models, draws=draws)
 
@@ -45,6 +46,7 @@ async def run_forecast(request: Request) -> HTMLResponse:
             seed=seed,
             thresholds=thresholds,
             params=params,
+            terms=terms,
         )
         elapsed = time.perf_counter() - t0
         run_id = record(
@@ -66,6 +68,9 @@ def view(result: dict[str, Any]) -> dict[str, Any]:
     """Tables and charts of a forecast result."""
     mc = result.get("uncertainty") or {}
     figs = {i["id"]: charts.issue_forecasts(result, i) for i in result["issues"]}
+    wt = result.get("war_terms") or {}
+    if wt.get("available") and wt["issue"] in figs:
+        figs[wt["issue"]] = charts.add_war_terms(figs[wt["issue"]], wt)
     trajectories = [
         charts.trajectory(result, name, issue["id"])
         for name, m in result["models"].items()
@@ -76,4 +81,11 @@ def view(result: dict[str, Any]) -> dict[str, Any]:
     for name, m in mc.items():
         for t in m.get("thresholds") or []:
             thresholds.append({"model": name, **t})
-    return {"mc": mc, "figs": figs, "trajectories": trajectories, "thresholds": thresholds}
+    vp = result.get("voting_power")
+    return {
+        "mc": mc,
+        "figs": figs,
+        "trajectories": trajectories,
+        "thresholds": thresholds,
+        "power_fig": charts.power(vp) if vp else None,
+    }

@@ -64,3 +64,42 @@ async def run_sensitivity(request: Request) -> HTMLResponse:
         return {"result": result, "run_id": run_id, "figs": figs}
 
     return _jobs.start(request, "sensitivity", work, "_sensitivity_result.html")
+
+
+@router.post("/discover", response_class=HTMLResponse)
+async def run_discover(request: Request) -> HTMLResponse:
+    form = await request.form()
+    sc = edited_scenario(form)
+    target = str(form.get("target") or "").strip()
+    if not target:
+        raise WebError(
+            "target: write one, e.g. forecast.compromise.territory<=60 or p_talks_12>=0.5"
+        )
+    if len(target) > 200:
+        raise WebError("target: at most 200 characters")
+    draws = form_int(form.get("draws"), "draws", 20, 2000, default=200)
+    paths = form_int(form.get("paths"), "war paths per draw", 1, 64, default=16)
+    seed = form_int(form.get("seed"), "seed", 0, 2**63 - 1, default=0)
+
+    def work(job: Job) -> dict[str, Any]:
+        result = request.app.state.pool.compute(
+            job,
+            "detente.api.workbench.discover",
+            sc,
+            target,
+            draws=draws,
+            seed=seed,
+            paths=paths,
+        )
+        run_id = record(
+            request,
+            "web:discover",
+            sc,
+            result,
+            models=[],
+            seed=seed,
+            params={"target": target, "draws": draws, "paths": paths},
+        )
+        return {"result": result, "run_id": run_id, "fig": charts.peeling(result)}
+
+    return _jobs.start(request, "discover", work, "_discover_result.html")
