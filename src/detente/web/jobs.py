@@ -15,6 +15,7 @@ callback raises :class:`Cancelled`; the half-done work is dropped, nothing is st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import itertools
 import threading
@@ -76,6 +77,10 @@ def _init_worker(shared: Any, parent: int) -> None:
 
     global _SHARED
     _SHARED = shared
+    # Model work yields the CPU to the server process: on a small machine the workers would
+    # otherwise keep the event loop (pages, /health) waiting behind them.
+    with contextlib.suppress(OSError):
+        os.nice(10)
 
     def watch() -> None:
         while True:
