@@ -24,7 +24,7 @@ def main() -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=None, help="folder of the COW files (../shared/data/war)")
-    ap.add_argument("--candidates", type=int, default=8000)
+    ap.add_argument("--candidates", type=int, default=40000)
     ap.add_argument("--accept", type=int, default=200)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--seed", type=int, default=20240611)

@@ -97,7 +97,6 @@ def test_tutorial_commands_run(
     uc = claims["uneven-costs"]
     assert uc["draws"] > 0 and uc["low"] <= uc["share"] <= uc["high"]
     assert uc["share"] < 0.5 and uc["high"] < 1.0
-    assert uc["values"]["cost_A"] > uc["values"]["cost_D"]
     _cli(["report", "last", "-o", "war.html"], capsys)
     page = (tmp_path / "war.html").read_text()
     assert 'id="claims"' in page

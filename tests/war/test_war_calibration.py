@@ -10,11 +10,13 @@ import pytest
 from detente.scenario.war_schema import STRUCTURAL
 from detente.war.calibration import (
     COW_FILE,
+    MEASUREMENT,
     NMC_FILE,
     PRIOR,
     SPLIT_YEAR,
     calibrate,
     calibrated_draws,
+    cow_code,
     load_wars,
     shipped,
     split,
@@ -29,12 +31,13 @@ needs_data = pytest.mark.skipif(
 
 def test_shipped_draws_have_provenance_and_lie_in_the_prior() -> None:
     cal = shipped()
-    assert cal["names"] == list(STRUCTURAL)
+    assert cal["names"] == [*STRUCTURAL, *MEASUREMENT]
     assert cal["data"]["train"]["last_year"] < SPLIT_YEAR
     assert "make calibrate" in cal["command"]
-    draws = calibrated_draws()
+    assert set(calibrated_draws()) == set(STRUCTURAL)  # what a war run takes
+    draws = calibrated_draws(measurement=True)
     assert len(draws["tau"]) >= 100
-    for name, (lo, hi, _) in PRIOR.items():
+    for name, (lo, hi, _) in (PRIOR | MEASUREMENT).items():
         assert np.all((draws[name] >= lo) & (draws[name] <= hi)), name
     # the accepted draws keep their uncertainty: not one point
     assert np.std(draws["tau"]) > 0 and np.std(draws["beta"]) > 0
@@ -60,3 +63,16 @@ def test_calibration_is_reproducible_and_uses_training_wars_only() -> None:
     assert a["draws"] == b["draws"]  # chunking never changes the draws
     assert a["data"]["train"]["last_year"] < SPLIT_YEAR
     assert a["accepted_distance"] == sorted(a["accepted_distance"])
+
+
+def test_cow_coding_of_simulated_endings() -> None:
+    """COW codes who won: a dictated peace (terms beyond ``decisive``) is a victory, a peace in
+    between a compromise; collapses are victories, fading a stalemate, ongoing paths unknown."""
+    from detente.war.kernel import A_WINS, D_WINS, FADED, NO_WAR, ONGOING, SETTLED
+
+    outcome = np.array([SETTLED, SETTLED, SETTLED, A_WINS, D_WINS, FADED, ONGOING, NO_WAR])
+    terms = np.array([0.9, 0.5, 0.1, np.nan, np.nan, 0.4, np.nan, np.nan])
+    code = cow_code(outcome, terms, decisive=0.8)
+    assert code.tolist() == [0, 2, 1, 0, 1, 3, -1, -1]
+    # the threshold matters: at 0.95 the 0.9 peace is a compromise
+    assert cow_code(outcome, terms, decisive=0.95)[0] == 2

@@ -49,6 +49,19 @@ def test_claims_report_shares_with_intervals() -> None:
             assert d["note"]  # a claim that always holds says why
 
 
+def test_a_claims_own_horizon_is_simulated() -> None:
+    """A claim's ``months:`` in the scenario sets the horizon its test simulates (unless the run
+    sets one for all), and a shorter horizon changes what the not-fast test sees."""
+    sc = api.load("ukraine-2025")
+    claims = [c.model_copy(update={"months": 13}) if c.id == "not-fast" else c for c in sc.claims]
+    sc2 = sc.model_copy(update={"claims": claims})
+    res = {r.id: r for r in check_claims(sc2, draws=12, paths=30, seed=3)}
+    assert res["not-fast"].months == 13
+    assert res["appeasement"].months == 60
+    forced = {r.id: r for r in check_claims(sc2, draws=12, paths=30, seed=3, months=24)}
+    assert {r.months for r in forced.values()} == {24}
+
+
 def test_uneven_costs_follow_capabilities_not_a_typed_weight() -> None:
     sc = api.load("ukraine-2025")
     run = api.war(

@@ -188,10 +188,12 @@ class ClaimResult(Result):
     high: float | None
     values: dict[str, float] = field(default_factory=dict)
     note: str | None = None
+    months: int | None = None  # the horizon simulated for this claim
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "months": self.months,
             "text": self.text,
             "test": self.test,
             "compared": self.compared,
@@ -238,7 +240,8 @@ def check_claims(
     sc: Any, draws: int = 100, paths: int = 50, seed: int = 0, months: int | None = None
 ) -> list[ClaimResult]:
     """Check the scenario's claims (those with a test in :data:`TESTS`) over ``draws`` draws of
-    ``paths`` paths each (see module doc)."""
+    ``paths`` paths each (see module doc). Horizon: ``months`` if given, else each claim's own
+    ``months:`` in the scenario, else 60 months."""
     from detente.scenario.war_schema import WarSpec
     from detente.war import run_war
 
@@ -251,15 +254,25 @@ def check_claims(
         attacker=spec.attacker, defender=spec.defender, parameters=spec.parameters, policies=mixes
     )
     claims = list(sc.claims or [])
-    needed = sorted(
-        {t.a for c in claims if (t := TESTS.get(c.id))}
-        | {t.b for c in claims if (t := TESTS.get(c.id)) and t.b and not t.b_params}
-    )
-    run = run_war(
-        tmp, needed or ["status-quo"], months=T, draws=draws, paths_per_draw=paths, seed=seed
-    )
+
+    def horizon(c: Any) -> int:
+        # a claim's own ``months`` (its horizon in the scenario) wins over the run's default
+        return int(c.months) if getattr(c, "months", None) and months is None else T
+
+    runs: dict[int, Any] = {}
+    for h in sorted({horizon(c) for c in claims} or {T}):
+        group = [c for c in claims if horizon(c) == h]
+        needed = sorted(
+            {t.a for c in group if (t := TESTS.get(c.id))}
+            | {t.b for c in group if (t := TESTS.get(c.id)) and t.b and not t.b_params}
+        )
+        runs[h] = run_war(
+            tmp, needed or ["status-quo"], months=h, draws=draws, paths_per_draw=paths, seed=seed
+        )
     out: list[ClaimResult] = []
     for c in claims:
+        T = horizon(c)
+        run = runs[T]
         t = TESTS.get(c.id)
         if t is None:
             out.append(
@@ -361,6 +374,7 @@ def check_claims(
                 None if share is None else hi,
                 vals,
                 note,
+                T,
             )
         )
     return out

@@ -392,8 +392,13 @@ def print_benchmark(payload: dict[str, Any]) -> None:
     """The DEU leaderboard: scores and each model's difference from compromise with its 95%
     proposal-clustered bootstrap interval."""
     console.print(
-        f"[bold]DEU benchmark[/bold] {payload['path']}: {payload['n_issues']} issues in "
-        f"{payload['n_proposals']} proposals; {payload['mode']}"
+        styled(
+            "[bold]DEU benchmark[/bold] {}: {} issues in {} proposals; {}",
+            payload["path"],
+            payload["n_issues"],
+            payload["n_proposals"],
+            payload["mode"],
+        )
     )
     rules = ", ".join(f"{k} {v}" for k, v in sorted(payload["capabilities"].items()))
     console.print(f"capabilities: {rules}; skipped rows: {len(payload['skipped'])}")

@@ -14,6 +14,7 @@ from rich.table import Table
 from detente.api import DetenteError
 from detente.cli.common import JsonOpt, ScenarioArg, console, print_json
 from detente.cli.store import record_cli_run, stored
+from detente.cli.text import styled
 
 
 @stored
@@ -88,8 +89,14 @@ def discover(
         print_json(out)
         return
     console.print(
-        f"[bold]{res.target}[/]: holds in {res.base_rate:.1%} of {res.draws:,} draws "
-        f"over {len(res.inputs)} uncertain inputs (seed {res.seed})"
+        styled(
+            "[bold]{}[/]: holds in {} of {} draws over {} uncertain inputs (seed {})",
+            res.target,
+            f"{res.base_rate:.1%}",
+            f"{res.draws:,}",
+            len(res.inputs),
+            res.seed,
+        )
     )
     for method, found in (("PRIM", res.boxes), ("CART", res.cart_boxes)):
         table = Table(title=f"{method} boxes", title_justify="left")

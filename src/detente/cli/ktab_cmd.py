@@ -94,8 +94,14 @@ def import_decide(
     if not output:
         typer.echo(api.to_yaml(sc), nl=False)
     (console if output else err_console).print(
-        f"[green]imported[/green] {file}: {sc.meta.title} ({len(sc.actors)} actors, "
-        f"{len(sc.issues)} issues)" + (f" -> {output}" if output else "")
+        styled(
+            "[green]imported[/green] {}: {} ({} actors, {} issues){}",
+            file,
+            sc.meta.title,
+            len(sc.actors),
+            len(sc.issues),
+            f" -> {output}" if output else "",
+        )
     )
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from detente.api import DetenteError
 from detente.cli.common import JsonOpt, console, print_json
+from detente.cli.text import styled
 
 LedgerOpt = typer.Option(
     None,
@@ -99,7 +100,9 @@ def add(
     if as_json:
         print_json(entry)
         return
-    console.print(f"forecast [bold]{entry['seq']}[/] sealed at {entry['time']}: {entry['hash']}")
+    console.print(
+        styled("forecast [bold]{}[/] sealed at {}: {}", entry["seq"], entry["time"], entry["hash"])
+    )
 
 
 def list_entries(ledger_file: Path | None = LedgerOpt, as_json: bool = JsonOpt) -> None:

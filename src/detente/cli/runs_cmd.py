@@ -110,7 +110,7 @@ def show(run_id: str = RunArg, store: str | None = StoreOpt, as_json: bool = Jso
             _print_table(t)
         if len(tables) > MAX_TABLES:
             console.print(f"... and {len(tables) - MAX_TABLES} more tables")
-    console.print(f"[dim]the whole result: detente runs show {run.id} --json[/dim]")
+    console.print(styled("[dim]the whole result: detente runs show {} --json[/dim]", run.id))
 
 
 MAX_ROWS = 40  # rows shown per table by `runs show` (the --json output has them all)
@@ -145,7 +145,7 @@ def _print_table(t: dict) -> None:
         table.add_row(*(_cell(v) for v in row))
     console.print(table)
     if t["truncated"]:
-        console.print(f"[dim]... and {t['truncated']} more rows[/dim]")
+        console.print(styled("[dim]... and {} more rows[/dim]", t["truncated"]))
 
 
 def _print_forecasts(frame: object) -> None:

@@ -179,7 +179,9 @@ def _print(out: dict[str, Any], title: str) -> None:
     used = out["parameters"].get("defaults_used") or []
     if used:
         console.print(
-            f"[yellow]left to detente's defaults[/yellow] ({len(used)}): {', '.join(used)}",
+            styled(
+                "[yellow]left to detente's defaults[/yellow] ({}): {}", len(used), ", ".join(used)
+            ),
             soft_wrap=True,
         )
     if out.get("plot"):

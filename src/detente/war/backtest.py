@@ -84,9 +84,13 @@ def model_predictive(
     """Per war: simulated log months (all draws x reps) and outcome probabilities (4,)."""
     from detente.war.calibration import calibrated_draws, simulate_wars
 
-    theta = calibrated_draws()
-    months, code = simulate_wars(wars, theta, reps, seed)
-    ens = [np.log(months[:, w, :].ravel()) for w in range(len(wars))]
+    theta = calibrated_draws(measurement=True)
+    months, code, _ = simulate_wars(wars, theta, reps, seed)
+    ens = []
+    for w in range(len(wars)):
+        m = months[:, w, :].ravel()
+        # (paths on which no war goes on at the start are not wars: left out)
+        ens.append(np.log(m[np.isfinite(m)]) if np.isfinite(m).any() else np.log(m))
     probs = np.array(
         [
             _smooth(np.bincount(code[:, w, :].ravel()[code[:, w, :].ravel() >= 0], minlength=4))

@@ -36,6 +36,9 @@ SPLIT_YEAR = 1946
 DAYS_PER_MONTH = 30.44
 HORIZON = 240  # months simulated per calibration/backtest path (longer: censored)
 OUTCOMES = ("victory_attacker", "victory_defender", "settlement", "fading")
+# A candidate under which fewer than this share of the training wars' paths are wars at all (a
+# bargaining range exists under every type draw tried) is rejected: too few paths to compare.
+MIN_WAR_SHARE = 0.5
 
 # Prior ranges (uniform; log-uniform where marked) of the structural parameters.
 PRIOR: dict[str, tuple[float, float, bool]] = {
@@ -49,6 +52,12 @@ PRIOR: dict[str, tuple[float, float, bool]] = {
     "rate_disp": (0.0, 2.0, False),
 }
 assert tuple(PRIOR) == STRUCTURAL
+# The measurement model of COW's outcome coding (fitted with the structural parameters): COW codes
+# who won, not how the war ended, and most wars with a winner ended in a peace the loser signed
+# (Reiter 2009; Slantchev 2003: terms reflect the battlefield). A negotiated settlement whose terms
+# give a side at least ``decisive`` of the contested stakes is coded as that side's victory; one
+# in between as a compromise. The data choose between victories by collapse and by dictated peace.
+MEASUREMENT: dict[str, tuple[float, float, bool]] = {"decisive": (0.5, 0.95, False)}
 
 
 @dataclass(frozen=True)
@@ -232,7 +241,7 @@ def prior_draws(n: int, seed: int) -> dict[str, np.ndarray]:
     """``n`` candidates from the prior (each parameter from its own spawned stream)."""
     root = np.random.SeedSequence(seed)
     out = {}
-    for k, (name, (lo, hi, log)) in enumerate(PRIOR.items()):
+    for k, (name, (lo, hi, log)) in enumerate((PRIOR | MEASUREMENT).items()):
         u = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(k,))).random(n)
         out[name] = (
             np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo))) if log else lo + u * (hi - lo)
@@ -240,13 +249,34 @@ def prior_draws(n: int, seed: int) -> dict[str, np.ndarray]:
     return out
 
 
+def cow_code(outcome: np.ndarray, terms: np.ndarray, decisive: float) -> np.ndarray:
+    """Outcome codes as COW would record the simulated endings (OUTCOMES index, -1 ongoing):
+    a collapse is a victory; a settlement is a victory of the side whose share of the stakes is
+    at least ``decisive``, else a compromise (see MEASUREMENT); fading is a stalemate."""
+    from detente.war.kernel import A_WINS, D_WINS, FADED, SETTLED
+
+    code = np.full(outcome.shape, -1)
+    code[outcome == A_WINS] = 0
+    code[outcome == D_WINS] = 1
+    code[outcome == FADED] = 3
+    settled = outcome == SETTLED
+    t = np.where(np.isfinite(terms), terms, 0.5)
+    code[settled] = 2
+    code[settled & (t >= decisive)] = 0
+    code[settled & (t <= 1.0 - decisive)] = 1
+    return code
+
+
 def simulate_wars(
     wars: Wars, theta: dict[str, np.ndarray], reps: int, seed: int, first: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Simulate every war ``reps`` times under each of the K parameter vectors in ``theta``
-    (arrays (K,)); candidate k's paths draw from ``SeedSequence(seed)`` spawned by key
-    (first + k,), so how candidates are chunked never changes them. Returns (months (K, wars,
-    reps), outcome codes (K, wars, reps))."""
+    (arrays (K,), the structural parameters and the measurement parameter ``decisive``);
+    candidate k's paths draw from ``SeedSequence(seed)`` spawned by key (first + k,), so how
+    candidates are chunked never changes them. Returns (months (K, wars, reps), outcome codes as
+    COW would record them (K, wars, reps), see :func:`cow_code`, and how the paths ended by the
+    model's own mechanisms (K, 4): shares of settlement, collapse of the defender, collapse of
+    the attacker, fading, among the paths that ended)."""
     from detente.war.engine import child, simulate_paths
     from detente.war.kernel import A_WINS, D_WINS, FADED, NO_WAR, SETTLED
 
@@ -256,22 +286,33 @@ def simulate_wars(
     caps = war_params(wars, reps)
     months = np.empty((K, W * reps))
     code = np.full((K, W * reps), -1)
+    mech = np.zeros((K, 4))
     for k in range(K):
-        params: dict[str, float | np.ndarray] = {n: float(v[k]) for n, v in theta.items()}
+        params: dict[str, float | np.ndarray] = {
+            n: float(v[k]) for n, v in theta.items() if n in STRUCTURAL
+        }
         params.update(caps)
         res = simulate_paths(None, "status-quo", HORIZON, W * reps, child(root, first + k), params)
-        for c, o in ((0, A_WINS), (1, D_WINS), (2, SETTLED), (3, FADED)):
-            code[k, res.outcome == o] = c
-        # a path with no war going on at the start counts as a war settled within a month
-        none = res.outcome == NO_WAR
-        months[k] = np.where(none, 0.5, sim_months(res.end_month))
-        code[k, none] = 2
-    return months.reshape(K, W, reps), code.reshape(K, W, reps)
+        code[k] = cow_code(res.outcome, res.terms, float(theta["decisive"][k]))
+        # COW records wars that happened: a path on which no war goes on at the start (a range
+        # exists under every type draw tried) is not a war; it is left out (NaN, code -1)
+        months[k] = np.where(res.outcome == NO_WAR, np.nan, sim_months(res.end_month))
+        code[k, res.outcome == NO_WAR] = -1
+        counts = np.array([np.sum(res.outcome == o) for o in (SETTLED, A_WINS, D_WINS, FADED)])
+        mech[k] = counts / max(int(counts.sum()), 1)
+    return months.reshape(K, W, reps), code.reshape(K, W, reps), mech
+
+
+MECHANISMS = ("settlement", "victory_attacker", "victory_defender", "fading")
+
+
+def _mechanism_shares(mech: np.ndarray) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in zip(MECHANISMS, mech.mean(axis=0), strict=True)}
 
 
 def calibrate(
     data_dir: str | os.PathLike[str],
-    candidates: int = 8000,
+    candidates: int = 40000,
     accept: int = 200,
     reps: int = 10,
     seed: int = 20240611,
@@ -288,17 +329,24 @@ def calibrate(
     alr = np.abs(np.log(train.cinc_A / train.cinc_D))
     dist = np.empty(candidates)
     stats = np.empty((candidates, len(obs)))
+    mech = np.empty((candidates, 4))
     t0 = time.perf_counter()
     for start in range(0, candidates, chunk):
         stop = min(start + chunk, candidates)
         part = {k: v[start:stop] for k, v in theta.items()}
-        months, code = simulate_wars(train, part, reps, seed + 1, first=start)
+        months, code, mech[start:stop] = simulate_wars(train, part, reps, seed + 1, first=start)
         for k in range(stop - start):
+            m = months[k].ravel()
+            war = np.isfinite(m)
+            if war.mean() < MIN_WAR_SHARE:  # wars rarely happen here: too few paths to compare
+                stats[start + k] = np.nan
+                dist[start + k] = np.inf
+                continue
             s = statistics(
-                np.log(months[k].ravel()),
-                code[k].ravel(),
-                np.repeat(stronger, reps),
-                np.repeat(alr, reps),
+                np.log(m[war]),
+                code[k].ravel()[war],
+                np.repeat(stronger, reps)[war],
+                np.repeat(alr, reps)[war],
             )
             stats[start + k] = s
             dist[start + k] = float(np.sqrt(np.sum(((s - obs) / sd) ** 2)))
@@ -321,14 +369,16 @@ def calibrate(
         "seed": seed,
         "candidates": candidates,
         "reps_per_war": reps,
-        "prior": {k: list(v) for k, v in PRIOR.items()},
+        "prior": {k: list(v) for k, v in (PRIOR | MEASUREMENT).items()},
         "statistics": list(STAT_NAMES),
         "observed": obs.tolist(),
         "observed_sd": sd.tolist(),
         "accepted_distance": [float(dist[i]) for i in order],
         "accepted_statistics_mean": stats[order].mean(axis=0).tolist(),
-        "names": list(STRUCTURAL),
-        "draws": [[float(theta[k][i]) for k in STRUCTURAL] for i in order],
+        "names": [*STRUCTURAL, *MEASUREMENT],
+        "draws": [[float(theta[k][i]) for k in (*STRUCTURAL, *MEASUREMENT)] for i in order],
+        # how the accepted draws end their simulated training wars (before COW's coding)
+        "accepted_mechanism_shares": _mechanism_shares(mech[order]),
         "runtime_s": round(time.perf_counter() - t0, 1),
         "command": "make calibrate (tools/calibrate_war.py)",
     }
@@ -351,11 +401,13 @@ def shipped() -> dict[str, Any]:
     return _CACHE["cal"]
 
 
-def calibrated_draws() -> dict[str, np.ndarray]:
-    """The accepted draws of the structural parameters (arrays (n_draws,))."""
+def calibrated_draws(measurement: bool = False) -> dict[str, np.ndarray]:
+    """The accepted draws of the structural parameters (arrays (n_draws,)); with
+    ``measurement``, also the measurement parameter of COW's coding (``decisive``)."""
     cal = shipped()
     arr = np.array(cal["draws"], dtype=float)
-    return {name: arr[:, k] for k, name in enumerate(cal["names"])}
+    keep = set(STRUCTURAL) | (set(MEASUREMENT) if measurement else set())
+    return {name: arr[:, k] for k, name in enumerate(cal["names"]) if name in keep}
 
 
 def calibrated_medians() -> dict[str, float]:

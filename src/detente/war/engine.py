@@ -22,6 +22,7 @@ from detente.war.params import merge_params
 from detente.war.policies import Event, resolve_events
 
 STREAM = 4096  # paths per random-number block (fixed: results never depend on chunking)
+GROUP = 16  # blocks per kernel call (any value gives the same numbers)
 MAX_PATHS = 10_000_000
 MAX_MONTHS = 1_200
 
@@ -169,19 +170,25 @@ def simulate_paths(
         par[:, k] = P[name]
     out = np.empty((paths, NOUT))
     nthreat = threats.shape[0]
-    for b, start in enumerate(range(0, paths, STREAM)):
-        stop = min(start + STREAM, paths)
-        types, u_stop, u_threat, keys = block_numbers(root, b, stop - start, total, nthreat)
+    # the kernel runs GROUP blocks per call (one parallel region over more paths balances the
+    # cores better); each block's numbers are still drawn from its own streams
+    for g0 in range(0, paths, STREAM * GROUP):
+        g1 = min(g0 + STREAM * GROUP, paths)
+        parts = [
+            block_numbers(root, b, min(start + STREAM, paths) - start, total, nthreat)
+            for b, start in ((s // STREAM, s) for s in range(g0, g1, STREAM))
+        ]
+        types, u_stop, u_threat, keys = (np.concatenate(a) for a in zip(*parts, strict=True))
         run_paths(
-            np.ascontiguousarray(par[start:stop]),
+            np.ascontiguousarray(par[g0:g1]),
             sched,
             threats,
             total,
-            np.ascontiguousarray(types),
-            np.ascontiguousarray(u_stop),
-            np.ascontiguousarray(u_threat),
+            types,
+            u_stop,
+            u_threat,
             keys,
-            out[start:stop],
+            out[g0:g1],
             python=python,
         )
     return Paths(

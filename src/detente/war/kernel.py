@@ -455,15 +455,15 @@ def one_path(
             # the attacker expects aid to go on with its resolve belief; the defender knows rho
             rho_A = res_a / (res_a + res_b)
             capD_fA = cD0 * mob_f + (aid_f * rho_A**W if aid_f > 0.0 else 0.0)
-            capD_fD = cD0 * mob_f + aid_f * rho_W
             lrA_f = math.log(capA_f / capD_fA)
-            lrD_f = math.log(capA_f / capD_fD)
             pA_f = _pwin(x, beta * lrA_f + sA - mA, s2)
-            pD_f = 1.0 - _pwin(x, beta * lrD_f + mD - sD, s2)
-            pD_n = 1.0 - pD
-            blocked = dW * (pA - pA_f) > (1.0 - dW) * (1.0 - pA + cA * W) or dW * (pD_n - pD_f) > (
-                1.0 - dW
-            ) * (1.0 - pD_n + cD * W)
+            blocked = dW * (pA - pA_f) > (1.0 - dW) * (1.0 - pA + cA * W)
+            if not blocked:  # (the defender's side only when the attacker's does not block)
+                capD_fD = cD0 * mob_f + aid_f * rho_W
+                lrD_f = math.log(capA_f / capD_fD)
+                pD_f = 1.0 - _pwin(x, beta * lrD_f + mD - sD, s2)
+                pD_n = 1.0 - pD
+                blocked = dW * (pD_n - pD_f) > (1.0 - dW) * (1.0 - pD_n + cD * W)
             if not blocked:
                 lo = min(max(VA / S, 0.0), 1.0) if S > 0 else 0.0
                 hi = min(max(1.0 - VD / S, 0.0), 1.0) if S > 0 else 1.0
