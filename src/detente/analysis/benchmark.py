@@ -5,30 +5,35 @@ with a recorded outcome: the one-issue models issue by issue (the actors placed 
 exchange model once per *proposal* (a proposal's issues are one negotiation; an actor without a
 position on one of them takes part there with salience 0, i.e. without a vote). Three naive
 baselines sit in the same table: the reference point (no change; only where the file has one),
-the Commission's position, and the unweighted mean of the positions. A stacking ensemble
-(simplex weights over the complete models minimising absolute error; Wolpert 1992, Breiman 1996)
-is fitted on training data only.
+the Commission's position, and the unweighted mean of the positions. Rows fitted on training
+data only sit beside them (:mod:`detente.analysis.forecasters`): ``compromise_ends``,
+``compromise_lad``, the stacks ``stack`` and ``stack_all`` (simplex weights minimising absolute
+error; Wolpert 1992, Breiman 1996) and the ``ensemble``.
 
 Scores (errors in points of the 0-100 scale):
 
 * ``mae``, ``rmse`` of the point forecasts;
 * ``crps`` and ``coverage_50`` / ``coverage_90`` from each model's *predictive distribution*: DEU
-  values carry no uncertainty of their own, so each model's forecast f gets the empirical
-  distribution of its own errors on the training data, f + e_j (j over training issues), clipped
-  to the scale (outcomes at the scale's ends are common, so the ends get point masses). CRPS is
-  computed by ``scoringrules.crps_ensemble`` (Gneiting & Raftery 2007, JASA 102:359-378);
+  values carry no uncertainty of their own, so each model's forecast f gets the distribution of
+  its own errors on the training data, f + s e_j (j over training issues; e_j standardised and s
+  the issue's scale under the default ``error_model="scaled"``, s = 1 and raw errors under
+  ``"empirical"``), clipped to the scale (outcomes at the scale's ends are common, so the ends
+  get point masses). CRPS is computed by ``scoringrules.crps_ensemble`` (Gneiting & Raftery
+  2007, JASA 102:359-378);
   coverage is the share of outcomes inside the central 50% / 90% interval of those samples;
 * ``diff_vs_compromise``: the mean paired difference of absolute errors, model minus compromise,
   with a 95% percentile bootstrap interval that resamples whole proposals (issues of one proposal
   are not independent): ``{mae, low, high}``; an interval below zero means the model beats the
   compromise model with confidence.
 
-Training and scoring: with a separate training file (``train=``) the ensemble weights and error
-models are fitted on it and the scored file only supplies inputs and outcomes. Without one, the
-scored file is cross-validated by proposal: proposals are split into ``folds`` folds (a seeded
-permutation), and each fold is scored with weights and error models fitted on the others. The
-models' own defaults (e.g. Nash's cost, EUM's forecast rule) were chosen on the DEU III training
-file by ``scripts/fit_deu_defaults.py`` and are not re-tuned here.
+Training and scoring (nested): with a separate training file (``train=``) everything fitted
+(:mod:`detente.analysis.forecasters`: the tuned models' parameters, ``compromise_ends`` and
+``compromise_lad``, the stacks, the ensemble's candidate, the error models) is fitted on it and
+the scored file only supplies inputs and outcomes. Without one, the scored file is
+cross-validated by proposal: proposals are split into ``folds`` folds (a seeded permutation),
+and each fold is scored with everything fitted on the others, the ensemble's candidate by an
+inner cross-validation inside them, so that no reported figure comes from a choice that saw the
+issue it scores.
 """
 
 from __future__ import annotations
@@ -479,6 +484,8 @@ def benchmark(
     """
     if not data.issues:
         raise DetenteError(f"{data.path}: no issue with an outcome and at least two actors")
+    if error_model not in ("scaled", "empirical"):
+        raise DetenteError(f"--error-model {error_model}: use 'scaled' or 'empirical'")
     point = forecasts if forecasts is not None else point_forecasts(data, models)
     tuned = tuned_rows(models) if tune else []
     tuned = [r for r in tuned if r in point]
