@@ -150,6 +150,11 @@ def backtest(
         )
         return
     else:
+        if error_model != "scaled":
+            raise DetenteError(
+                "--error-model applies to DEU data only: detente backtest deu PATH "
+                "--error-model empirical"
+            )
         if train is not None:
             raise DetenteError(
                 "--train applies to DEU data only: detente backtest deu TEST --train TRAIN"
