@@ -171,3 +171,12 @@ def test_ensemble_falls_back_on_compromise_when_nothing_beats_it() -> None:
     clusters = np.repeat([f"p{i}" for i in range(12)], 5)
     choice, scores = fc.select_candidate(point, {}, comp, clusters)
     assert choice == "compromise" and scores["compromise"] == 0.0
+
+
+def test_shipped_fit_needs_the_models_it_was_fitted_with(data: deu.DeuData) -> None:
+    from detente.analysis import fitted
+    from detente.scenario.errors import DetenteError
+
+    only = bm.select_models(["compromise"])
+    with pytest.raises(DetenteError, match="missing: .*nash"):
+        bm.benchmark(data, models=only, reps=100, fitted=fitted.shipped_fit())

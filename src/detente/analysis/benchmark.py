@@ -500,11 +500,12 @@ def benchmark(
     clusters = np.array([it.proposal for it in data.issues])
     splits: list[tuple[np.ndarray, Fit]] = []
     if fitted is not None:
-        missing = sorted(set(point) - set(fitted.residuals))
+        needed = set(fitted.core.stack_models) | set(fitted.core.all_models)
+        missing = sorted((set(point) - set(fitted.residuals)) | (needed - set(point)))
         if missing:
             raise DetenteError(
-                "the given fit does not cover the models scored "
-                f"({', '.join(missing)}); score every model with it"
+                "the given fit and the models scored differ (missing: "
+                f"{', '.join(missing)}); score every model with it (no -m)"
             )
         splits = [(np.ones(len(y), bool), fitted)]
         mode = f"fit given ({fitted.n_train} training issues)"
