@@ -5,30 +5,35 @@ with a recorded outcome: the one-issue models issue by issue (the actors placed 
 exchange model once per *proposal* (a proposal's issues are one negotiation; an actor without a
 position on one of them takes part there with salience 0, i.e. without a vote). Three naive
 baselines sit in the same table: the reference point (no change; only where the file has one),
-the Commission's position, and the unweighted mean of the positions. A stacking ensemble
-(simplex weights over the complete models minimising absolute error; Wolpert 1992, Breiman 1996)
-is fitted on training data only.
+the Commission's position, and the unweighted mean of the positions. Rows fitted on training
+data only sit beside them (:mod:`detente.analysis.forecasters`): ``compromise_ends``,
+``compromise_lad``, the stacks ``stack`` and ``stack_all`` (simplex weights minimising absolute
+error; Wolpert 1992, Breiman 1996) and the ``ensemble``.
 
 Scores (errors in points of the 0-100 scale):
 
 * ``mae``, ``rmse`` of the point forecasts;
 * ``crps`` and ``coverage_50`` / ``coverage_90`` from each model's *predictive distribution*: DEU
-  values carry no uncertainty of their own, so each model's forecast f gets the empirical
-  distribution of its own errors on the training data, f + e_j (j over training issues), clipped
-  to the scale (outcomes at the scale's ends are common, so the ends get point masses). CRPS is
-  computed by ``scoringrules.crps_ensemble`` (Gneiting & Raftery 2007, JASA 102:359-378);
+  values carry no uncertainty of their own, so each model's forecast f gets the distribution of
+  its own errors on the training data, f + s e_j (j over training issues; e_j standardised and s
+  the issue's scale under the default ``error_model="scaled"``, s = 1 and raw errors under
+  ``"empirical"``), clipped to the scale (outcomes at the scale's ends are common, so the ends
+  get point masses). CRPS is computed by ``scoringrules.crps_ensemble`` (Gneiting & Raftery
+  2007, JASA 102:359-378);
   coverage is the share of outcomes inside the central 50% / 90% interval of those samples;
 * ``diff_vs_compromise``: the mean paired difference of absolute errors, model minus compromise,
   with a 95% percentile bootstrap interval that resamples whole proposals (issues of one proposal
   are not independent): ``{mae, low, high}``; an interval below zero means the model beats the
   compromise model with confidence.
 
-Training and scoring: with a separate training file (``train=``) the ensemble weights and error
-models are fitted on it and the scored file only supplies inputs and outcomes. Without one, the
-scored file is cross-validated by proposal: proposals are split into ``folds`` folds (a seeded
-permutation), and each fold is scored with weights and error models fitted on the others. The
-models' own defaults (e.g. Nash's cost, EUM's forecast rule) were chosen on the DEU III training
-file by ``scripts/fit_deu_defaults.py`` and are not re-tuned here.
+Training and scoring (nested): with a separate training file (``train=``) everything fitted
+(:mod:`detente.analysis.forecasters`: the tuned models' parameters, ``compromise_ends`` and
+``compromise_lad``, the stacks, the ensemble's candidate, the error models) is fitted on it and
+the scored file only supplies inputs and outcomes. Without one, the scored file is
+cross-validated by proposal: proposals are split into ``folds`` folds (a seeded permutation),
+and each fold is scored with everything fitted on the others, the ensemble's candidate by an
+inner cross-validation inside them, so that no reported figure comes from a choice that saw the
+issue it scores.
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente.analysis import forecasters as fc
 from detente.analysis.deu import DeuData, DeuIssue
+from detente.analysis.forecasters import Core
 from detente.bargaining.inputs import BargainingInput, make_input
 from detente.bargaining.registry import get_model
 from detente.results import Result
@@ -151,20 +158,32 @@ def point_forecasts(
 
 @dataclass
 class Fit:
-    """What is fitted on training data: ensemble weights and each row's error sample."""
+    """What is fitted on training data (:mod:`detente.analysis.forecasters`): the tuned models'
+    choices, the post-processed compromise rows, the stacks, the ensemble's chosen candidate,
+    and every row's error model (standardised training errors and the scale's coefficients)."""
 
     ensemble_models: list[str]
     weights: np.ndarray
     residuals: dict[str, np.ndarray]
     n_train: int
+    core: Core = field(default_factory=Core)
+    ensemble_choice: str = "stack_all"
+    inner_mae: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, list[float] | None] = field(default_factory=dict)
+    error_model: str = "empirical"
 
     def to_dict(self) -> dict[str, Any]:
-        """Weights and a summary of each error model (its quantiles)."""
+        """Weights, choices and a summary of each error model (its quantiles)."""
         return {
             "n_train": self.n_train,
             "ensemble_weights": {
                 m: float(w) for m, w in zip(self.ensemble_models, self.weights, strict=True)
             },
+            "ensemble_choice": self.ensemble_choice,
+            "inner_cv_mae": dict(self.inner_mae),
+            **self.core.to_dict(),
+            "error_model": self.error_model,
+            "error_scale": {m: c for m, c in self.scale.items() if c is not None},
             "error_quantiles": {
                 m: [float(q) for q in np.quantile(r, [0.05, 0.25, 0.5, 0.75, 0.95])]
                 for m, r in self.residuals.items()
@@ -173,36 +192,73 @@ class Fit:
         }
 
 
-def fit(forecasts: dict[str, np.ndarray], outcomes: np.ndarray) -> Fit:
-    """Fit the ensemble weights (least absolute error on the simplex) and every row's error
-    sample (outcome - forecast) on training items."""
-    from detente.analysis.ensemble import fit_weights
-
+def fit(
+    forecasts: dict[str, np.ndarray],
+    outcomes: np.ndarray,
+    grids: dict[str, dict[str, np.ndarray]] | None = None,
+    clusters: np.ndarray | None = None,
+    features: np.ndarray | None = None,
+    error_model: str = "scaled",
+) -> Fit:
+    """Fit everything on training items: the tuned models' choices and the derived rows
+    (:func:`detente.analysis.forecasters.fit_core`), the ensemble's candidate by an inner
+    cross-validation by proposal (``clusters``), and every row's error model (``features``:
+    :func:`detente.analysis.forecasters.issue_features`; ``error_model`` "scaled" or
+    "empirical")."""
     y = np.asarray(outcomes, dtype=float)
-    complete = [
-        m
-        for m, f in forecasts.items()
-        if not m.startswith("baseline_") and m != ENSEMBLE and np.isfinite(f).all()
-    ]
-    if not complete:
+    grids = grids or {}
+    if not any(
+        not m.startswith("baseline_") and np.isfinite(f).all() for m, f in forecasts.items()
+    ):
         raise DetenteError("no model forecasts every training issue; nothing to fit")
-    f = np.column_stack([forecasts[m] for m in complete])
-    w = fit_weights(f, y)
-    rows = dict(forecasts)
-    rows[ENSEMBLE] = f @ w
-    residuals = {m: (y - v)[np.isfinite(v)] for m, v in rows.items()}
-    return Fit(complete, w, residuals, len(y))
+    if error_model not in ("scaled", "empirical"):
+        raise DetenteError(f"error model {error_model!r}: use 'scaled' or 'empirical'")
+    core = fc.fit_core(forecasts, grids, y)
+    groups = clusters if clusters is not None else np.arange(len(y)).astype(str)
+    choice, inner = fc.select_candidate(forecasts, grids, y, np.asarray(groups))
+    rows = fc.apply_core(core, forecasts, grids)
+    rows[ENSEMBLE] = rows[choice]
+    feats = features if features is not None else np.zeros((len(y), 2))
+    residuals: dict[str, np.ndarray] = {}
+    scale: dict[str, list[float] | None] = {}
+    for m, v in rows.items():
+        ok = np.isfinite(v)
+        e = (y - v)[ok]
+        coef = fc.scale_coef(feats[ok], e) if error_model == "scaled" and ok.sum() > 3 else None
+        scale[m] = coef
+        residuals[m] = e / fc.scales(coef, feats[ok])
+    return Fit(
+        ensemble_models=list(core.all_models),
+        weights=np.asarray(core.all_weights, dtype=float),
+        residuals=residuals,
+        n_train=len(y),
+        core=core,
+        ensemble_choice=choice,
+        inner_mae=inner,
+        scale=scale,
+        error_model=error_model,
+    )
 
 
-def apply_fit(model_fit: Fit, forecasts: dict[str, np.ndarray]) -> np.ndarray:
-    """The ensemble forecast of new items with fitted weights."""
-    f = np.column_stack([forecasts[m] for m in model_fit.ensemble_models])
-    return np.asarray(f @ model_fit.weights)
+def apply_fit(
+    model_fit: Fit,
+    forecasts: dict[str, np.ndarray],
+    grids: dict[str, dict[str, np.ndarray]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every row's forecast of new items under the fit (tuned rows at their fitted choice,
+    the derived rows, and the ensemble: its chosen candidate)."""
+    rows = fc.apply_core(model_fit.core, forecasts, grids or {})
+    rows[ENSEMBLE] = rows[model_fit.ensemble_choice]
+    return rows
 
 
-def predictive_samples(point: np.ndarray, residuals: np.ndarray) -> np.ndarray:
-    """(n, R) samples of each item's predictive distribution: point + residual, on 0-100."""
-    return np.clip(point[:, None] + residuals[None, :], 0.0, 100.0)
+def predictive_samples(
+    point: np.ndarray, residuals: np.ndarray, scale: np.ndarray | None = None
+) -> np.ndarray:
+    """(n, R) samples of each item's predictive distribution: point + scale x residual (the
+    standardised training errors; scale 1 for the empirical error model), on 0-100."""
+    s = np.ones(len(point)) if scale is None else np.asarray(scale, dtype=float)
+    return np.clip(point[:, None] + s[:, None] * residuals[None, :], 0.0, 100.0)
 
 
 def fold_of_proposals(proposals: Sequence[str], folds: int, seed: int) -> dict[str, int]:
@@ -382,14 +438,16 @@ def crps_samples(y: np.ndarray, samples: np.ndarray) -> np.ndarray:
     return np.asarray(sr.crps_ensemble(y, samples))
 
 
-def _distribution(point: np.ndarray, residuals: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+def _distribution(
+    point: np.ndarray, residuals: np.ndarray, y: np.ndarray, scale: np.ndarray
+) -> dict[str, Any]:
     ok = np.isfinite(point)
     n = len(point)
     crps = np.full(n, np.nan)
     lows = {lv: np.full(n, np.nan) for lv in LEVELS}
     highs = {lv: np.full(n, np.nan) for lv in LEVELS}
     if ok.any() and len(residuals):
-        s = predictive_samples(point[ok], residuals)
+        s = predictive_samples(point[ok], residuals, scale[ok])
         crps[ok] = crps_samples(y[ok], s)
         for lv in LEVELS:
             a = (1.0 - lv) / 2.0
@@ -409,56 +467,100 @@ def benchmark(
     forecasts: dict[str, np.ndarray] | None = None,
     train_forecasts: dict[str, np.ndarray] | None = None,
     fitted: Fit | None = None,
+    grids: dict[str, dict[str, np.ndarray]] | None = None,
+    train_grids: dict[str, dict[str, np.ndarray]] | None = None,
+    error_model: str = "scaled",
+    tune: bool = True,
 ) -> BenchmarkResult:
     """Score every model and baseline on ``data`` (see the module doc).
 
-    ``train``: fit the ensemble and error models on this file only; ``fitted``: use this fit
-    (e.g. the shipped one, :func:`detente.analysis.fitted.shipped_fit`); else cross-validate by
-    proposal over ``folds`` folds. ``forecasts`` / ``train_forecasts`` reuse point forecasts
-    already computed (:func:`point_forecasts`).
+    ``train``: fit everything (tuned parameters, derived rows, stacks, the ensemble, error
+    models) on this file only; ``fitted``: use this fit (e.g. the shipped one,
+    :func:`detente.analysis.fitted.shipped_fit`); else cross-validate by proposal over
+    ``folds`` folds, every choice made inside each fold (nested). ``forecasts`` /
+    ``train_forecasts`` and ``grids`` / ``train_grids`` reuse point and grid forecasts already
+    computed (:func:`point_forecasts`, :func:`detente.analysis.forecasters.grid_forecasts`).
+    ``tune=False`` keeps the tuned models at their (shipped) defaults.
     """
     if not data.issues:
         raise DetenteError(f"{data.path}: no issue with an outcome and at least two actors")
+    if error_model not in ("scaled", "empirical"):
+        raise DetenteError(f"--error-model {error_model}: use 'scaled' or 'empirical'")
     point = forecasts if forecasts is not None else point_forecasts(data, models)
-    y = np.array([it.outcome for it in data.issues])
-    rows = list(point) + [ENSEMBLE]
-    held: dict[str, np.ndarray] = {m: np.array(v, dtype=float) for m, v in point.items()}
-    held[ENSEMBLE] = np.full(len(y), np.nan)
-    dist: dict[str, dict[str, Any]] = {
-        m: {"crps": np.full(len(y), np.nan), "low": {}, "high": {}} for m in rows
-    }
-    for m in rows:
-        dist[m]["low"] = {lv: np.full(len(y), np.nan) for lv in LEVELS}
-        dist[m]["high"] = {lv: np.full(len(y), np.nan) for lv in LEVELS}
-    fits: list[Fit] = []
+    tuned = tuned_rows(models) if tune else []
+    tuned = [r for r in tuned if r in point]
     if fitted is not None:
-        missing = sorted(set(rows) - set(fitted.residuals))
-        if missing or not set(fitted.ensemble_models) <= set(point):
+        tuned = [r for r in tuned if r in fitted.core.choices]
+    if grids is None:
+        keys = fitted.core.choices if fitted is not None else None
+        grids = fc.grid_forecasts(data, tuned, keys)
+    grids = {r: g for r, g in grids.items() if r in tuned}
+    feats = fc.issue_features(data)
+    y = np.array([it.outcome for it in data.issues])
+    clusters = np.array([it.proposal for it in data.issues])
+    splits: list[tuple[np.ndarray, Fit]] = []
+    if fitted is not None:
+        needed = set(fitted.core.stack_models) | set(fitted.core.all_models)
+        missing = sorted((set(point) - set(fitted.residuals)) | (needed - set(point)))
+        if missing:
             raise DetenteError(
-                "the given fit does not cover the models scored "
-                f"({', '.join(missing or fitted.ensemble_models)}); score every model with it"
+                "the given fit and the models scored differ (missing: "
+                f"{', '.join(missing)}); score every model with it (no -m)"
             )
         splits = [(np.ones(len(y), bool), fitted)]
         mode = f"fit given ({fitted.n_train} training issues)"
     elif train is not None:
         tf = train_forecasts if train_forecasts is not None else point_forecasts(train, models)
+        if train_grids is None:
+            train_grids = fc.grid_forecasts(train, list(grids))
+        tg = {r: g for r, g in train_grids.items() if r in grids}
         ty = np.array([it.outcome for it in train.issues])
-        splits = [(np.ones(len(y), bool), fit(tf, ty))]
+        tc = np.array([it.proposal for it in train.issues])
+        model_fit = fit(tf, ty, tg, tc, fc.issue_features(train), error_model)
+        splits = [(np.ones(len(y), bool), model_fit)]
         mode = f"trained on {train.path}"
     else:
-        fold = fold_of_proposals([it.proposal for it in data.issues], folds, seed)
-        which = np.array([fold[it.proposal] for it in data.issues])
-        splits = []
-        for k in sorted(set(which)):
+        fold = fold_of_proposals(list(clusters), folds, seed)
+        which = np.array([fold[c] for c in clusters])
+        for k in sorted(set(which.tolist())):
             test = which == k
-            sub = {m: v[~test] for m, v in point.items()}
-            splits.append((test, fit(sub, y[~test])))
-        mode = f"cross-validated by proposal ({len(splits)} folds)"
+            splits.append(
+                (
+                    test,
+                    fit(
+                        {m: v[~test] for m, v in point.items()},
+                        y[~test],
+                        {r: {g: v[~test] for g, v in grid.items()} for r, grid in grids.items()},
+                        clusters[~test],
+                        feats[~test],
+                        error_model,
+                    ),
+                )
+            )
+        mode = f"cross-validated by proposal ({len(splits)} folds, every choice inside the fold)"
+    held: dict[str, np.ndarray] = {}
+    dist: dict[str, dict[str, Any]] = {}
+    fits: list[Fit] = []
     for test, model_fit in splits:
         fits.append(model_fit)
-        held[ENSEMBLE][test] = apply_fit(model_fit, {m: v[test] for m, v in point.items()})
-        for m in rows:
-            part = _distribution(held[m][test], model_fit.residuals[m], y[test])
+        rows = apply_fit(
+            model_fit,
+            {m: v[test] for m, v in point.items()},
+            {r: {g: v[test] for g, v in grid.items()} for r, grid in grids.items()},
+        )
+        for m, v in rows.items():
+            if m not in held:
+                held[m] = np.full(len(y), np.nan)
+                dist[m] = {
+                    "crps": np.full(len(y), np.nan),
+                    "low": {lv: np.full(len(y), np.nan) for lv in LEVELS},
+                    "high": {lv: np.full(len(y), np.nan) for lv in LEVELS},
+                }
+            held[m][test] = v
+            if m not in model_fit.residuals:
+                continue
+            s = fc.scales(model_fit.scale.get(m), feats[test])
+            part = _distribution(v, model_fit.residuals[m], y[test], s)
             dist[m]["crps"][test] = part["crps"]
             for lv in LEVELS:
                 dist[m]["low"][lv][test] = part["low"][lv]
@@ -469,9 +571,9 @@ def benchmark(
         issues=list(data.issues),
         outcomes=y,
         forecasts=held,
-        lower={m: dist[m]["low"] for m in rows},
-        upper={m: dist[m]["high"] for m in rows},
-        crps={m: dist[m]["crps"] for m in rows},
+        lower={m: dist[m]["low"] for m in held},
+        upper={m: dist[m]["high"] for m in held},
+        crps={m: dist[m]["crps"] for m in held},
         fits=fits,
         seed=seed,
         reps=reps,
@@ -480,6 +582,12 @@ def benchmark(
     )
     result.score()
     return result
+
+
+def tuned_rows(models: Sequence[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """The rows tuned inside each fold: those with a grid
+    (:data:`detente.analysis.forecasters.GRIDS`) and no parameter fixed by the user."""
+    return [row for row, model, p in models if row == model and row in fc.GRIDS and not p]
 
 
 def select_models(

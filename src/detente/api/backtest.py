@@ -31,6 +31,7 @@ def backtest(
     folds: int = 10,
     reps: int = 2000,
     shipped: bool = False,
+    error_model: str = "scaled",
 ) -> Result:
     """Score models on past negotiations.
 
@@ -38,8 +39,11 @@ def backtest(
     when given (else cross-validated by proposal over ``folds`` folds; ``seed`` seeds the folds
     and the bootstrap, ``reps`` its resamples), or with the fit shipped with detente
     (``shipped``: fitted on the DEU III training file); ``models`` restricts the model rows
-    (baselines and the ensemble are always scored). Otherwise the named cases (default: the shipped
-    library) through :func:`detente.analysis.backtest.run_backtest` (a ``BacktestResult``).
+    (baselines and the ensemble are always scored). Every choice (the tuned models' parameters,
+    the stacks, the ensemble's candidate, the error models: ``error_model`` "scaled" or
+    "empirical") is made on the training data only: inside each fold when cross-validating.
+    Otherwise the named cases (default: the shipped library) through
+    :func:`detente.analysis.backtest.run_backtest` (a ``BacktestResult``).
     """
     if deu is not None:
         from detente.analysis import benchmark as bm
@@ -72,6 +76,7 @@ def backtest(
             reps=reps,
             models=chosen,
             fitted=fitted,
+            error_model=error_model,
         )
     if train is not None:
         raise DetenteError(

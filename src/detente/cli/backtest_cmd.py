@@ -66,14 +66,22 @@ def backtest(
     train: str | None = typer.Option(
         None,
         "--train",
-        help="DEU only: fit the ensemble and error models on this DEU file only (default: "
-        "cross-validate the scored file by proposal).",
+        help="DEU only: fit everything (the tuned models' parameters, the stacks, the "
+        "ensemble, the error models) on this DEU file only (default: nested cross-validation "
+        "of the scored file by proposal).",
     ),
     shipped: bool = typer.Option(
         False,
         "--shipped",
-        help="DEU only: use the ensemble weights and error models shipped with detente "
-        "(fitted on the DEU III training file) instead of fitting.",
+        help="DEU only: use the fit shipped with detente (tuned parameters, stacks, ensemble, "
+        "error models; fitted on the DEU III training file) instead of fitting.",
+    ),
+    error_model: str = typer.Option(
+        "scaled",
+        "--error-model",
+        help="DEU only: each row's predictive distribution: 'scaled' (training errors scaled "
+        "by the issue's spread of positions and reference distance) or 'empirical' (training "
+        "errors as they are).",
     ),
     plot: str | None = typer.Option(
         None,
@@ -138,9 +146,15 @@ def backtest(
             no_store,
             store,
             started,
+            error_model,
         )
         return
     else:
+        if error_model != "scaled":
+            raise DetenteError(
+                "--error-model applies to DEU data only: detente backtest deu PATH "
+                "--error-model empirical"
+            )
         if train is not None:
             raise DetenteError(
                 "--train applies to DEU data only: detente backtest deu TEST --train TRAIN"
@@ -337,6 +351,7 @@ def _deu_run(
     no_store: bool,
     store: str | None,
     started: float,
+    error_model: str = "scaled",
 ) -> None:
     """The DEU benchmark: score, print or emit JSON, store."""
 
@@ -353,6 +368,7 @@ def _deu_run(
             folds=folds,
             reps=reps,
             shipped=shipped,
+            error_model=error_model,
         )
     done = time.perf_counter()
     payload = result.to_dict()
@@ -429,13 +445,30 @@ def print_benchmark(payload: dict[str, Any]) -> None:
     table.caption = (
         "dMAE: MAE minus compromise's; * beats compromise with confidence (interval below 0). "
         "cov50/cov90: coverage of the central 50%/90% intervals of each model's predictive "
-        "distribution (its training errors). baseline_reference only where the file has one."
+        "distribution (its training errors, scaled by issue unless --error-model empirical). "
+        "baseline_reference only where the file has one."
     )
     console.print(table)
-    weights = payload["fit"][0]["ensemble_weights"] if payload["fit"] else {}
-    if len(payload["fit"]) == 1:
-        w = ", ".join(f"{m} {v:.2f}" for m, v in weights.items() if v > 0.005)
-        console.print(f"ensemble weights (fitted on the training file): {w}")
+    fits = payload["fit"]
+    if len(fits) == 1:
+        f = fits[0]
+        tuned = ", ".join(f"{m} {k}" for m, k in f.get("choices", {}).items())
+        console.print(f"tuned on the training file: {tuned or 'nothing'}")
+        stack = ", ".join(f"{m} {v:.2f}" for m, v in f.get("stack", {}).items() if v > 0.005)
+        console.print(
+            f"ensemble = {f.get('ensemble_choice')} (lowest inner cross-validated MAE); "
+            f"stack weights: {stack or '-'}; compromise_ends threshold: "
+            f"{f.get('compromise_ends', {}).get('threshold')}"
+        )
+    elif fits:
+        picks: dict[str, int] = {}
+        for f in fits:
+            picks[f.get("ensemble_choice", "?")] = picks.get(f.get("ensemble_choice", "?"), 0) + 1
+        chosen = ", ".join(f"{m} in {n}" for m, n in picks.items())
+        console.print(
+            f"nested: every choice made inside each of {len(fits)} folds; the ensemble chose "
+            f"{chosen} (by an inner cross-validation within the fold)"
+        )
 
 
 def register(app: typer.Typer) -> None:
