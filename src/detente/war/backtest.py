@@ -292,13 +292,14 @@ def ucdp_check(
     Intervals: percentile bootstrap over episodes. Most war-intensity episodes overlap a held-out
     COW war (counted): the check is larger in part, not independent. Returns ``{"skipped":
     reason}`` when ``ucdp_acd.csv`` is absent."""
-    import scoringrules as sr
-
-    from detente.war.calibration import SPLIT_YEAR
     from detente.war.ucdp import ACD_FILE, ROUGH_PREC, as_wars, cow_overlap, load_episodes
 
     if not os.path.isfile(os.path.join(str(data_dir), ACD_FILE)):
         return {"skipped": f"{ACD_FILE} is absent from {data_dir}"}
+    import scoringrules as sr
+
+    from detente.war.calibration import SPLIT_YEAR
+
     ep = load_episodes(data_dir)
     if not len(ep) or not ep["war"].any():
         return {"skipped": f"{ACD_FILE} has no inter-state episode of war intensity"}
