@@ -84,6 +84,8 @@ def test_war_backtest_json_shape() -> None:
     for s in out["test"]["scores"].values():
         assert {"crps", "crps_low", "crps_high", "log_score"} <= set(s)
         assert s["crps_low"] <= s["crps"] <= s["crps_high"]
+    if (DATA / "ucdp_acd.csv").is_file():  # the second check (tests/war/test_war_ucdp.py)
+        assert set(out["ucdp_episodes"]["scores"]) == {"model", "base_rate", "weibull"}
 
 
 def test_claims_json() -> None:

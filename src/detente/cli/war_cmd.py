@@ -213,6 +213,46 @@ def _backtest(data: Path | None, boot: int, seed: int, as_json: bool) -> None:
         )
     t.caption = "lower is better; " + "; ".join(out["notes"])
     console.print(t)
+    _ucdp_table(out.get("ucdp_episodes") or {})
+
+
+def _ucdp_table(u: dict[str, Any]) -> None:
+    """The second check: durations of the UCDP/PRIO inter-state episodes."""
+    if "skipped" in u or not u.get("scores"):
+        console.print(f"UCDP/PRIO episodes: skipped ({u.get('skipped', 'no episode scored')})")
+        return
+    t = Table(
+        title=f"Second check of durations: {u['n_scored']} UCDP/PRIO inter-state episodes of war "
+        f"intensity {u['first_year']}-{u['last_year']} ({u['n_censored']} censored and "
+        f"{u['n_left_out']} without CINC left out; {u['n_overlap_cow_held_out']} overlap a "
+        "held-out COW war)",
+        title_justify="left",
+    )
+    for col in ("method", "CRPS ln(months)", "95% interval", "model - method", "95% interval"):
+        t.add_column(col, justify="right")
+    for name, s in u["scores"].items():
+        d = u["model_minus_baseline"].get(name)
+        t.add_row(
+            name,
+            f"{s['crps']:.3f}",
+            f"{s['crps_low']:.3f}-{s['crps_high']:.3f}",
+            f"{d['crps_diff']:+.3f}" if d else "",
+            f"{d['crps_diff_low']:+.3f} to {d['crps_diff_high']:+.3f}" if d else "",
+        )
+    parts = ["lower is better; model - method < 0: the model scores better"]
+    for key, label in (
+        ("precise_start_dates", "leaving out rough start dates"),
+        ("minor", "minor episodes, apart"),
+    ):
+        sub = u.get(key, {})
+        if sub.get("scores"):
+            m = sub["scores"]
+            parts.append(
+                f"{label} ({sub['n_scored']}): model {m['model']['crps']:.3f}, "
+                f"base_rate {m['base_rate']['crps']:.3f}, weibull {m['weibull']['crps']:.3f}"
+            )
+    t.caption = "; ".join(parts) + "; --json for the notes and each episode"
+    console.print(t)
 
 
 def _plot(run: Any, path: Path) -> Path:
