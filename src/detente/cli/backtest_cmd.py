@@ -418,35 +418,48 @@ def print_benchmark(payload: dict[str, Any]) -> None:
     )
     rules = ", ".join(f"{k} {v}" for k, v in sorted(payload["capabilities"].items()))
     console.print(f"capabilities: {rules}; skipped rows: {len(payload['skipped'])}")
+    from rich import box
+
+    # fits 80 columns: light borders, and the n column only where models scored different counts
+    ns = {e["n"] for e in payload["models"].values()}
     table = Table(
         title="Leaderboard (points of a 0-100 scale; intervals: 95%, bootstrap by proposal)",
         title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for name in ("model", "n", "MAE", "RMSE", "CRPS", "cov50", "cov90", "dMAE", "95% interval"):
-        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+    cols = ("model", "n", "MAE", "RMSE", "CRPS", "cov 50/90", "dMAE", "95% interval")
+    for name in cols:
+        if name == "n" and len(ns) == 1:
+            continue
+        if name == "model":  # the names give way before the numbers do
+            table.add_column(name, justify="left", no_wrap=True, overflow="ellipsis", max_width=15)
+        else:
+            table.add_column(name, justify="right", no_wrap=True)
     for name, e in payload["models"].items():
         d = e["diff_vs_compromise"]
         diff = "-" if d["mae"] is None or name == "compromise" else f"{d['mae']:+.2f}"
         interval = "-"
         if d["low"] is not None:
             mark = "*" if d["high"] < 0 else " "
-            interval = f"[{d['low']:+.2f}, {d['high']:+.2f}]{mark}"
+            interval = f"[{d['low']:+.2f},{d['high']:+.2f}]{mark}"
         table.add_row(
             name,
-            str(e["n"]),
+            *([str(e["n"])] if len(ns) > 1 else []),
             _fmt(e["mae"]),
             _fmt(e["rmse"]),
             _fmt(e["crps"]),
-            _fmt(e["coverage_50"], pct=True),
-            _fmt(e["coverage_90"], pct=True),
+            f"{_fmt(e['coverage_50'], pct=True).rstrip('%')}/{_fmt(e['coverage_90'], pct=True)}",
             diff,
             interval,
         )
     table.caption = (
         "dMAE: MAE minus compromise's; * beats compromise with confidence (interval below 0). "
-        "cov50/cov90: coverage of the central 50%/90% intervals of each model's predictive "
+        "cov 50/90: coverage of the central 50%/90% intervals of each model's predictive "
         "distribution (its training errors, scaled by issue unless --error-model empirical). "
         "baseline_reference only where the file has one."
+        + (f" Every row scores {next(iter(ns))} issues." if len(ns) == 1 else "")
     )
     console.print(table)
     fits = payload["fit"]
