@@ -43,6 +43,30 @@ def test_reads_actors_issues_scales_and_rows() -> None:
     assert scenario_io.load(str(SAMPLE)).issue_ids == sc.issue_ids
 
 
+def test_quoted_cells_as_decide_writes_them_now() -> None:
+    """Decide's newer input files (its data/input/sample_data.txt and cop21.csv today) quote
+    every cell with ``'`` and have #M rows without a description; they read the same as the
+    unquoted layout."""
+    quoted = (
+        "'#A'\t'Mayor'\t'Mayor'\t'a note'\n"
+        "'#A'\t'Shops'\t'Shops'\t''\n"
+        "'#P'\t'level'\t'level'\t'level'\n"
+        "'#M'\t'level'\t0.5\n"
+        "'#M'\t'level'\t7\n"
+        "'#D'\t'Mayor'\t'level'\t3.0\t0.7\t1.0\n"
+        "'#D'\t'Shops'\t'level'\t0.5\t0.8\t0.9\n"
+    )
+    plain = quoted.replace("'", "")
+    assert looks_like_decide(quoted)
+    a, b = loads_decide(quoted, "q.txt"), loads_decide(plain, "p.txt")
+    assert a.actor_ids == b.actor_ids == ("Mayor", "Shops")
+    assert (a.issue("level").scale.low, a.issue("level").scale.high) == (0.5, 7.0)
+    ia, ib = to_arrays(a), to_arrays(b)
+    assert np.array_equal(ia.positions, ib.positions)
+    assert np.array_equal(ia.saliences, ib.saliences)
+    assert np.array_equal(ia.capabilities, ib.capabilities)
+
+
 def test_varying_power_keeps_power_times_salience() -> None:
     text = (
         "#A\ta\tA\n#A\tb\tB\n#P\tx\tX\n#P\ty\tY\n"

@@ -10,6 +10,9 @@ Decide (Stokman's group; the open implementation is ``foarsitter/decide-exchange
   power (0-1) on an issue;
 * ``#O``, ``#0`` and ``#/`` rows (and blank rows) are comments. Trailing empty cells are ignored.
 
+Cells are tab-separated, optionally quoted (Decide's newer files quote each cell with ``'``);
+other delimiters are found as Decide finds them (:class:`csv.Sniffer`).
+
 In detente an actor has one capability. Decide's power is per actor and issue; where an actor's
 power is the same on every issue (the common case) it is the capability. Where it differs, the
 capability is the actor's largest power and the salience on each issue is scaled by
@@ -33,12 +36,37 @@ TAGS = ("#A", "#P", "#M", "#D")
 COMMENTS = ("#O", "#0", "#/")
 
 
+def _unquote(cell: str) -> str:
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] and cell[0] in "'\"":
+        cell = cell[1:-1].strip()
+    return cell
+
+
+def _rows(text: str) -> list[list[str]]:
+    """The file's rows as cells, one row per line. Decide writes tab-separated cells, in its
+    newer files each quoted with ``'`` (``'#A'\t'USA'``), and reads whatever delimiter and
+    quote character :class:`csv.Sniffer` finds; so does this."""
+    import csv
+
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters="\t;,")
+    except csv.Error:
+        dialect = csv.excel_tab
+    out = []
+    for line in text.splitlines():
+        cells = next(csv.reader([line], dialect), []) if line.strip() else []
+        out.append([_unquote(c) for c in cells])
+    return out
+
+
 def looks_like_decide(text: str) -> bool:
     """Whether the text's first tagged rows are Decide's (``#A``, ``#P``, ``#O`` ...)."""
     for line in text.splitlines()[:20]:
-        tag = line.split("\t", 1)[0].strip().upper()
-        if not tag:
+        if not line.strip():
             continue
+        first = _rows(line)[0]
+        tag = first[0].upper() if first else ""
         return tag in TAGS or tag in COMMENTS
     return False
 
@@ -63,8 +91,9 @@ def decide_data(text: str, file: str = "<decide>") -> dict[str, Any]:
     meanings: dict[str, list[tuple[float, str]]] = {}
     rows: list[tuple[int, str, str, float, float, float]] = []
     title = ""
-    for r, line in enumerate(text.splitlines(), start=1):
-        cells = [c.strip() for c in line.split("\t")]
+    lines = text.splitlines()
+    for r, cells in enumerate(_rows(text), start=1):
+        line = lines[r - 1]
         while cells and not cells[-1]:
             cells.pop()
         if not cells:
