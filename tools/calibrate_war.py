@@ -50,7 +50,7 @@ def main() -> int:
     try:
         from detente.war.backtest import backtest, hindcast
 
-        cal["checks"] = {"backtest": backtest(data).to_dict(), "hindcast": hindcast()}
+        cal["checks"] = {"backtest": backtest(data).to_dict(), "hindcast": hindcast(data_dir=data)}
         out.write_text(json.dumps(cal, indent=1) + "\n")
         print(json.dumps(cal["checks"], indent=1))
     except ImportError as exc:  # pragma: no cover

@@ -76,3 +76,17 @@ def test_cow_coding_of_simulated_endings() -> None:
     assert code.tolist() == [0, 2, 1, 0, 1, 3, -1, -1]
     # the threshold matters: at 0.95 the 0.9 peace is a compromise
     assert cow_code(outcome, terms, decisive=0.95)[0] == 2
+
+
+@needs_data
+def test_hindcast_states_the_baselines_beside_the_model() -> None:
+    from detente.war.backtest import hindcast
+
+    h = hindcast(draws=6, paths_per_draw=20, data_dir=DATA)
+    base = h["baselines_p_still_at_war_sep_2025"]
+    train, _ = split(load_wars(DATA))
+    assert base["base_rate"] == pytest.approx(float(np.mean(train.months > 43)))
+    assert 0.0 <= base["weibull"] <= 1.0
+    assert 0.0 <= h["p_still_at_war_sep_2025"] <= 1.0
+    # without the data, no baselines (the model alone, from the shipped calibration)
+    assert hindcast(draws=2, paths_per_draw=10)["baselines_p_still_at_war_sep_2025"] == {}

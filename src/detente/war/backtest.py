@@ -381,11 +381,18 @@ def ucdp_check(
 
 
 def hindcast(
-    months: int = 43, draws: int = 200, paths_per_draw: int = 50, seed: int = 0
+    months: int = 43,
+    draws: int = 200,
+    paths_per_draw: int = 50,
+    seed: int = 0,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """ukraine-2025 started on 24 February 2022 with what was known then (no elapsed months):
     P(a negotiated settlement, or fighting fading out, within ``months`` months -- by September
-    2025, when none had come)."""
+    2025, when none had come). With ``data_dir`` (the COW files), the two baselines of the
+    backtest, fitted on the same training wars, give their P(still at war after ``months``
+    months) beside the model's: the base rate, and the Weibull regression at the war's
+    capabilities as the model sees them at the start (the defender's with aid)."""
     from detente.scenario.io import load
 
     sc = load("ukraine-2025")
@@ -402,6 +409,29 @@ def hindcast(
     )
     p = run.policies["status-quo"]
     s = p.summary()
+    baselines: dict[str, float] = {}
+    if data_dir is not None:
+        train, _ = split(load_wars(data_dir))
+        P = sc.war.parameters if sc.war is not None else {}
+
+        def value(name: str) -> float:
+            est = P[name]
+            return float(getattr(est, "value", est))
+
+        war = Wars(
+            np.array([0]),
+            ("ukraine-2025",),
+            np.array([2022]),
+            np.array([float(months)]),
+            np.array([value("capability_A")]),
+            np.array([value("capability_D") + value("aid")]),
+            ("other",),
+        )
+        ens, _ = weibull_predictive(train, war)
+        baselines = {
+            "base_rate": float(np.mean(train.months > months)),
+            "weibull": float(np.mean(ens[0] > np.log(months))),
+        }
     return {
         "start": "2022-02-24",
         "months": months,
@@ -410,6 +440,7 @@ def hindcast(
         "p_victory_by_sep_2025": s["p_by_end"]["victory_attacker"]
         + s["p_by_end"]["victory_defender"],
         "p_still_at_war_sep_2025": s["p_by_end"]["ongoing"],
+        "baselines_p_still_at_war_sep_2025": baselines,
         "observed": "no settlement or ceasefire by September 2025 (talks in 2022 and 2025 "
         "ended without one)",
         "draws": draws,
