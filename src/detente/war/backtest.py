@@ -415,8 +415,7 @@ def hindcast(
         P = sc.war.parameters if sc.war is not None else {}
 
         def value(name: str) -> float:
-            est = P[name]
-            return float(getattr(est, "value", est))
+            return float(P[name].value)
 
         war = Wars(
             np.array([0]),
