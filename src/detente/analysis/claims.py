@@ -237,7 +237,7 @@ ALWAYS_NOTES = {
 
 
 def check_claims(
-    sc: Any, draws: int = 100, paths: int = 50, seed: int = 0, months: int | None = None
+    sc: Any, draws: int = 100, paths: int = 1000, seed: int = 0, months: int | None = None
 ) -> list[ClaimResult]:
     """Check the scenario's claims (those with a test in :data:`TESTS`) over ``draws`` draws of
     ``paths`` paths each (see module doc). Horizon: ``months`` if given, else each claim's own

@@ -110,7 +110,7 @@ def claims(
     scenario: Scenario | str | None = None,
     *,
     draws: int = 100,
-    paths_per_draw: int = 50,
+    paths_per_draw: int = 1000,
     seed: int = 0,
     months: int | None = None,
 ) -> list[Any]:

@@ -36,10 +36,10 @@ def report(
         None, "--seed", help="Seed of every random draw (default: a run's own seed, else 1)."
     ),
     claims_draws: int = typer.Option(
-        200, "--claims-draws", help="Claims check: draws from the war parameters."
+        100, "--claims-draws", help="Claims check: draws from the war parameters."
     ),
     claims_paths: int = typer.Option(
-        200, "--claims-paths", help="Claims check: simulated paths per draw."
+        1000, "--claims-paths", help="Claims check: simulated paths per draw."
     ),
     data: str | None = typer.Option(
         None,

@@ -273,7 +273,7 @@ def _plot(run: Any, path: Path) -> Path:
 def claims(
     scenario: str | None = ScenarioArg,
     draws: int = typer.Option(100, "--draws", help="Parameter draws (calibrated prior)."),
-    paths: int = typer.Option(50, "--paths", help="Simulated paths per draw."),
+    paths: int = typer.Option(1000, "--paths", help="Simulated paths per draw."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same output)."),
     months: int | None = typer.Option(None, "--months", help="Months to simulate (default 60)."),
     as_json: bool = JsonOpt,

@@ -45,8 +45,8 @@ def make_report(
     params: dict[str, dict[str, Any]] | None = None,
     draws: int = 1000,
     seed: int | None = 1,
-    claims_draws: int = 200,
-    claims_paths: int = 200,
+    claims_draws: int = 100,
+    claims_paths: int = 1000,
     data_dir: str | None = None,
     ledger: str | Path | None = None,
 ) -> Report:
