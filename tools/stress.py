@@ -1235,6 +1235,7 @@ def load_test(
     big_draws: int = 10,
     too_big_actors: int = 1500,
     probe_interval: float = 0.05,
+    min_big_s: float = 3.0,
 ) -> LoadReport:
     """``requests`` requests from ``clients`` concurrent keep-alive clients against ``detente
     serve``'s app (its uvicorn settings, worker pool and all) in its own process on 127.0.0.1
@@ -1246,7 +1247,7 @@ def load_test(
     forecast of ``too_big_actors`` actors, which the web app must refuse (a 4xx with one line)
     before starting it, then posts EUM forecasts of ``big_actors`` actors with ``big_draws``
     Monte Carlo draws (under the web app's cost limit, so admitted; one at a time, polled to
-    their end) for as long as the clients run: ``/health`` and the routes are reported apart
+    their end) for as long as the clients run (one must run ``min_big_s`` s or more): ``/health`` and the routes are reported apart
     for the windows in which such a forecast ran in a worker. A request is an error when it
     raises or gets a status >= 400 (a 503 with Retry-After under overload is counted apart).
     """
@@ -1411,10 +1412,10 @@ def load_test(
                 f"no {big_actors}-actor forecast ran to its end"
                 + (f": {first.state} {first.message[:160]!r}" if first else "")
             )
-        elif min(r.run_s for r in done) < 1.0:
+        elif max(r.run_s for r in done) < min_big_s:
             report.problems.append(
-                f"a {big_actors}-actor forecast ran only {min(r.run_s for r in done):.2f} s: "
-                "it measured nothing"
+                f"the {big_actors}-actor forecasts ran only {max(r.run_s for r in done):.2f} s "
+                f"(under {min_big_s:g} s): the check measured little"
             )
         if not report.health_under_load[0]:
             report.problems.append("no /health probe fell inside a large forecast's run")
