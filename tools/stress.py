@@ -1176,15 +1176,16 @@ def _load_client(
     Path(out).write_text(json.dumps(client.rows))
 
 
-def _probe(port: int, stop: Any, out: str, interval: float) -> None:
-    """Child process: GET /health every ``interval`` s on its own connection until ``stop``.
+def _probe(port: int, stop: str, out: str, interval: float) -> None:
+    """Child process: GET /health every ``interval`` s on its own connection until the file
+    ``stop`` exists.
 
     A process of its own, so that its timings are the server's and not those of a client
     process whose threads compete for the same GIL."""
     import json
 
     client = _Client(port, "")
-    while not stop.is_set():
+    while not os.path.exists(stop):
         start = time.perf_counter()
         client.call("GET", "/health")
         time.sleep(max(0.0, interval - (time.perf_counter() - start)))
@@ -1311,7 +1312,7 @@ def load_test(
                         f"a {too_big_actors}-actor forecast was not refused: {status} "
                         f"{_one_line(page)[:120]!r}"
                     )
-            stop = ctx.Event()
+            stop = str(Path(tmp) / "stop")  # a file, not an Event: no semaphores to leak
             probe_out = str(Path(tmp) / "probe.json")
             prober = ctx.Process(target=_probe, args=(port, stop, probe_out, probe_interval))
             prober.start()
@@ -1352,7 +1353,7 @@ def load_test(
             report.seconds = time.perf_counter() - t0
             if big_thread is not None:
                 big_thread.join(900)
-            stop.set()
+            Path(stop).touch()
             prober.join(60)
         finally:
             for p in procs:
@@ -1581,7 +1582,9 @@ def _hostile_files(tmp: Path) -> list[tuple[str, list[str], str]]:
         + '"\n    text: deep',
         1,
     )
-    out.append(("nested-claim.yaml", ["claims", write("nested.yaml", claim)], "error"))
+    # A claim's statement is text (claims are tested by id since the war model's rebuild), so a
+    # 300-deep one is no longer parsed at all: it completes, shown as having no test.
+    out.append(("nested-claim.yaml", ["claims", write("nested.yaml", claim)], "ok"))
     # bounded completion: a modest Monte Carlo runs to the end
     out.append(("forecast --draws 2000", ["forecast", "-m", "compromise", "--draws", "2000"], "ok"))
     return out
