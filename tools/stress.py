@@ -1248,9 +1248,10 @@ def load_test(
     forecast of ``too_big_actors`` actors, which the web app must refuse (a 4xx with one line)
     before starting it, then posts EUM forecasts of ``big_actors`` actors with ``big_draws``
     Monte Carlo draws (under the web app's cost limit, so admitted; one at a time, polled to
-    their end) for as long as the clients run (one must run ``min_big_s`` s or more): ``/health`` and the routes are reported apart
-    for the windows in which such a forecast ran in a worker. A request is an error when it
-    raises or gets a status >= 400 (a 503 with Retry-After under overload is counted apart).
+    their end) for as long as the clients run; one must run ``min_big_s`` s or more.
+    ``/health`` and the routes are reported apart for the windows in which such a forecast ran
+    in a worker. A request is an error when it raises or gets a status >= 400 (a 503 with
+    Retry-After under overload is counted apart).
     """
     import json
     import multiprocessing
