@@ -124,3 +124,22 @@ def test_writers_opening_a_new_store_at_once_all_succeed(tmp_path: Path) -> None
             assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 4 - lost
         failed += lost
     assert failed == 0
+
+
+def test_a_store_being_created_reads_as_empty(tmp_path: Path) -> None:
+    # Found by make stress: a page load (GET /) while the first run was being stored read a file
+    # whose schema was not there yet and got a 422 ("no such table"). A reader now sees an empty
+    # store until the writer has committed the schema; run names are read read-only.
+    from detente.api import workbench
+    from detente.store.runs import RunStore, StoreError
+
+    path = tmp_path / "new.sqlite"
+    sqlite3.connect(path).close()  # the file exists, the writer has not set it up yet
+    before = path.read_bytes()
+    store = RunStore(path)
+    assert store.list_runs() == [] and store.count() == 0
+    with pytest.raises(StoreError, match="empty"):
+        store.get(1)
+    assert workbench.run_names(store) == {}
+    assert workbench.runs_page(store)["total"] == 0
+    assert path.read_bytes() == before  # reads wrote nothing

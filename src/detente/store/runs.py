@@ -244,6 +244,13 @@ class RunStore:
                     raise
                 time.sleep(0.01)
 
+    @staticmethod
+    def _set_up_already(conn: sqlite3.Connection) -> bool:
+        """Whether a writer has set the schema up: a reader that opens a store while its first
+        writer is creating it (web pages during the first run) sees an empty store, not an
+        error. The schema and user_version are committed together (:meth:`_set_up`)."""
+        return bool(conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION)
+
     @contextmanager
     def _conn(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         conn = self._connect(write=write)
@@ -370,6 +377,8 @@ class RunStore:
         if not self.path.exists():
             return []
         with self._conn(write=False) as conn:
+            if not self._set_up_already(conn):
+                return []
             return [self._run(row, None, None) for row in conn.execute(sql, args)]
 
     def get(self, run_id: int | str) -> Run:
@@ -378,6 +387,8 @@ class RunStore:
         if not self.path.exists():
             raise StoreError(f"no run {run_id} in {self.path} (the store is empty)")
         with self._conn(write=False) as conn:
+            if not self._set_up_already(conn):
+                raise StoreError(f"no run {run_id} in {self.path} (the store is empty)")
             if rid == -1:
                 found = conn.execute("SELECT max(id) FROM runs").fetchone()[0]
                 if found is None:
@@ -396,6 +407,8 @@ class RunStore:
         if not self.path.exists():
             return 0
         with self._conn(write=False) as conn:
+            if not self._set_up_already(conn):
+                return 0
             return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     def verify(self) -> list[str]:
