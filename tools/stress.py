@@ -1061,6 +1061,14 @@ def _serve(sock: Any, store: str) -> None:
 
     from detente.web.app import create_app, server_options
 
+    class Server(uvicorn.Server):
+        # uvicorn stops gracefully on SIGTERM (the app's worker pool shut down), then raises
+        # the signal again, which would end this process before multiprocessing's clean-up (the
+        # worker pool's semaphores reported as leaked). The signal has done its work already.
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
     logging.disable(logging.WARNING)
     config = uvicorn.Config(
         create_app(store, rate_limit=None),
@@ -1069,9 +1077,10 @@ def _serve(sock: Any, store: str) -> None:
         lifespan="on",
         **server_options(),
     )
+    server = Server(config)
     # The socket object itself, not its fd: uvicorn rebuilds a socket from an fd as AF_UNIX, and
     # asyncio then leaves Nagle's algorithm on for every connection (see load_test).
-    uvicorn.Server(config).run(sockets=[sock])
+    server.run(sockets=[sock])
 
 
 def _connect(port: int, timeout: float = 120.0) -> Any:
