@@ -965,10 +965,46 @@ def print_store(report: StoreReport) -> None:
 
 
 @dataclass
+class BigRun:
+    """One large forecast posted during the load test. Times are ``time.monotonic()`` (one clock
+    for every process on the machine): posted, first seen running in a worker, seen finished."""
+
+    submitted: float
+    running: float | None = None
+    finished: float | None = None
+    state: str = "queued"  # queued, running, done, error, cancelled, refused, timeout
+    status: int = 0
+    message: str = ""
+
+    @property
+    def run_s(self) -> float:
+        """Seconds it ran in a worker (first poll that saw it running to the poll that saw it
+        done; polls are 0.25 s apart)."""
+        if self.running is None or self.finished is None:
+            return 0.0
+        return self.finished - self.running
+
+    @property
+    def total_s(self) -> float:
+        return (self.finished or self.submitted) - self.submitted
+
+
+Stats = tuple[int, float, float]  # (count, p50 ms, p99 ms)
+
+
+def _stats(values: list[float]) -> Stats:
+    if not values:
+        return (0, 0.0, 0.0)
+    p50, p99 = np.percentile(values, [50, 99])
+    return (len(values), float(p50), float(p99))
+
+
+@dataclass
 class LoadReport:
     """What the load test sent and measured."""
 
-    requests: int = 0
+    requests: int = 0  # every request the clients sent (the mix and their job polls)
+    mix_requests: int = 0  # the mix's requests (the clients' share of ``requests``)
     served: int = 0
     errors: int = 0
     clients: int = 0
@@ -978,22 +1014,32 @@ class LoadReport:
     max_ms: float = 0.0
     by_path: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    # per route: (count, p50 ms, p99 ms); /health measured while the large forecasts run
-    routes: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    # per route (count, p50 ms, p99 ms): over the whole test, and while a large forecast ran
+    routes: dict[str, Stats] = field(default_factory=dict)
+    routes_under_load: dict[str, Stats] = field(default_factory=dict)
     server_errors: int = 0  # 5xx other than 503
     refused_503: int = 0  # overload answered with 503 + Retry-After (allowed)
     big_actors: int = 0
-    big_done: int = 0
-    big_ms: list[float] = field(default_factory=list)
-    health_under_load_p99_ms: float = 0.0
+    big_runs: list[BigRun] = field(default_factory=list)
+    # the forecast too large for the web app: (status, its one-line message, ms to answer)
+    too_big: tuple[int, str, float] | None = None
+    # /health from the prober (its own process and connection): outside and inside the windows
+    # in which a large forecast ran in a worker
+    health_idle: Stats = (0, 0.0, 0.0)
+    health_under_load: Stats = (0, 0.0, 0.0)
 
     @property
     def rps(self) -> float:
         return self.served / self.seconds if self.seconds else 0.0
 
+    @property
+    def health_under_load_p99_ms(self) -> float:
+        return self.health_under_load[2]
 
-# The request mix of a person using the app: pages, partials, a cheap forecast (which also
-# writes a run to the store), the stylesheet. Weights sum to 1.
+
+# The request mix of a person using the app: pages, partials, a cheap forecast (a job the client
+# polls, as the page does, until its result; it also writes a run to the store), the war
+# model's talks curves, the stylesheet. Weights sum to 1.
 LOAD_MIX: tuple[tuple[str, str, float], ...] = (
     ("GET", "/", 0.25),
     ("GET", "/health", 0.20),
@@ -1003,25 +1049,191 @@ LOAD_MIX: tuple[tuple[str, str, float], ...] = (
     ("POST", "/talks", 0.05),
     ("GET", "/static/app.css", 0.05),
 )
+JOB_POLL_S = 0.4  # the page polls a running job this often (templates/_job.html)
 
 
 def _serve(sock: Any, store: str) -> None:
-    """Child process: the web app on an already-bound loopback socket, rate limit off."""
+    """Child process: the web app as ``detente serve`` runs it (the same uvicorn settings), on an
+    already-bound loopback socket, rate limit off."""
     import logging
 
     import uvicorn
 
-    from detente.web.app import create_app
+    from detente.web.app import create_app, server_options
+
+    class Server(uvicorn.Server):
+        # uvicorn stops gracefully on SIGTERM (the app's worker pool shut down), then raises
+        # the signal again, which would end this process before multiprocessing's clean-up (the
+        # worker pool's semaphores reported as leaked). The signal has done its work already.
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
 
     logging.disable(logging.WARNING)
     config = uvicorn.Config(
         create_app(store, rate_limit=None),
-        fd=sock.fileno(),
         log_level="error",
         access_log=False,
-        lifespan="off",
+        lifespan="on",
+        **server_options(),
     )
-    uvicorn.Server(config).run()
+    server = Server(config)
+    # The socket object itself, not its fd: uvicorn rebuilds a socket from an fd as AF_UNIX, and
+    # asyncio then leaves Nagle's algorithm on for every connection (see load_test).
+    server.run(sockets=[sock])
+
+
+def _connect(port: int, timeout: float = 120.0) -> Any:
+    import http.client
+
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+
+def _job_id(page: str) -> str | None:
+    found = re.search(r'id="job-(\d+)"', page)
+    return found.group(1) if found else None
+
+
+def _job_state(page: str) -> str:
+    """A job's state as its fragment shows it (a finished job's fragment is its result)."""
+    if 'class="job"' in page:
+        found = re.search(r":\s*(queued|running|done) \d+/\d+", page)
+        return found.group(1) if found else "queued"
+    if "job-cancelled" in page:
+        return "cancelled"
+    if 'role="alert"' in page:
+        return "error"
+    return "done"
+
+
+def _one_line(page: str) -> str:
+    """The text of an error fragment, as one line."""
+    text = re.sub(r"<[^>]+>", "", page)
+    return " ".join(text.split())[:300]
+
+
+def _route(method: str, path: str) -> str:
+    path = path.split("?")[0]
+    return f"{method} {'/jobs/N' if path.startswith('/jobs/') else path}"
+
+
+class _Client:
+    """One keep-alive connection that records every request: (route, start, ms, status)."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.conn = _connect(port)
+        self.rows: list[tuple[str, float, float, int | str]] = []
+
+    def call(self, method: str, path: str, body: str | None = None) -> tuple[int | str, str]:
+        import http.client
+
+        headers = {"X-CSRF-Token": self.token} if method == "POST" else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        t0 = time.monotonic()
+        start = time.perf_counter()
+        status: int | str
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+            text = resp.read().decode("utf-8", "replace")
+            status = resp.status
+        except (OSError, http.client.HTTPException) as exc:
+            status, text = type(exc).__name__, ""
+            self.conn.close()
+            self.conn = _connect(self.port)
+        self.rows.append((_route(method, path), t0, (time.perf_counter() - start) * 1000, status))
+        return status, text
+
+    def until_done(self, page: str, poll_s: float, deadline: float) -> tuple[str, str]:
+        """Poll the job ``page`` started until it finishes: (state, last page)."""
+        job = _job_id(page)
+        state = _job_state(page) if job else "error"
+        while job and state in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(poll_s)
+            status, page = self.call("GET", f"/jobs/{job}")
+            state = _job_state(page) if status == 200 else "error"
+        return state, page
+
+
+def _load_client(
+    port: int,
+    token: str,
+    n: int,
+    seq: np.random.SeedSequence,
+    bodies: dict[str, str],
+    out: str,
+) -> None:
+    """Child process: ``n`` requests of :data:`LOAD_MIX`; a forecast is polled to its result."""
+    import json
+
+    rng = np.random.default_rng(seq)
+    weights = np.array([w for _, _, w in LOAD_MIX])
+    client = _Client(port, token)
+    for _ in range(n):
+        method, path, _ = LOAD_MIX[int(rng.choice(len(LOAD_MIX), p=weights / weights.sum()))]
+        t0, start = time.monotonic(), time.perf_counter()
+        status, page = client.call(method, path, bodies.get(path))
+        if path == "/forecast" and status == 200:
+            state, _ = client.until_done(page, JOB_POLL_S, time.monotonic() + 300)
+            ms = (time.perf_counter() - start) * 1000
+            client.rows.append(
+                ("forecast, posted to result", t0, ms, 200 if state == "done" else state)
+            )
+    client.conn.close()
+    Path(out).write_text(json.dumps(client.rows))
+
+
+def _probe(port: int, stop: str, out: str, interval: float) -> None:
+    """Child process: GET /health every ``interval`` s on its own connection until the file
+    ``stop`` exists.
+
+    A process of its own, so that its timings are the server's and not those of a client
+    process whose threads compete for the same GIL."""
+    import json
+
+    client = _Client(port, "")
+    while not os.path.exists(stop):
+        start = time.perf_counter()
+        client.call("GET", "/health")
+        time.sleep(max(0.0, interval - (time.perf_counter() - start)))
+    client.conn.close()
+    Path(out).write_text(json.dumps(client.rows))
+
+
+def _big_forecast(port: int, token: str, body: str, deadline: float) -> BigRun:
+    """Post one large forecast and poll it (every 0.25 s) until it finishes."""
+    client = _Client(port, token)
+    run = BigRun(submitted=time.monotonic())
+    status, page = client.call("POST", "/forecast", body)
+    run.status = status if isinstance(status, int) else 0
+    if status != 200:
+        run.state, run.message = "refused", _one_line(page) or str(status)
+        return run
+    job = _job_id(page)
+    state = _job_state(page)
+    while job and time.monotonic() < deadline:
+        if state == "running" and run.running is None:
+            run.running = time.monotonic()
+        if state not in ("queued", "running"):
+            break
+        time.sleep(0.25)
+        status, page = client.call("GET", f"/jobs/{job}")
+        state = _job_state(page) if status == 200 else "error"
+    else:
+        state = "timeout" if job else "error"
+    run.finished = time.monotonic()
+    run.state = state
+    if state != "done":
+        run.message = _one_line(page)[:200]
+    client.conn.close()
+    return run
+
+
+def big_scenario(actors: int, seed: int) -> dict[str, Any]:
+    """The large forecast's scenario: ``actors`` random actors on two issues."""
+    return random_scenario_data(np.random.default_rng(seed), actors, 2)
 
 
 def load_test(
@@ -1030,207 +1242,230 @@ def load_test(
     seed: int = 0,
     workdir: str | os.PathLike[str] | None = None,
     big_actors: int = 0,
+    big_draws: int = 10,
+    too_big_actors: int = 1500,
+    probe_interval: float = 0.05,
+    min_big_s: float = 3.0,
 ) -> LoadReport:
     """``requests`` requests from ``clients`` concurrent keep-alive clients against ``detente
-    serve``'s app in its own process on 127.0.0.1 (rate limit off: this measures capacity).
+    serve``'s app (its uvicorn settings, worker pool and all) in its own process on 127.0.0.1
+    (rate limit off: this measures capacity).
 
-    Bounded: each client sends its share and stops. A request is an error when it raises or gets
-    a status >= 400 (a 503 with Retry-After under overload is counted apart, as refused).
-    ``big_actors``: one more client posts forecasts of a random scenario of that many actors for
-    the whole test, so the per-route latencies (``/health`` above all) show whether model work
-    blocks the server.
+    Each client is a process of its own and sends its share of :data:`LOAD_MIX`, polling each
+    forecast job to its result as the page does. A prober process asks for ``/health`` every
+    ``probe_interval`` s on its own connection. With ``big_actors``, the test first posts an EUM
+    forecast of ``too_big_actors`` actors, which the web app must refuse (a 4xx with one line)
+    before starting it, then posts EUM forecasts of ``big_actors`` actors with ``big_draws``
+    Monte Carlo draws (under the web app's cost limit, so admitted; one at a time, polled to
+    their end) for as long as the clients run; one must run ``min_big_s`` s or more.
+    ``/health`` and the routes are reported apart for the windows in which such a forecast ran
+    in a worker. A request is an error when it raises or gets a status >= 400 (a 503 with
+    Retry-After under overload is counted apart).
     """
-    import http.client
     import json
     import multiprocessing
     import socket
-    import threading
     import urllib.parse
 
     from detente.scenario.io import load
 
     scenario_json = json.dumps(load().model_dump(mode="json"), separators=(",", ":"))
-    forecast_body = urllib.parse.urlencode({"scenario_json": scenario_json, "model": "median"})
-    talks_body = urllib.parse.urlencode({"scenario_json": scenario_json})
-    report = LoadReport(requests=requests, clients=clients, big_actors=big_actors)
-    big_body = ""
-    if big_actors:
-        big = random_scenario_data(np.random.default_rng(seed), big_actors, 2)
-        big_body = urllib.parse.urlencode(
-            {"scenario_json": json.dumps(big, separators=(",", ":")), "model": "eum"}
-        )
+    bodies = {
+        "/forecast": urllib.parse.urlencode({"scenario_json": scenario_json, "model": "median"}),
+        "/talks": urllib.parse.urlencode({"scenario_json": scenario_json}),
+    }
+    report = LoadReport(mix_requests=requests, clients=clients, big_actors=big_actors)
+
+    def eum_body(actors: int, draws: int = 0) -> str:
+        data = json.dumps(big_scenario(actors, seed), separators=(",", ":"))
+        form = {"scenario_json": data, "model": "eum", "draws": str(draws)}
+        return urllib.parse.urlencode(form)
+
     ctx = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(dir=workdir, prefix="detente-load-") as tmp:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets
+        # whose proto says TCP, as those ``detente serve`` binds do. A plain socket.socket() has
+        # proto 0, and every small response then waits ~40 ms for the client's delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         sock.listen(256)
         port = sock.getsockname()[1]
         server = ctx.Process(target=_serve, args=(sock, str(Path(tmp) / "runs.sqlite")))
         server.start()
+        procs: list[Any] = []
         try:
             deadline = time.monotonic() + 60
             while True:  # wait until the app answers
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                    conn.request("GET", "/health")
-                    if conn.getresponse().status == 200:
-                        conn.close()
-                        break
-                except OSError:
-                    pass
+                status, _ = _Client(port, "").call("GET", "/health")
+                if status == 200:
+                    break
                 if time.monotonic() > deadline or not server.is_alive():
                     report.problems.append("the web app did not start")
                     return report
                 time.sleep(0.1)
             # The page's CSRF token: every POST carries it, as the browser's does.
-            import re
-
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", "/")
-            page = conn.getresponse().read().decode("utf-8", "replace")
-            conn.close()
+            status, page = _Client(port, "").call("GET", "/")
             found = re.search(r'name="csrf-token" content="([^"]+)"', page)
             token = found.group(1) if found else ""
+            if big_actors and too_big_actors:
+                # Refused before any work, with one line (the web app's cost limit).
+                too_big = _Client(port, token)
+                status, page = too_big.call("POST", "/forecast", eum_body(too_big_actors))
+                report.too_big = (
+                    status if isinstance(status, int) else 0,
+                    _one_line(page),
+                    too_big.rows[-1][2],
+                )
+                if not (isinstance(status, int) and 400 <= status < 500 or status == 503):
+                    report.problems.append(
+                        f"a {too_big_actors}-actor forecast was not refused: {status} "
+                        f"{_one_line(page)[:120]!r}"
+                    )
+            stop = str(Path(tmp) / "stop")  # a file, not an Event: no semaphores to leak
+            probe_out = str(Path(tmp) / "probe.json")
+            prober = ctx.Process(target=_probe, args=(port, stop, probe_out, probe_interval))
+            prober.start()
+            big_body = eum_body(big_actors, big_draws) if big_actors else ""
+            big_deadline = time.monotonic() + 600
             streams = np.random.SeedSequence(seed).spawn(clients)
-            latencies: list[list[float]] = [[] for _ in range(clients)]
-            routes: list[list[tuple[str, float, bool]]] = [[] for _ in range(clients)]
-            statuses: list[Counter[str]] = [Counter() for _ in range(clients)]
-            codes: Counter[int] = Counter()
-            big_running = threading.Event()
-            done = threading.Event()
-
-            def big_client() -> None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-                while not done.is_set():
-                    start = time.perf_counter()
-                    big_running.set()
-                    try:
-                        conn.request(
-                            "POST",
-                            "/forecast",
-                            body=big_body,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"},
-                        )
-                        resp = conn.getresponse()
-                        resp.read()
-                        codes[resp.status] += 1
-                        report.big_done += 1
-                    except (OSError, http.client.HTTPException):
-                        conn.close()
-                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-                    report.big_ms.append((time.perf_counter() - start) * 1000)
-                big_running.clear()
-                conn.close()
-
-            paths = [m for _, m, _ in LOAD_MIX]
-            weights = np.array([w for _, _, w in LOAD_MIX])
-
-            def client(c: int) -> None:
-                rng = np.random.default_rng(streams[c])
-                n = requests // clients + (c < requests % clients)
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                for _ in range(n):
-                    k = int(rng.choice(len(paths), p=weights / weights.sum()))
-                    method, path, _ = LOAD_MIX[k]
-                    body = (
-                        forecast_body
-                        if path == "/forecast"
-                        else talks_body
-                        if path == "/talks"
-                        else None
-                    )
-                    headers = (
-                        {"Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token}
-                        if body
-                        else {}
-                    )
-                    start = time.perf_counter()
-                    try:
-                        conn.request(method, path, body=body, headers=headers)
-                        resp = conn.getresponse()
-                        resp.read()
-                        ok = resp.status < 400
-                        codes[resp.status] += 1
-                        key = f"{method} {path} {resp.status}"
-                    except (OSError, http.client.HTTPException) as exc:
-                        ok, key = False, f"{method} {path} {type(exc).__name__}"
-                        conn.close()
-                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                    latencies[c].append(time.perf_counter() - start)
-                    routes[c].append(
-                        (f"{method} {path.split('?')[0]}", latencies[c][-1], big_running.is_set())
-                    )
-                    statuses[c][("ok " if ok else "ERROR ") + key] += 1
-                conn.close()
-
-            threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-            big_thread = threading.Thread(target=big_client) if big_actors else None
+            outs = [str(Path(tmp) / f"client{c}.json") for c in range(clients)]
+            shares = [requests // clients + (c < requests % clients) for c in range(clients)]
+            procs = [
+                ctx.Process(
+                    target=_load_client, args=(port, token, shares[c], streams[c], bodies, outs[c])
+                )
+                for c in range(clients)
+            ]
             t0 = time.perf_counter()
-            if big_thread is not None:
+            import threading
+
+            big_thread: threading.Thread | None = None
+            if big_actors:
+
+                def drive() -> None:
+                    # Large forecasts one after another while any client is still sending.
+                    while time.monotonic() < big_deadline:
+                        report.big_runs.append(_big_forecast(port, token, big_body, big_deadline))
+                        if (
+                            not any(p.is_alive() for p in procs)
+                            or report.big_runs[-1].state != "done"
+                        ):
+                            break
+
+                big_thread = threading.Thread(target=drive)
                 big_thread.start()
-                big_running.wait(10)
-                time.sleep(0.5)  # let the first large forecast start computing
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+                time.sleep(1.0)  # the first large forecast is queued before the clients start
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join(900)
             report.seconds = time.perf_counter() - t0
-            done.set()
             if big_thread is not None:
-                big_thread.join(600)
+                big_thread.join(900)
+            Path(stop).touch()
+            prober.join(60)
         finally:
+            for p in procs:
+                if p.is_alive():
+                    p.kill()
             server.terminate()
-            server.join(10)
+            server.join(15)
             if server.is_alive():
                 server.kill()
                 server.join()
             sock.close()
-    lat = np.array([x for row in latencies for x in row]) * 1000
-    total: Counter[str] = Counter()
-    for counts in statuses:
-        total.update(counts)
-    report.server_errors = sum(n for code, n in codes.items() if code >= 500 and code != 503)
+        rows: list[tuple[str, float, float, int | str]] = []
+        for out in outs:
+            if Path(out).is_file():
+                rows += [tuple(r) for r in json.loads(Path(out).read_text())]  # type: ignore[misc]
+            else:
+                report.problems.append(f"a load client left no results ({Path(out).name})")
+        probes = json.loads(Path(probe_out).read_text()) if Path(probe_out).is_file() else []
+    windows = [(r.running, r.finished) for r in report.big_runs if r.running and r.finished]
+
+    def loaded(t: float) -> bool:
+        return any(a <= t <= b for a, b in windows)
+
+    requests_rows = [r for r in rows if not r[0].startswith("forecast, ")]
+    report.requests = len(requests_rows)
+    codes = Counter(r[3] for r in requests_rows + [tuple(p) for p in probes])
+    report.server_errors = sum(
+        n for code, n in codes.items() if isinstance(code, int) and code >= 500 and code != 503
+    )
     report.refused_503 = codes.get(503, 0)
-    report.errors = sum(v for k, v in total.items() if k.startswith("ERROR")) - report.refused_503
-    by_route: dict[str, list[float]] = {}
-    health_loaded: list[float] = []
-    for row in routes:
-        for route, seconds, under_load in row:
-            by_route.setdefault(route, []).append(seconds * 1000)
-            if route == "GET /health" and under_load:
-                health_loaded.append(seconds * 1000)
-    for route, values in sorted(by_route.items()):
-        p50, p99 = np.percentile(values, [50, 99])
-        report.routes[route] = (len(values), float(p50), float(p99))
-    if health_loaded:
-        report.health_under_load_p99_ms = float(np.percentile(health_loaded, 99))
-    report.served = sum(v for k, v in total.items() if k.startswith("ok"))
-    report.by_path = dict(sorted(total.items()))
+    by_path: Counter[str] = Counter()
+    for route, _, _, status in requests_rows:
+        ok = isinstance(status, int) and status < 400
+        by_path[f"{'ok' if ok else 'ERROR'} {route} {status}"] += 1
+    report.by_path = dict(sorted(by_path.items()))
+    report.served = sum(n for k, n in by_path.items() if k.startswith("ok"))
+    report.errors = report.requests - report.served - report.refused_503
+    for route in sorted({r[0] for r in rows}):
+        report.routes[route] = _stats([r[2] for r in rows if r[0] == route])
+        under = [r[2] for r in rows if r[0] == route and loaded(r[1])]
+        if under:
+            report.routes_under_load[route] = _stats(under)
+    bad_probes = [p for p in probes if p[3] != 200]
+    if bad_probes:
+        report.problems.append(f"/health failed {len(bad_probes)} times: {bad_probes[0][3]}")
+    report.health_idle = _stats([p[2] for p in probes if not loaded(p[1])])
+    report.health_under_load = _stats([p[2] for p in probes if loaded(p[1])])
+    lat = np.array([r[2] for r in requests_rows])
     if lat.size:
         report.p50_ms, report.p99_ms = (float(x) for x in np.percentile(lat, [50, 99]))
         report.max_ms = float(lat.max())
+    if big_actors:
+        done = [r for r in report.big_runs if r.state == "done"]
+        if not done:
+            first = report.big_runs[0] if report.big_runs else None
+            report.problems.append(
+                f"no {big_actors}-actor forecast ran to its end"
+                + (f": {first.state} {first.message[:160]!r}" if first else "")
+            )
+        elif max(r.run_s for r in done) < min_big_s:
+            report.problems.append(
+                f"the {big_actors}-actor forecasts ran only {max(r.run_s for r in done):.2f} s "
+                f"(under {min_big_s:g} s): the check measured little"
+            )
+        if not report.health_under_load[0]:
+            report.problems.append("no /health probe fell inside a large forecast's run")
     return report
 
 
 def print_load(report: LoadReport) -> None:
     r = report
     print(
-        f"web load: {r.requests} requests from {r.clients} concurrent clients on 127.0.0.1: "
-        f"served {r.served}, errors {r.errors}; {r.rps:.1f} requests/s, latency p50 "
-        f"{r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; {r.seconds:.1f} s"
+        f"web load: {r.mix_requests} requests of the mix from {r.clients} concurrent clients "
+        f"(each its own process) on 127.0.0.1, {r.requests} with their job polls: served "
+        f"{r.served}, errors {r.errors}; {r.rps:.1f} requests/s, latency p50 {r.p50_ms:.1f} ms, "
+        f"p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; {r.seconds:.1f} s"
     )
     for key, n in r.by_path.items():
         print(f"  {key}: {n}")
+    print("  latency per route (whole test | while a large forecast ran in a worker)")
     for route, (n, p50, p99) in r.routes.items():
-        print(f"  latency {route:<22} n={n:<5} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms")
-    if r.big_actors:
-        big = ", ".join(f"{x / 1000:.1f} s" for x in r.big_ms[:5])
+        m, q50, q99 = r.routes_under_load.get(route, (0, 0.0, 0.0))
         print(
-            f"  large forecast: {r.big_actors} actors (EUM) posted {len(r.big_ms)} times, "
-            f"{r.big_done} answered ({big}); /health p99 while it ran: "
-            f"{r.health_under_load_p99_ms:.1f} ms (target < 100 ms)"
+            f"    {route:<28} n={n:<5} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms  |  "
+            f"n={m:<5} p50 {q50:8.1f} ms  p99 {q99:8.1f} ms"
         )
+    if r.too_big is not None:
+        status, message, ms = r.too_big
+        print(f"  too large: answered {status} in {ms:.0f} ms: {message[:200]}")
+    if r.big_actors:
+        runs = "; ".join(
+            f"{b.state}, {b.run_s:.1f} s in a worker ({b.total_s:.1f} s posted to result)"
+            for b in r.big_runs
+        )
+        print(f"  large forecast: {r.big_actors} actors (EUM), {len(r.big_runs)} posted: {runs}")
+    n, p50, p99 = r.health_under_load
+    m, q50, q99 = r.health_idle
+    print(
+        f"  /health (prober, own process, every 50 ms): while a large forecast ran n={n} p50 "
+        f"{p50:.1f} ms p99 {p99:.1f} ms (target < 100 ms); otherwise n={m} p50 {q50:.1f} ms "
+        f"p99 {q99:.1f} ms"
+    )
     print(f"  5xx: {r.server_errors} (503 refusals with a retry hint: {r.refused_503})")
     for problem in r.problems:
         print(f"  PROBLEM {problem}")
@@ -1357,7 +1592,9 @@ def _hostile_files(tmp: Path) -> list[tuple[str, list[str], str]]:
         + '"\n    text: deep',
         1,
     )
-    out.append(("nested-claim.yaml", ["claims", write("nested.yaml", claim)], "error"))
+    # A claim's statement is text (claims are tested by id since the war model's rebuild), so a
+    # 300-deep one is no longer parsed at all: it completes, shown as having no test.
+    out.append(("nested-claim.yaml", ["claims", write("nested.yaml", claim)], "ok"))
     # bounded completion: a modest Monte Carlo runs to the end
     out.append(("forecast --draws 2000", ["forecast", "-m", "compromise", "--draws", "2000"], "ok"))
     return out
@@ -1578,10 +1815,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  runaway runs            {hostile.runaway}")
     print(f"  peak memory (CLI runs)  {hostile.peak_mb:.0f} MB")
     print(f"  5xx                     {load.server_errors}")
-    if load.routes.get("GET /health"):
+    if args.requests and args.big_actors:
+        n, p50, p99 = load.health_under_load
+        runs = [b for b in load.big_runs if b.state == "done"]
+        ran = ", ".join(f"{b.run_s:.1f} s" for b in runs) or "none ran"
         print(
-            f"  /health p99             {load.routes['GET /health'][2]:.0f} ms "
-            f"({load.health_under_load_p99_ms:.0f} ms while a {load.big_actors}-actor forecast ran)"
+            f"  /health p50/p99         {p50:.0f} / {p99:.0f} ms while a {load.big_actors}-actor "
+            f"forecast ran in a worker (n={n}; runs: {ran}); target p99 < 100 ms"
         )
     print(f"  inputs tried            {fuzz.tried}")
     others = len(fuzz.findings) - fuzz.crashes

@@ -92,3 +92,54 @@ def test_damaged_store_files_are_clear_errors(tmp_path: Path) -> None:
                     getattr(store, op)()
             except DetenteError as exc:
                 assert "\n" not in str(exc) and str(path) in str(exc), (name, op)
+
+
+def _open_and_record(path: str, barrier: object) -> None:
+    from detente.scenario import io
+    from detente.store.runs import RunStore
+
+    sc = io.load()
+    barrier.wait()  # type: ignore[attr-defined]
+    RunStore(path).record("race", sc, {}, 1, {"v": 1})
+
+
+def test_writers_opening_a_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    # Found by make stress: two writers creating one store together; SQLite answered "database
+    # is locked" at once (no busy wait) to one of them setting up WAL and the schema. Before the
+    # fix, 5 of 160 writers (40 x 4 at once) failed here.
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    failed = 0
+    for rep in range(15):
+        path = str(tmp_path / f"s{rep}.sqlite")
+        barrier = ctx.Barrier(4)
+        procs = [ctx.Process(target=_open_and_record, args=(path, barrier)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        lost = sum(p.exitcode != 0 for p in procs)
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 4 - lost
+        failed += lost
+    assert failed == 0
+
+
+def test_a_store_being_created_reads_as_empty(tmp_path: Path) -> None:
+    # Found by make stress: a page load (GET /) while the first run was being stored read a file
+    # whose schema was not there yet and got a 422 ("no such table"). A reader now sees an empty
+    # store until the writer has committed the schema; run names are read read-only.
+    from detente.api import workbench
+    from detente.store.runs import RunStore, StoreError
+
+    path = tmp_path / "new.sqlite"
+    sqlite3.connect(path).close()  # the file exists, the writer has not set it up yet
+    before = path.read_bytes()
+    store = RunStore(path)
+    assert store.list_runs() == [] and store.count() == 0
+    with pytest.raises(StoreError, match="empty"):
+        store.get(1)
+    assert workbench.run_names(store) == {}
+    assert workbench.runs_page(store)["total"] == 0
+    assert path.read_bytes() == before  # reads wrote nothing

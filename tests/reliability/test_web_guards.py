@@ -191,10 +191,20 @@ def test_rate_limit_per_client(tmp_path: Path) -> None:
 
 
 def test_bounded_load_test_on_loopback(tmp_path: Path) -> None:
-    report = load_test(40, 4, seed=2, workdir=tmp_path)
+    # 40 requests from 4 client processes while a 150-actor EUM forecast (3 draws) runs in a
+    # worker; a 1,500-actor one is refused first. make stress: 800 from 8, 400 actors.
+    report = load_test(40, 4, seed=2, workdir=tmp_path, big_actors=150, big_draws=3, min_big_s=0.0)
     assert report.problems == []
-    assert report.served == 40 and report.errors == 0
+    assert report.mix_requests == 40 and report.requests >= 40  # the mix and the job polls
+    assert report.served == report.requests and report.errors == 0 and report.server_errors == 0
     assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms
+    # The large forecast was admitted, ran in a worker, and /health was probed meanwhile.
+    assert report.big_runs and report.big_runs[0].state == "done"
+    assert report.big_runs[0].run_s > 0 and report.health_under_load[0] > 0
+    # The too-large one: a 4xx naming the web app's limit, before any work.
+    assert report.too_big is not None
+    status, message, ms = report.too_big
+    assert status == 422 and "limit" in message and "\n" not in message
 
 
 def test_hostile_form_json_is_a_clear_error(client: TestClient) -> None:

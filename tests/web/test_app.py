@@ -163,6 +163,18 @@ def test_a_request_over_the_cost_limit_is_refused_before_work(client: TestClient
     )
     res = client.post("/sweep", data=form)
     assert res.status_code == 422 and "work units" in res.text and "limit" in res.text
+    # Issue 16: /talks with policy=status-quo 300 times took 15.9 s on the event loop; a
+    # 1,500-actor forecast (276 KB of JSON) hung the server. Both are refused in milliseconds.
+    talks = {**_form(client), "policy": ["status-quo"] * 300}
+    t0 = time.perf_counter()
+    res = client.post("/talks", data=talks)
+    assert res.status_code == 422 and "work units" in res.text
+    assert time.perf_counter() - t0 < 5.0
+    from tools.stress import big_scenario
+
+    big = json.dumps(big_scenario(1500, 1), separators=(",", ":"))
+    res = client.post("/forecast", data={**_form(client), "scenario_json": big, "model": "eum"})
+    assert res.status_code == 422 and "work units" in res.text and "job-" not in res.text
 
 
 # -- uploads ----------------------------------------------------------------------------------

@@ -699,14 +699,27 @@ def _names_conn(store: Any) -> sqlite3.Connection:
 
 
 def run_names(store: Any) -> dict[int, str]:
-    """{run id: name} of the runs that were given a name."""
+    """{run id: name} of the runs that were given a name. A read: the file is opened read-only
+    (every page shows the runs; a write here made page loads wait on, or fail with, the lock
+    a run being stored holds), and a store with no names yet has none."""
     if store is None or not store.path.exists():
         return {}
-    conn = _names_conn(store)
+    from detente.store.runs import StoreError
+
+    uri = store.path.resolve().as_uri() + "?mode=ro"
     try:
-        return {int(r): str(n) for r, n in conn.execute("SELECT run_id, name FROM run_names")}
-    finally:
-        conn.close()
+        conn = sqlite3.connect(uri, uri=True, timeout=5)
+        try:
+            has = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_names'"
+            ).fetchone()
+            if not has:
+                return {}
+            return {int(r): str(n) for r, n in conn.execute("SELECT run_id, name FROM run_names")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"run store {store.path}: run names unreadable ({exc})") from None
 
 
 def name_run(store: Any, run_id: int, name: str) -> None:

@@ -203,12 +203,7 @@ class RunStore:
                 return conn
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if not self._ready:
-                # WAL: readers (the web app) and one writer (a CLI sweep) work at once.
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode=WAL")
-                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    conn.executescript(_SCHEMA)
-                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                self._set_up(conn)
                 self._ready = True
             # FULL: a committed run survives a power cut too, not only a killed process.
             conn.execute("PRAGMA synchronous=FULL")
@@ -219,6 +214,42 @@ class RunStore:
                 f"run store {self.path}: not a usable SQLite database ({exc})"
             ) from None
         return conn
+
+    @staticmethod
+    def _set_up(conn: sqlite3.Connection) -> None:
+        """WAL mode and the schema, when missing. Writers that open a new store at the same
+        moment race here: SQLite answers "database is locked" at once, without waiting the
+        busy timeout, to a connection that would otherwise deadlock upgrading its lock (found
+        by make stress: 5 of 160 writers opening one new file together failed). The schema is
+        written under BEGIN IMMEDIATE, which does wait, and a lost race is tried again until
+        the busy timeout."""
+        import time
+
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                # WAL: readers (the web app) and one writer (a CLI sweep) work at once.
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    conn.executescript(
+                        f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+                    )
+                return
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                locked = "locked" in str(exc) or "busy" in str(exc)
+                if not locked or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    @staticmethod
+    def _set_up_already(conn: sqlite3.Connection) -> bool:
+        """Whether a writer has set the schema up: a reader that opens a store while its first
+        writer is creating it (web pages during the first run) sees an empty store, not an
+        error. The schema and user_version are committed together (:meth:`_set_up`)."""
+        return bool(conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION)
 
     @contextmanager
     def _conn(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
@@ -346,6 +377,8 @@ class RunStore:
         if not self.path.exists():
             return []
         with self._conn(write=False) as conn:
+            if not self._set_up_already(conn):
+                return []
             return [self._run(row, None, None) for row in conn.execute(sql, args)]
 
     def get(self, run_id: int | str) -> Run:
@@ -354,6 +387,8 @@ class RunStore:
         if not self.path.exists():
             raise StoreError(f"no run {run_id} in {self.path} (the store is empty)")
         with self._conn(write=False) as conn:
+            if not self._set_up_already(conn):
+                raise StoreError(f"no run {run_id} in {self.path} (the store is empty)")
             if rid == -1:
                 found = conn.execute("SELECT max(id) FROM runs").fetchone()[0]
                 if found is None:
@@ -372,6 +407,8 @@ class RunStore:
         if not self.path.exists():
             return 0
         with self._conn(write=False) as conn:
+            if not self._set_up_already(conn):
+                return 0
             return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     def verify(self) -> list[str]:

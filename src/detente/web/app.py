@@ -45,6 +45,12 @@ RATE_LIMIT_PER_S = 50.0
 RATE_BURST = 200
 WORKERS = 2  # model runs at once (the machine's cores are shared with the browser)
 QUEUE = 16  # model runs that may wait for a worker; beyond: 503
+# Threads that parse forms and render pages at once. They share one GIL with the event loop:
+# more of them do not render faster, they only make the loop (and /health) wait longer for it.
+PAGE_THREADS = 4
+# How often (s) a thread holding the GIL hands it over to one that waits (Python's default is
+# 5 ms): the event loop gets it back sooner while pages render.
+SWITCH_INTERVAL_S = 0.001
 
 
 def plotly_js() -> Path | None:
@@ -68,6 +74,7 @@ def create_app(
     queue: int = QUEUE,
     csrf_token: str | None = None,
     processes: bool = True,
+    page_threads: int = PAGE_THREADS,
 ) -> FastAPI:
     """The app; runs go to ``store`` (default: $DETENTE_STORE or the user's data dir).
 
@@ -75,7 +82,9 @@ def create_app(
     0.0.0.0`` passes ``["*"]``; tests add :data:`TEST_HOSTS`). Each client may make
     ``rate_limit`` requests per second with bursts of ``burst`` (429 beyond; None: no limit).
     ``workers`` model runs go at once and ``queue`` more may wait (503 beyond); they run in
-    worker processes (``processes=False``: threads, e.g. for quick tests).
+    worker processes (``processes=False``: threads, e.g. for quick tests). While it is served
+    (its lifespan), ``page_threads`` threads parse forms and render pages; the event loop only
+    reads requests and answers ``/health``.
     """
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -83,9 +92,27 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import gc
+        import sys
+
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = page_threads
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
         app.state.pool.warm_up()
-        yield
-        app.state.pool.shutdown()
+        # Everything loaded so far (modules, templates, the app) lives as long as the server:
+        # keep it out of the garbage collector's full passes. Without this each full pass walked
+        # the whole heap, stopping every thread, the event loop included, for 20-90 ms (13 such
+        # passes in one make stress load test: the tail of /health's latency).
+        gc.collect()
+        gc.freeze()
+        try:
+            yield
+        finally:
+            app.state.pool.shutdown()
+            sys.setswitchinterval(interval)
+            gc.unfreeze()
 
     app = FastAPI(
         title="detente",
@@ -129,7 +156,8 @@ def create_app(
         )
 
     @app.get("/health")
-    def health(request: Request) -> JSONResponse:
+    async def health(request: Request) -> JSONResponse:
+        # On the event loop itself (a few microseconds of work): no thread to wait for.
         pool = request.app.state.pool
         return JSONResponse(
             {

@@ -53,6 +53,20 @@ def _num_filter(v: Any, d: int = 2) -> str:
         return str(v)
 
 
+async def form_data(request: Request) -> FormData:
+    """FastAPI dependency: the request's form, read on the event loop (that is I/O). A route that
+    takes it is a plain ``def``, so its parsing, validation and rendering run in a thread and the
+    event loop stays free for ``/health`` and other requests."""
+    return await request.form()
+
+
+async def off_loop(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` in a thread, for CPU work in an ``async`` route."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     env: Environment = request.app.state.env
     ctx.setdefault("csrf", request.app.state.csrf_token)
@@ -216,7 +230,8 @@ async def read_upload(file: Any) -> tuple[Scenario, str]:
         raise WebError(f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; a scenario is a few KB")
     if not data.strip():
         raise WebError(f"{name}: the file is empty")
-    return workbench.load_upload(name, data), name
+    # Parsing a file of up to 1 MB takes a while: not on the event loop.
+    return await off_loop(workbench.load_upload, name, data), name
 
 
 # -- the run store ----------------------------------------------------------------------------

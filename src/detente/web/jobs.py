@@ -96,6 +96,8 @@ def _child(fn: str, args: tuple, kwargs: dict, slot: int) -> Any:
     ``progress`` callback that writes to the job's slot and cancels when the slot says so."""
     module, name = fn.rsplit(".", 1)
     func = getattr(importlib.import_module(module), name)
+    if slot >= 0 and _SHARED is not None:
+        _SHARED[3 * slot + 1] = 1  # started: the job is running in a worker, no longer queued
 
     def progress(done: int, total: int) -> None:
         if slot < 0 or _SHARED is None:
@@ -105,6 +107,21 @@ def _child(fn: str, args: tuple, kwargs: dict, slot: int) -> Any:
         _SHARED[3 * slot], _SHARED[3 * slot + 1] = int(done), int(total)
 
     return func(*args, progress=progress, **kwargs)
+
+
+def scenario_report(scenario: Any, progress: Any = None, **opts: Any) -> str:
+    """In a worker: ``detente report``'s HTML for ``scenario`` (:func:`detente.api.build_report`;
+    the report layer is re-exported lazily by :mod:`detente.api`, the web app's one door)."""
+    from detente.api import build_report
+
+    return str(build_report(scenario, **opts))
+
+
+def run_report(run: Any, progress: Any = None, **opts: Any) -> str:
+    """In a worker: the HTML report of a stored run (:func:`detente.api.report_for_run`)."""
+    from detente.api import report_for_run
+
+    return str(report_for_run(run, **opts))
 
 
 def preload(progress: Any = None) -> None:
@@ -189,8 +206,10 @@ class Pool:
             with self._lock:
                 slot = self._free_slots.pop() if self._free_slots else -1
         shared = self._shared
-        if slot >= 0:
-            shared[3 * slot : 3 * slot + 3] = [0, 1, 0]
+        if slot >= 0 and job is not None:
+            # total 0: not started; the worker sets it when it takes the job.
+            shared[3 * slot : 3 * slot + 3] = [0, 0, 0]
+            job.state = "queued"  # until a worker process takes it
         try:
             future = procs.submit(_child, fn, args, kwargs, slot)
             while job is not None:
@@ -201,7 +220,10 @@ class Pool:
                 if slot >= 0:
                     if job.cancel_event.is_set():
                         shared[3 * slot + 2] = 1
-                    job.done, job.total = int(shared[3 * slot]), max(1, int(shared[3 * slot + 1]))
+                    total = int(shared[3 * slot + 1])
+                    if total > 0:
+                        job.state = "running"
+                        job.done, job.total = int(shared[3 * slot]), total
             return future.result()
         finally:
             if slot >= 0:

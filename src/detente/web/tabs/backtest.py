@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from detente.api import workbench
 from detente.web import charts
-from detente.web.core import WebError, form_int, record, safe_name, strings
+from detente.web.core import WebError, form_data, form_int, record, safe_name, strings
 from detente.web.jobs import Job
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab, _jobs
@@ -22,8 +23,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
 @router.post("/backtest", response_class=HTMLResponse)
-async def run_backtest(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_backtest(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     known_cases = workbench.backtest_cases()
     cases = strings(form, "case")
     for c in cases:

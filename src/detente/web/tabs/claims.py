@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from detente.api import workbench
 from detente.web import charts
-from detente.web.core import edited_scenario, form_int, record
+from detente.web.core import edited_scenario, form_data, form_int, record
 from detente.web.jobs import Job
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab, _jobs
@@ -19,8 +20,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
 @router.post("/claims", response_class=HTMLResponse)
-async def run_claims(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_claims(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     draws = form_int(form.get("draws"), "draws", 1, 2000, default=100)
     paths = form_int(form.get("paths"), "paths per draw", 1, 2000, default=100)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from detente import api
 from detente.api import workbench
@@ -15,6 +16,7 @@ from detente.web.core import (
     MAX_DRAWS,
     WebError,
     edited_scenario,
+    form_data,
     form_float,
     form_int,
     lines,
@@ -37,8 +39,7 @@ def _model(form: Any, sc: Any) -> str:
 
 
 @router.post("/whatif", response_class=HTMLResponse)
-async def run_whatif(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_whatif(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     interventions = lines(form.get("interventions"), "interventions")
     models = strings(form, "model") or ["compromise"]
@@ -76,8 +77,7 @@ async def run_whatif(request: Request) -> HTMLResponse:
 
 
 @router.post("/sweep", response_class=HTMLResponse)
-async def run_sweep(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_sweep(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     levers = lines(form.get("levers"), "levers", 2)
     if not levers:
@@ -115,8 +115,7 @@ async def run_sweep(request: Request) -> HTMLResponse:
 
 
 @router.post("/lever", response_class=HTMLResponse)
-async def run_lever(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_lever(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     actor = str(form.get("actor") or "")
     if actor not in sc.actor_ids:

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from detente.api import workbench
 from detente.web import charts
-from detente.web.core import WebError, form_int, need_store, render, store_of
+from detente.web.core import (
+    WebError,
+    form_data,
+    form_int,
+    need_store,
+    off_loop,
+    render,
+    store_of,
+)
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab
 
@@ -60,8 +69,7 @@ def show_run(request: Request, run_id: str) -> HTMLResponse:
 
 
 @router.post("/runs/{run_id}/name", response_class=HTMLResponse)
-async def name_run(request: Request, run_id: str) -> HTMLResponse:
-    form = await request.form()
+def name_run(request: Request, run_id: str, form: FormData = Depends(form_data)) -> HTMLResponse:
     rid = need_store(request).get(_run_id(run_id)).id
     workbench.name_run(need_store(request), rid, str(form.get("name") or ""))
     resp = runs(request, q=str(form.get("q") or ""), page=int(str(form.get("page") or 1)))
@@ -69,8 +77,7 @@ async def name_run(request: Request, run_id: str) -> HTMLResponse:
 
 
 @router.post("/runs/{run_id}/delete", response_class=HTMLResponse)
-async def delete_run(request: Request, run_id: str) -> HTMLResponse:
-    form = await request.form()
+def delete_run(request: Request, run_id: str, form: FormData = Depends(form_data)) -> HTMLResponse:
     workbench.delete_run(need_store(request), need_store(request).get(_run_id(run_id)).id)
     return runs(request, q=str(form.get("q") or ""), page=int(str(form.get("page") or 1)))
 
@@ -89,13 +96,20 @@ def export(request: Request, run_id: str, format: str = "csv") -> Response:
 
 
 @router.get("/runs/{run_id}/report")
-def run_report(request: Request, run_id: str) -> Response:
-    # The report layer (above the api) is re-exported lazily by detente.api: one door.
-    from detente.api import report_for_run
-
-    run = need_store(request).get(_run_id(run_id))
+async def run_report(request: Request, run_id: str) -> Response:
+    """The run's HTML report, built in a worker process (its claims run 50 x 100 war paths)."""
+    run = await off_loop(need_store(request).get, _run_id(run_id))
     rid = run.id
-    html = report_for_run(run, draws=0, claims_draws=50, claims_paths=100)
+    pool = request.app.state.pool
+    html = await pool.run(
+        pool.compute,
+        None,
+        "detente.web.jobs.run_report",
+        run,
+        draws=0,
+        claims_draws=50,
+        claims_paths=100,
+    )
     return Response(
         html,
         media_type="text/html; charset=utf-8",
@@ -104,10 +118,9 @@ def run_report(request: Request, run_id: str) -> Response:
 
 
 @router.post("/ledger", response_class=HTMLResponse)
-async def ledger(request: Request) -> HTMLResponse:
+def ledger(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     """The forecast ledger at the path given (blank: the default ledger): its entries, whether
     its hash chain holds, and its score with the reliability diagram."""
-    form = await request.form()
     path = str(form.get("ledger_path") or "").strip()
     if len(path) > 1000:
         raise WebError("ledger path: at most 1000 characters")

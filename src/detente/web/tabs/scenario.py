@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from detente import api
 from detente.api import workbench
 from detente.web.core import (
     WebError,
     edited_scenario,
+    form_data,
+    off_loop,
     read_upload,
     render,
     safe_name,
@@ -55,12 +58,11 @@ def choose(request: Request, name: str) -> HTMLResponse:
 async def upload(request: Request) -> HTMLResponse:
     form = await request.form()
     sc, name = await read_upload(form.get("file"))
-    return workbench_response(request, sc, name)
+    return await off_loop(workbench_response, request, sc, name)
 
 
 @router.post("/scenario/edit", response_class=HTMLResponse)
-async def edit(request: Request) -> HTMLResponse:
-    form = await request.form()
+def edit(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     op = str(form.get("op") or "")
     if op not in EDIT_OPS:
         raise WebError(f"unknown edit {op[:30]!r}")
@@ -70,8 +72,7 @@ async def edit(request: Request) -> HTMLResponse:
 
 
 @router.post("/scenario/download")
-async def download(request: Request) -> Response:
-    form = await request.form()
+def download(request: Request, form: FormData = Depends(form_data)) -> Response:
     sc = edited_scenario(form)
     name = safe_name(sc.meta.id or "scenario")
     return Response(
@@ -84,13 +85,17 @@ async def download(request: Request) -> Response:
 @router.post("/report")
 async def scenario_report(request: Request) -> Response:
     """The HTML report of the edited scenario (as ``detente report``), built in a worker."""
-    # The report layer (above the api) is re-exported lazily by detente.api: one door.
-    from detente.api import build_report
-
     form = await request.form()
-    sc = edited_scenario(form)
-    html = await request.app.state.pool.run(
-        build_report, sc, draws=0, claims_draws=50, claims_paths=100
+    sc = await off_loop(edited_scenario, form)
+    pool = request.app.state.pool
+    html = await pool.run(
+        pool.compute,
+        None,
+        "detente.web.jobs.scenario_report",
+        sc,
+        draws=0,
+        claims_draws=50,
+        claims_paths=100,
     )
     name = safe_name(sc.meta.id or "scenario")
     return Response(

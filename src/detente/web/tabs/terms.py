@@ -7,10 +7,20 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from detente.api import workbench
 from detente.web import charts
-from detente.web.core import MAX_DRAWS, WebError, edited_scenario, form_int, lines, record, strings
+from detente.web.core import (
+    MAX_DRAWS,
+    WebError,
+    edited_scenario,
+    form_data,
+    form_int,
+    lines,
+    record,
+    strings,
+)
 from detente.web.jobs import Job
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab, _jobs
@@ -20,8 +30,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
 @router.post("/forecast", response_class=HTMLResponse)
-async def run_forecast(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_forecast(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     models = strings(form, "model") or None
     draws = form_int(form.get("draws"), "Monte Carlo draws", 0, MAX_DRAWS)

@@ -4,13 +4,14 @@ and at what cost; sliders scale each kind of lever and the curves redraw."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from detente.api import workbench
 from detente.web import charts, sliders
-from detente.web.core import WebError, edited_scenario, record, render, strings
+from detente.web.core import WebError, edited_scenario, off_loop, record, render, strings
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab
 
@@ -21,7 +22,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 @router.post("/talks", response_class=HTMLResponse)
 async def talks(request: Request) -> HTMLResponse:
     form = await request.form()
-    sc = edited_scenario(form)
+    sc = await off_loop(edited_scenario, form)
     ok, why = workbench.war_status(sc)
     if not ok:
         raise WebError(why)
@@ -39,9 +40,24 @@ async def talks(request: Request) -> HTMLResponse:
     pool = request.app.state.pool
     out = await pool.run(pool.compute, None, "detente.web.sliders.talks_pair", sc, policies, levers)
     elapsed = time.perf_counter() - t0
+    # Storing the run and building the charts and the page happen in a thread: the event loop
+    # stays free.
+    store = form.get("store") == "1"
+    return await off_loop(_page, request, sc, out, levers, policies, elapsed, store)
+
+
+def _page(
+    request: Request,
+    sc: Any,
+    out: dict[str, Any],
+    levers: dict[str, float],
+    policies: list[str] | None,
+    elapsed: float,
+    store: bool,
+) -> HTMLResponse:
     result = out["result"]
     run_id = None
-    if form.get("store") == "1":
+    if store:
         run_id = record(
             request,
             "web:war",

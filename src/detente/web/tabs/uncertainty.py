@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from detente.api import workbench
 from detente.web import charts
-from detente.web.core import WebError, edited_scenario, form_int, record
+from detente.web.core import WebError, edited_scenario, form_data, form_int, record
 from detente.web.jobs import Job
 from detente.web.security import check_csrf
 from detente.web.tabs import Tab, _jobs
@@ -21,10 +22,9 @@ GROUPS = ("input", "actor", "kind")
 
 
 @router.post("/sensitivity", response_class=HTMLResponse)
-async def run_sensitivity(request: Request) -> HTMLResponse:
+def run_sensitivity(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     from detente import api
 
-    form = await request.form()
     sc = edited_scenario(form)
     model = str(form.get("model") or "compromise")
     allowed = api.default_models(sc) + (["war"] if workbench.war_status(sc)[0] else [])
@@ -67,8 +67,7 @@ async def run_sensitivity(request: Request) -> HTMLResponse:
 
 
 @router.post("/discover", response_class=HTMLResponse)
-async def run_discover(request: Request) -> HTMLResponse:
-    form = await request.form()
+def run_discover(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     target = str(form.get("target") or "").strip()
     if not target:
