@@ -137,3 +137,12 @@ def test_cli_import_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
         main(["import", "decide", str(bad)])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1 and "salience" in err
+
+
+def test_a_huge_cell_is_not_a_crash() -> None:
+    """csv's field limit (131072 characters) must not escape as a csv.Error: a CSV scenario
+    with a huge first cell is simply not Decide's format (found by the loader fuzzer)."""
+    text = "Actor," + "x" * 200_000 + "\n"
+    assert not looks_like_decide(text)
+    with pytest.raises(ScenarioError):
+        loads_decide("#A\t" + "y" * 200_000 + "\n", "big.txt")

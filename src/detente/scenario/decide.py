@@ -55,7 +55,10 @@ def _rows(text: str) -> list[list[str]]:
         dialect = csv.excel_tab
     out = []
     for line in text.splitlines():
-        cells = next(csv.reader([line], dialect), []) if line.strip() else []
+        try:
+            cells = next(csv.reader([line], dialect), []) if line.strip() else []
+        except csv.Error:  # e.g. a cell past csv's field limit: plain tab-separated cells
+            cells = line.split("\t")
         out.append([_unquote(c) for c in cells])
     return out
 
@@ -65,7 +68,7 @@ def looks_like_decide(text: str) -> bool:
     for line in text.splitlines()[:20]:
         if not line.strip():
             continue
-        first = _rows(line)[0]
+        first = _rows(line[:200])[0]  # the tag is in the first cell
         tag = first[0].upper() if first else ""
         return tag in TAGS or tag in COMMENTS
     return False
