@@ -74,7 +74,7 @@ def _act(page: Any, tab: str) -> None:
         )
     elif tab == "claims":
         page.fill("#claims-form input[name=draws]", "30")
-        page.fill("#claims-form input[name=paths]", "50")
+        page.fill("#claims-form input[name=paths]", "150")
         page.click("#claims-button")
         page.wait_for_selector("#claims-table", timeout=120_000)
     elif tab == "uncertainty":

@@ -252,7 +252,7 @@ def claims(
     scenario: Scenario,
     *,
     draws: int = 100,
-    paths: int = 1000,
+    paths: int = 150,
     seed: int = 0,
     progress: Progress = None,
 ) -> dict[str, Any]:

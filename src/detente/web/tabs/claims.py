@@ -23,7 +23,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 def run_claims(request: Request, form: FormData = Depends(form_data)) -> HTMLResponse:
     sc = edited_scenario(form)
     draws = form_int(form.get("draws"), "draws", 1, 2000, default=100)
-    paths = form_int(form.get("paths"), "paths per draw", 1, 2000, default=100)
+    paths = form_int(form.get("paths"), "paths per draw", 1, 2000, default=150)
     seed = form_int(form.get("seed"), "seed", 0, 2**63 - 1, default=0)
     workbench.check_cost("claims", sc, draws=draws, paths=paths)
 
