@@ -146,3 +146,28 @@ def test_verify_detects_a_tampered_result(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE runs SET result = '{\"a\": 2}' WHERE id = ?", (rid,))
     assert runs_mod.RunStore(path).verify() == [f"run {rid}: result does not match its hash"]
+
+
+def test_paging_reads_only_the_page_and_agrees_with_a_scan(
+    tmp_path: Path, forecast: api.Forecast
+) -> None:
+    """The runs page without a search reads one page by SQL (LIMIT/OFFSET); it must show what
+    a scan of every run shows, page by page, and a page past the end shows the last one."""
+    from detente.api import workbench
+
+    rs = RunStore(tmp_path / "runs.sqlite")
+    for seed in range(23):
+        rs.record("forecast", forecast.scenario, {}, seed, {"x": seed})
+    everything = [r.id for r in rs.list_runs(limit=None)]
+    assert rs.list_runs(limit=5, offset=20) == rs.list_runs(limit=None)[20:25]
+    assert [r.id for r in rs.list_runs(limit=None, offset=20)] == everything[20:]
+    shown = []
+    for page in (1, 2, 3):
+        p = workbench.runs_page(rs, page=page, per_page=10)
+        assert (p["total"], p["pages"], p["page"]) == (23, 3, page)
+        shown += [row["run"].id for row in p["runs"]]
+    assert shown == everything
+    assert workbench.runs_page(rs, page=99, per_page=10)["page"] == 3
+    # a search still scans: the same runs through the other path
+    found = workbench.runs_page(rs, query="forecast", per_page=100)
+    assert [row["run"].id for row in found["runs"]] == everything

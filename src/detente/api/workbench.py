@@ -756,6 +756,18 @@ def runs_page(store: Any, *, query: str = "", page: int = 1, per_page: int = 20)
         return {"runs": [], "total": 0, "page": 1, "pages": 1, "query": query}
     names = run_names(store)
     q = query.strip().lower()
+    if not q:  # the common page load: only this page's runs are read
+        total = store.count()
+        pages = max(1, math.ceil(total / per_page))
+        page = min(max(1, page), pages)
+        runs = store.list_runs(limit=per_page, offset=(page - 1) * per_page)
+        return {
+            "runs": [{"run": r, "name": names.get(r.id, "")} for r in runs],
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "query": query,
+        }
     runs = store.list_runs(limit=None)
     rows = []
     for r in runs:

@@ -353,9 +353,13 @@ class RunStore:
     )
 
     def list_runs(
-        self, limit: int | None = 50, command: str | None = None, scenario_sha256: str | None = None
+        self,
+        limit: int | None = 50,
+        command: str | None = None,
+        scenario_sha256: str | None = None,
+        offset: int = 0,
     ) -> list[Run]:
-        """Newest first, without results."""
+        """Newest first, without results; ``offset`` skips the newest ``offset`` (paging)."""
         sql = (
             f"SELECT {self._COLUMNS} FROM runs r LEFT JOIN scenarios s "
             "ON s.sha256 = r.scenario_sha256"
@@ -371,9 +375,13 @@ class RunStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY r.id DESC"
-        if limit is not None:
+        if limit is not None or offset:
             sql += " LIMIT ?"
-            args.append(min(max(int(limit), 0), 2**63 - 1))  # SQLite's INTEGER range
+            # SQLite's INTEGER range; -1 is no limit
+            args.append(-1 if limit is None else min(max(int(limit), 0), 2**63 - 1))
+        if offset:
+            sql += " OFFSET ?"
+            args.append(min(max(int(offset), 0), 2**63 - 1))
         if not self.path.exists():
             return []
         with self._conn(write=False) as conn:
